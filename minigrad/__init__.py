@@ -1,0 +1,91 @@
+"""minigrad: a small deep-learning framework to read, step through and learn from.
+
+    import minigrad
+    x = minigrad.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = (x * x).sum()
+    y.backward()
+    x.grad        # array([2., 4., 6.], dtype=float32)
+
+Where things live:
+    tensor.py      the Tensor class and its methods
+    autograd.py    Function, ctx and the backward pass
+    ops/           every differentiable op: forward, backward and formula together
+    backend.py     NumPy / CuPy / the strict CuPy stand-in
+    gradcheck.py   checking a backward against finite differences
+"""
+
+from minigrad import cuda, ops
+from minigrad import random as random
+from minigrad.autograd import Function, backward
+from minigrad.backend import (
+    DeviceUnavailableError,
+    get_backend,
+    get_default_device,
+    set_default_device,
+)
+from minigrad.creation import (
+    arange,
+    full,
+    full_like,
+    ones,
+    ones_like,
+    rand,
+    randint,
+    randn,
+    randperm,
+    tensor,
+    zeros,
+    zeros_like,
+)
+from minigrad.dtypes import (
+    bool,
+    float16,
+    float32,
+    float64,
+    get_default_dtype,
+    int32,
+    int64,
+    set_default_dtype,
+    uint8,
+)
+from minigrad.functions import (
+    abs,
+    clamp,
+    clip,
+    exp,
+    gelu,
+    log,
+    log_softmax,
+    logsumexp,
+    max,
+    maximum,
+    mean,
+    min,
+    minimum,
+    relu,
+    sigmoid,
+    softmax,
+    sqrt,
+    sum,
+    tanh,
+    var,
+)
+from minigrad.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from minigrad.gradcheck import GradcheckError, gradcheck
+from minigrad.random import manual_seed
+from minigrad.tensor import Tensor, cat, concat, matmul, split, stack, where
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Tensor", "tensor", "Function", "backward", "gradcheck", "GradcheckError",
+    "zeros", "ones", "full", "arange", "randn", "rand", "randint", "randperm",
+    "zeros_like", "ones_like", "full_like", "manual_seed", "random",
+    "float16", "float32", "float64", "int32", "int64", "uint8", "bool",
+    "get_default_dtype", "set_default_dtype",
+    "no_grad", "enable_grad", "is_grad_enabled", "set_grad_enabled",
+    "get_backend", "set_default_device", "get_default_device", "DeviceUnavailableError", "cuda",
+    "ops", "matmul", "concat", "cat", "stack", "split", "where",
+    "abs", "clamp", "clip", "exp", "gelu", "log", "log_softmax", "logsumexp", "max", "maximum",
+    "mean", "min", "minimum", "relu", "sigmoid", "softmax", "sqrt", "sum", "tanh", "var",
+]  # fmt: skip

@@ -1,0 +1,299 @@
+"""Reverse-mode automatic differentiation: Function, its ctx, and the backward pass.
+
+Every differentiable op is a `Function` with two static methods that sit side by side:
+
+    forward(ctx, *arrays)  computes the output from backend arrays and saves what backward needs
+    backward(ctx, grad)    given dL/d(output), returns dL/d(input) for each input (the chain rule)
+
+`Function.apply(*tensors)` runs forward and, when gradients are wanted, records a `Context` on
+the output tensor: the op, its inputs and what it saved. The records link every result back to
+the leaves it came from -- that chain of records *is* the computation graph.
+
+`backward(...)` walks that graph from the output back to the leaves in reverse topological order
+(each node only after every node that uses it), so each op's backward runs once, with the sum of
+all gradients flowing into it. Two jobs are done here, once, for every op:
+
+* un-broadcasting: if an input of shape (3, 1) was broadcast to (3, 4), its gradient arrives with
+  shape (3, 4) and is summed back to (3, 1). No op's backward has to think about broadcasting.
+* checking: a backward that returns a gradient of the wrong shape or dtype is reported,
+  naming the op.
+"""
+
+from minigrad import grad_mode
+from minigrad.backend import get_backend, get_default_device
+
+
+class Context:
+    """What one call of an op remembers for its backward pass (PyTorch's `ctx`).
+
+    Ops may also store plain attributes on it (`ctx.axis = axis`).
+    """
+
+    def __init__(self, function, parents, xp):
+        self.function = function  # the Function subclass that made the output
+        self.parents = parents  # one entry per positional input: its Tensor, or None
+        self.xp = xp  # the array module to compute with (numpy, cupy, ...)
+        self.needs_input_grad = tuple(p is not None and p.requires_grad for p in parents)
+        self.freed = False
+        self._saved = ()
+
+    def save_for_backward(self, *arrays):
+        self._saved = arrays
+
+    @property
+    def saved_tensors(self):
+        if self.freed:
+            raise RuntimeError(_freed_graph_message(self.function))
+        return self._saved
+
+    def release(self):
+        """Drop the saved arrays and the links to the inputs, so their memory can be reused."""
+        function = self.function
+        self.__dict__.clear()
+        self.function = function
+        self.freed = True
+
+    def __repr__(self):
+        return f"<{self.function.__name__}Backward>"
+
+
+def _freed_graph_message(function):
+    return (
+        f"trying to backward through the graph a second time: the saved values of "
+        f"'{function.__name__}' were freed after the first backward(). Call the first "
+        "backward(retain_graph=True) if you need to backpropagate through the graph twice."
+    )
+
+
+class Function:
+    """Base class of every differentiable op, built-in or your own.
+
+    Subclass it and write two static methods; call it with `MyOp.apply(...)`::
+
+        class Square(minigrad.Function):
+            '''y = x^2,   dy/dx = 2x'''
+
+            @staticmethod
+            def forward(ctx, x):            # x: a backend array (NumPy or CuPy)
+                ctx.save_for_backward(x)
+                return x * x
+
+            @staticmethod
+            def backward(ctx, grad):         # grad = dL/dy, shaped like y
+                (x,) = ctx.saved_tensors
+                return grad * 2 * x          # dL/dx = dL/dy * dy/dx
+
+    Tensor arguments of `apply` reach `forward` as backend arrays; other arguments (an axis, a
+    shape) pass through unchanged. `backward` returns one gradient per positional argument of
+    `forward` (None for a non-Tensor argument or one that needs no gradient), as a backend array.
+    Use `ctx.xp` (the array module) rather than `numpy` so the op also runs on a GPU.
+    """
+
+    name = None  # the op's name in minigrad.ops.REGISTRY (None for user-defined Functions)
+
+    @staticmethod
+    def forward(ctx, *args, **kwargs):
+        raise NotImplementedError("a Function subclass must define forward(ctx, ...)")
+
+    @staticmethod
+    def backward(ctx, grad):
+        raise NotImplementedError("a Function subclass must define backward(ctx, grad)")
+
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        device = None
+        requires_grad = False
+        for arg in args:
+            if isinstance(arg, Tensor):
+                if device is None:
+                    device = arg.device
+                elif arg.device != device:
+                    raise RuntimeError(
+                        f"{cls.__name__}: expected all tensors on the same device, but got "
+                        f"'{device}' and '{arg.device}'. Move them with .to(device) first."
+                    )
+                requires_grad = requires_grad or arg.requires_grad
+        if device is None:
+            device = get_default_device()
+        backend = get_backend(device)
+        record = requires_grad and grad_mode.is_grad_enabled()
+
+        parents = tuple(arg if isinstance(arg, Tensor) else None for arg in args)
+        ctx = Context(cls, parents, backend.xp)
+        arrays = [arg.data if isinstance(arg, Tensor) else arg for arg in args]
+        out = cls.forward(ctx, *arrays, **kwargs)
+        if not isinstance(out, backend.array_type):
+            # NumPy reductions return scalars such as np.float32(3.0); a Tensor holds an array.
+            out = backend.asarray(out)
+        if not record:
+            return Tensor._make(out, device)
+        return Tensor._make(out, device, requires_grad=True, ctx=ctx)
+
+
+# --------------------------------------------------------------------------------------------
+# The backward pass
+# --------------------------------------------------------------------------------------------
+
+
+def backward(tensors, grad_tensors=None, retain_graph=False):
+    """Backpropagate from one or more outputs, accumulating dL/dx into every leaf's `.grad`.
+
+    `tensors`: a Tensor or a sequence of Tensors; `grad_tensors`: dL/d(output) for each
+    (None means 1, allowed only for a one-element output). Like `torch.autograd.backward`.
+    """
+    if isinstance(tensors, Tensor):
+        tensors = [tensors]
+        grad_tensors = [grad_tensors]
+    elif grad_tensors is None:
+        grad_tensors = [None] * len(tensors)
+    if len(grad_tensors) != len(tensors):
+        raise ValueError(f"backward: got {len(tensors)} outputs but {len(grad_tensors)} gradients")
+
+    grads = {}  # id(tensor) -> dL/d(tensor) accumulated so far
+    for root, grad in zip(tensors, grad_tensors):
+        seed = _seed_gradient(root, grad)
+        key = id(root)
+        grads[key] = grads[key] + seed if key in grads else seed
+
+    for tensor in _reverse_topological_order(tensors):
+        grad = grads.pop(id(tensor), None)
+        if grad is None:
+            continue  # nothing flowed here (this node does not lead to any output)
+        ctx = tensor._ctx
+        if ctx is None or tensor._retains_grad:
+            _accumulate_grad(tensor, grad)
+        if ctx is None:
+            continue
+        if ctx.freed:
+            raise RuntimeError(_freed_graph_message(ctx.function))
+
+        input_grads = ctx.function.backward(ctx, grad)
+        if not isinstance(input_grads, tuple):
+            input_grads = (input_grads,)
+        if len(input_grads) != len(ctx.parents):
+            raise RuntimeError(
+                f"{ctx.function.__name__}.backward returned {len(input_grads)} gradient(s), but "
+                f"forward took {len(ctx.parents)} input(s): return one per input (None for none)"
+            )
+        for index, (parent, parent_grad) in enumerate(zip(ctx.parents, input_grads)):
+            if parent is None or parent_grad is None or not parent.requires_grad:
+                continue
+            parent_grad = _fit_to_input(parent_grad, parent, ctx, index)
+            key = id(parent)
+            grads[key] = grads[key] + parent_grad if key in grads else parent_grad
+        if not retain_graph:
+            ctx.release()
+
+
+def _seed_gradient(root, grad):
+    """dL/d(root): ones for a one-element output, else the given gradient (checked)."""
+    if not root.requires_grad:
+        raise RuntimeError(
+            "backward() was called on a tensor that does not require grad: none of the tensors "
+            "it was computed from has requires_grad=True, or it was computed inside no_grad()"
+        )
+    xp = root.xp
+    if grad is None:
+        if root.size != 1:
+            raise RuntimeError(
+                f"backward() without a gradient works only for a scalar output, but this tensor "
+                f"has shape {root.shape}. Reduce it first (y.sum().backward()) or pass the "
+                f"gradient of the same shape: y.backward(minigrad.ones_like(y))."
+            )
+        return xp.ones(root.shape, dtype=root.dtype)
+    if isinstance(grad, Tensor):
+        if grad.device != root.device:
+            raise RuntimeError(
+                f"backward: the gradient is on '{grad.device}' but the output on '{root.device}'"
+            )
+        grad = grad.data
+    else:
+        grad = get_backend(root.device).asarray(grad, dtype=root.dtype)
+    if tuple(grad.shape) != root.shape:
+        raise ValueError(
+            f"backward: the gradient has shape {tuple(grad.shape)} but the output has shape "
+            f"{root.shape}; they must be the same"
+        )
+    if grad.dtype != root.dtype:
+        raise TypeError(f"backward: the gradient is {grad.dtype} but the output is {root.dtype}")
+    return grad
+
+
+def _reverse_topological_order(roots):
+    """Every tensor that needs a gradient, each one before all the tensors it was computed from.
+
+    An iterative depth-first search (an explicit stack, no recursion), so a chain of 100,000 ops
+    works as well as a chain of ten.
+    """
+    order = []  # post-order: inputs before the outputs that use them
+    visited = set()
+    stack = [(root, False) for root in roots if root.requires_grad]
+    while stack:
+        tensor, inputs_done = stack.pop()
+        if inputs_done:
+            order.append(tensor)
+            continue
+        if id(tensor) in visited:
+            continue
+        visited.add(id(tensor))
+        stack.append((tensor, True))
+        ctx = tensor._ctx
+        if ctx is not None and not ctx.freed:
+            for parent in ctx.parents:
+                if parent is not None and parent.requires_grad and id(parent) not in visited:
+                    stack.append((parent, False))
+    order.reverse()
+    return order
+
+
+def _accumulate_grad(tensor, grad):
+    """tensor.grad += grad, never sharing memory with an array some other tensor may hold."""
+    if tensor.grad is None:
+        tensor.grad = grad.copy()
+    else:
+        tensor.grad = tensor.grad + grad
+
+
+def _fit_to_input(grad, parent, ctx, index):
+    """Sum a broadcast gradient back to its input's shape; check its shape and dtype."""
+    op = ctx.function.__name__
+    if not hasattr(grad, "shape"):  # a Python number
+        grad = ctx.xp.asarray(grad, dtype=parent.dtype)
+    if tuple(grad.shape) != parent.shape:
+        grad = unbroadcast(grad, parent.shape, op, index)
+    if grad.dtype != parent.dtype:
+        raise TypeError(
+            f"{op}.backward returned a {grad.dtype} gradient for input {index}, which is "
+            f"{parent.dtype}; a gradient must have its input's dtype"
+        )
+    return grad
+
+
+def unbroadcast(grad, shape, op="op", index=0):
+    """Sum `grad` over the axes along which an input of `shape` was broadcast.
+
+    Broadcasting copies values; the adjoint of a copy is a sum. Leading axes the input did not
+    have are summed away; axes where the input had size 1 are summed with keepdims.
+    """
+    extra = grad.ndim - len(shape)
+    fits = extra >= 0 and all(
+        size == 1 or size == grad.shape[extra + axis] for axis, size in enumerate(shape)
+    )
+    if not fits:
+        raise ValueError(
+            f"{op}.backward returned a gradient of shape {tuple(grad.shape)} for input {index} of "
+            f"shape {tuple(shape)}; a gradient must have its input's shape (or a shape the input "
+            "broadcasts to)"
+        )
+    axes = tuple(range(extra)) + tuple(
+        extra + axis
+        for axis, size in enumerate(shape)
+        if size == 1 and grad.shape[extra + axis] != 1
+    )
+    if axes:
+        grad = grad.sum(axis=axes, keepdims=True)
+    return grad.reshape(shape)
+
+
+# Tensor needs this module and this module needs Tensor; importing it last breaks the cycle.
+from minigrad.tensor import Tensor  # noqa: E402

@@ -1,0 +1,147 @@
+"""Binary arithmetic: + - * / ** maximum minimum, and negation.
+
+Inputs broadcast as in NumPy. Each backward returns gradients shaped like the *output*; the engine
+sums them back to each input's shape (see autograd.unbroadcast), so broadcasting never appears here.
+`ctx.needs_input_grad` lets a backward skip the work for inputs that need no gradient.
+"""
+
+from minigrad.autograd import Function
+
+
+class Add(Function):
+    """z = a + b.      dz/da = 1,  dz/db = 1."""
+
+    name = "add"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return a + b
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad, grad
+
+
+class Sub(Function):
+    """z = a - b.      dz/da = 1,  dz/db = -1."""
+
+    name = "sub"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return a - b
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad, (-grad if ctx.needs_input_grad[1] else None)
+
+
+class Mul(Function):
+    """z = a * b.      dz/da = b,  dz/db = a."""
+
+    name = "mul"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a * b
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        grad_a = grad * b if ctx.needs_input_grad[0] else None
+        grad_b = grad * a if ctx.needs_input_grad[1] else None
+        return grad_a, grad_b
+
+
+class Div(Function):
+    """z = a / b.      dz/da = 1/b,  dz/db = -a/b^2."""
+
+    name = "div"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a / b
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        grad_a = grad / b if ctx.needs_input_grad[0] else None
+        grad_b = -grad * a / (b * b) if ctx.needs_input_grad[1] else None
+        return grad_a, grad_b
+
+
+class Pow(Function):
+    """z = a ** b.     dz/da = b a^(b-1),  dz/db = a^b ln(a)  (defined for a > 0)."""
+
+    name = "pow"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        out = a**b
+        ctx.save_for_backward(a, b, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b, out = ctx.saved_tensors
+        xp = ctx.xp
+        grad_a = grad * b * a ** (b - 1) if ctx.needs_input_grad[0] else None
+        # Only computed when the exponent needs a gradient: ln(a) is undefined for a <= 0,
+        # and x ** 2 with a constant exponent must not produce warnings for negative x.
+        grad_b = grad * out * xp.log(a) if ctx.needs_input_grad[1] else None
+        return grad_a, grad_b
+
+
+class Neg(Function):
+    """z = -a.         dz/da = -1."""
+
+    name = "neg"
+
+    @staticmethod
+    def forward(ctx, a):
+        return -a
+
+    @staticmethod
+    def backward(ctx, grad):
+        return -grad
+
+
+class Maximum(Function):
+    """z = max(a, b) elementwise.   dz/da = [a > b],  dz/db = [b > a];  a tie splits it 1/2, 1/2."""
+
+    name = "maximum"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return ctx.xp.maximum(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        # 1 where a wins, 1/2 on a tie, 0 where b wins (cast: 0.5 * a bool array is float64)
+        share_a = (a > b).astype(grad.dtype) + (a == b).astype(grad.dtype) * 0.5
+        grad_a = grad * share_a if ctx.needs_input_grad[0] else None
+        grad_b = grad * (1 - share_a) if ctx.needs_input_grad[1] else None
+        return grad_a, grad_b
+
+
+class Minimum(Function):
+    """z = min(a, b) elementwise.   dz/da = [a < b],  dz/db = [b < a];  a tie splits it 1/2, 1/2."""
+
+    name = "minimum"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return ctx.xp.minimum(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        share_a = (a < b).astype(grad.dtype) + (a == b).astype(grad.dtype) * 0.5
+        grad_a = grad * share_a if ctx.needs_input_grad[0] else None
+        grad_b = grad * (1 - share_a) if ctx.needs_input_grad[1] else None
+        return grad_a, grad_b

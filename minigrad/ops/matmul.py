@@ -1,0 +1,43 @@
+"""Matrix multiplication, with NumPy's batching and 1-D rules."""
+
+from minigrad.autograd import Function
+
+
+class MatMul(Function):
+    """C = A @ B,  C_ij = sum_k A_ik B_kj.
+
+        dL/dA = dL/dC @ B^T        dL/dB = A^T @ dL/dC
+
+    Leading (batch) dimensions broadcast; the engine sums the gradients back over them.
+    A 1-D operand is a vector: as A it is treated as a row (1, k), as B as a column (k, 1), and
+    that extra axis is removed from the result -- the backward re-inserts it to use the same
+    two formulas.
+    """
+
+    name = "matmul"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return ctx.xp.matmul(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        xp = ctx.xp
+        a2 = a[None, :] if a.ndim == 1 else a  # (1, k) row vector
+        b2 = b[:, None] if b.ndim == 1 else b  # (k, 1) column vector
+        if b.ndim == 1:
+            grad = grad[..., None]  # put back the column axis of b's result
+        if a.ndim == 1:
+            grad = grad[..., None, :]  # put back the row axis of a's result
+        grad_a = grad_b = None
+        if ctx.needs_input_grad[0]:
+            grad_a = xp.matmul(grad, xp.swapaxes(b2, -1, -2))  # (..., m, k)
+            if a.ndim == 1:
+                grad_a = grad_a[..., 0, :]
+        if ctx.needs_input_grad[1]:
+            grad_b = xp.matmul(xp.swapaxes(a2, -1, -2), grad)  # (..., k, n)
+            if b.ndim == 1:
+                grad_b = grad_b[..., 0]
+        return grad_a, grad_b

@@ -1,0 +1,133 @@
+"""Reductions: sum, mean, var, max, min over some axes (all axes when axis is None).
+
+A reduction maps many inputs to one output, so its backward sends the output's gradient back to
+each input that contributed: `_expand` turns the reduced gradient back into the input's shape.
+Axes arrive normalised by the Tensor method: None or a sorted tuple of non-negative ints.
+"""
+
+from minigrad.autograd import Function
+
+
+def _expand(xp, grad, shape, axis, keepdims):
+    """Broadcast a reduced gradient back over the axes that were reduced away."""
+    if axis is not None and not keepdims:
+        grad = xp.expand_dims(grad, axis)
+    return xp.broadcast_to(grad, shape)
+
+
+def _count(shape, axis):
+    """How many elements were reduced into each output element."""
+    count = 1
+    for i, size in enumerate(shape):
+        if axis is None or i in axis:
+            count *= size
+    return count
+
+
+class Sum(Function):
+    """y = sum_i x_i.        dy/dx_i = 1: every input receives the output's gradient."""
+
+    name = "sum"
+
+    @staticmethod
+    def forward(ctx, x, axis=None, keepdims=False):
+        ctx.shape, ctx.axis, ctx.keepdims = x.shape, axis, keepdims
+        return x.sum(axis=axis, keepdims=keepdims)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return _expand(ctx.xp, grad, ctx.shape, ctx.axis, ctx.keepdims), None, None
+
+
+class Mean(Function):
+    """y = (1/n) sum_i x_i.  dy/dx_i = 1/n."""
+
+    name = "mean"
+
+    @staticmethod
+    def forward(ctx, x, axis=None, keepdims=False):
+        ctx.shape, ctx.axis, ctx.keepdims = x.shape, axis, keepdims
+        return x.mean(axis=axis, keepdims=keepdims)
+
+    @staticmethod
+    def backward(ctx, grad):
+        n = _count(ctx.shape, ctx.axis)
+        return _expand(ctx.xp, grad / n, ctx.shape, ctx.axis, ctx.keepdims), None, None
+
+
+class Var(Function):
+    """y = sum_i (x_i - mean)^2 / (n - correction).
+    dy/dx_i = 2 (x_i - mean) / (n - correction)   (the mean's own dependence on x_i cancels,
+    because the deviations sum to zero).  correction=1 is PyTorch's default (Bessel's correction);
+    n - correction <= 0 gives inf/nan, as in PyTorch.
+    """
+
+    name = "var"
+
+    @staticmethod
+    def forward(ctx, x, axis=None, correction=1, keepdims=False):
+        centered = x - x.mean(axis=axis, keepdims=True)
+        divisor = _count(x.shape, axis) - correction
+        ctx.scale = 1 / divisor if divisor > 0 else float("nan")
+        ctx.save_for_backward(centered)
+        ctx.axis, ctx.keepdims = axis, keepdims
+        return (centered * centered).sum(axis=axis, keepdims=keepdims) * ctx.scale
+
+    @staticmethod
+    def backward(ctx, grad):
+        (centered,) = ctx.saved_tensors
+        grad = _expand(ctx.xp, grad, centered.shape, ctx.axis, ctx.keepdims)
+        return grad * centered * (2 * ctx.scale), None, None, None
+
+
+class Max(Function):
+    """y = max_i x_i.   dy/dx_i = 1 for the largest x_i, 0 for the others.
+
+    When several elements tie for the maximum the gradient is shared equally among them
+    (as PyTorch's amax does), so the sum of the gradients stays the output's gradient.
+    """
+
+    name = "max"
+
+    @staticmethod
+    def forward(ctx, x, axis=None, keepdims=False):
+        out = x.max(axis=axis, keepdims=True)
+        ctx.save_for_backward(x == out)
+        ctx.axis, ctx.keepdims = axis, keepdims
+        return _squeeze(ctx.xp, out, axis, keepdims)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return _extreme_backward(ctx, grad), None, None
+
+
+class Min(Function):
+    """y = min_i x_i.   dy/dx_i = 1 for the smallest x_i, 0 for the others (ties share)."""
+
+    name = "min"
+
+    @staticmethod
+    def forward(ctx, x, axis=None, keepdims=False):
+        out = x.min(axis=axis, keepdims=True)
+        ctx.save_for_backward(x == out)
+        ctx.axis, ctx.keepdims = axis, keepdims
+        return _squeeze(ctx.xp, out, axis, keepdims)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return _extreme_backward(ctx, grad), None, None
+
+
+def _squeeze(xp, out, axis, keepdims):
+    if keepdims:
+        return out
+    if axis is None:
+        return out.reshape(())
+    return xp.squeeze(out, axis=axis)
+
+
+def _extreme_backward(ctx, grad):
+    (is_extreme,) = ctx.saved_tensors
+    grad = _expand(ctx.xp, grad, is_extreme.shape, ctx.axis, ctx.keepdims)
+    ties = is_extreme.sum(axis=ctx.axis, keepdims=True)
+    return grad * is_extreme / ties.astype(grad.dtype)

@@ -1,0 +1,95 @@
+"""softmax, log_softmax and logsumexp along one axis, written to be stable for huge logits.
+
+All three subtract the maximum first: e^(x - m) never overflows, and the results are unchanged
+because softmax(x) = softmax(x - m) and logsumexp(x) = m + logsumexp(x - m).
+"""
+
+from minigrad.autograd import Function
+
+
+def _shifted(xp, x, axis):
+    """x - max(x) along axis (an int or a tuple).
+
+    Rows that are entirely -inf are shifted by 0 instead of by -inf (which would give nan).
+    """
+    m = x.max(axis=axis, keepdims=True)
+    m = xp.where(xp.isfinite(m), m, 0)
+    return x - m, m
+
+
+class Softmax(Function):
+    """y_i = e^(x_i) / sum_j e^(x_j).   (F8, F9)
+
+    Jacobian dy_i/dx_j = y_i (delta_ij - y_j), so the vector-Jacobian product is
+        dL/dx_i = y_i (g_i - sum_j g_j y_j)
+    -- computed directly, without building the n x n Jacobian.
+    """
+
+    name = "softmax"
+
+    @staticmethod
+    def forward(ctx, x, axis=-1):
+        xp = ctx.xp
+        shifted, _ = _shifted(xp, x, axis)
+        e = xp.exp(shifted)
+        y = e / e.sum(axis=axis, keepdims=True)
+        ctx.save_for_backward(y)
+        ctx.axis = axis
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        (y,) = ctx.saved_tensors
+        return y * (grad - (grad * y).sum(axis=ctx.axis, keepdims=True)), None
+
+
+class LogSoftmax(Function):
+    """y_i = x_i - log sum_j e^(x_j).
+
+    dy_i/dx_j = delta_ij - softmax(x)_j, so dL/dx_j = g_j - softmax(x)_j sum_i g_i.
+    """
+
+    name = "log_softmax"
+
+    @staticmethod
+    def forward(ctx, x, axis=-1):
+        xp = ctx.xp
+        shifted, _ = _shifted(xp, x, axis)
+        y = shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
+        ctx.save_for_backward(y)
+        ctx.axis = axis
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        (y,) = ctx.saved_tensors
+        softmax = ctx.xp.exp(y)
+        return grad - softmax * grad.sum(axis=ctx.axis, keepdims=True), None
+
+
+class LogSumExp(Function):
+    """y = log sum_i e^(x_i).     dy/dx_i = e^(x_i - y) = softmax(x)_i.
+
+    Axes arrive normalised by the Tensor method: None or a tuple of non-negative ints.
+    """
+
+    name = "logsumexp"
+
+    @staticmethod
+    def forward(ctx, x, axis=None, keepdims=False):
+        xp = ctx.xp
+        shifted, m = _shifted(xp, x, axis)
+        y = m + xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))  # keepdims shape
+        ctx.save_for_backward(x, y)
+        ctx.axis, ctx.keepdims = axis, keepdims
+        if keepdims:
+            return y
+        return y.reshape(()) if axis is None else xp.squeeze(y, axis=axis)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, y = ctx.saved_tensors
+        xp = ctx.xp
+        if ctx.axis is not None and not ctx.keepdims:
+            grad = xp.expand_dims(grad, ctx.axis)
+        return grad * xp.exp(x - y), None, None

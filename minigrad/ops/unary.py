@@ -1,0 +1,209 @@
+"""Elementwise functions of one tensor: exp, log, sqrt, abs, tanh, sigmoid, relu, gelu, clip.
+
+Each backward is the chain rule for one function: dL/dx = dL/dy * f'(x). Where f'(x) is
+cheaper to write in terms of the output y (exp, tanh, sigmoid, sqrt), the output is saved.
+"""
+
+import math
+
+from minigrad.autograd import Function
+
+
+class Exp(Function):
+    """y = e^x.        dy/dx = e^x = y."""
+
+    name = "exp"
+
+    @staticmethod
+    def forward(ctx, x):
+        y = ctx.xp.exp(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        (y,) = ctx.saved_tensors
+        return grad * y
+
+
+class Log(Function):
+    """y = ln x.       dy/dx = 1/x."""
+
+    name = "log"
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return ctx.xp.log(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad / x
+
+
+class Sqrt(Function):
+    """y = sqrt(x).    dy/dx = 1 / (2 sqrt(x)) = 1 / (2y)."""
+
+    name = "sqrt"
+
+    @staticmethod
+    def forward(ctx, x):
+        y = ctx.xp.sqrt(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        (y,) = ctx.saved_tensors
+        return grad / (2 * y)
+
+
+class Abs(Function):
+    """y = |x|.        dy/dx = sign(x)  (0 at x = 0, as in PyTorch)."""
+
+    name = "abs"
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return ctx.xp.abs(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * ctx.xp.sign(x)
+
+
+class Tanh(Function):
+    """y = tanh x.     dy/dx = 1 - tanh^2 x = 1 - y^2.   (F6)"""
+
+    name = "tanh"
+
+    @staticmethod
+    def forward(ctx, x):
+        y = ctx.xp.tanh(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        (y,) = ctx.saved_tensors
+        return grad * (1 - y * y)
+
+
+class Sigmoid(Function):
+    """y = sigma(x) = 1 / (1 + e^-x).     dy/dx = y (1 - y).   (F6)
+
+    Computed as 1/(1+e^-|x|) or e^-|x|/(1+e^-|x|) depending on the sign of x, so that e^... never
+    overflows for large |x|.
+    """
+
+    name = "sigmoid"
+
+    @staticmethod
+    def forward(ctx, x):
+        xp = ctx.xp
+        z = xp.exp(-xp.abs(x))  # in (0, 1]: never overflows
+        y = xp.where(x >= 0, 1 / (1 + z), z / (1 + z))
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        (y,) = ctx.saved_tensors
+        return grad * y * (1 - y)
+
+
+class ReLU(Function):
+    """y = max(0, x).  dy/dx = 1 if x > 0 else 0.   (F6)"""
+
+    name = "relu"
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x > 0)
+        return ctx.xp.maximum(x, 0)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (positive,) = ctx.saved_tensors
+        return grad * positive
+
+
+class GELU(Function):
+    """Gaussian Error Linear Unit, y = x Phi(x), Phi the standard normal CDF.
+
+    exact ("none"):  Phi(x) = (1 + erf(x / sqrt 2)) / 2
+                     dy/dx = Phi(x) + x phi(x),   phi(x) = e^(-x^2/2) / sqrt(2 pi)
+    "tanh" (GPT-2):  y = x/2 (1 + tanh u),   u = sqrt(2/pi) (x + 0.044715 x^3)
+                     dy/dx = (1 + tanh u)/2 + x/2 (1 - tanh^2 u) sqrt(2/pi) (1 + 3 * 0.044715 x^2)
+    """
+
+    name = "gelu"
+
+    @staticmethod
+    def forward(ctx, x, approximate="none"):
+        xp = ctx.xp
+        ctx.approximate = approximate
+        if approximate == "tanh":
+            t = xp.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x * x * x))
+            ctx.save_for_backward(x, t)
+            return 0.5 * x * (1 + t)
+        cdf = 0.5 * (1 + erf(xp, x * _INV_SQRT_2))
+        ctx.save_for_backward(x, cdf)
+        return x * cdf
+
+    @staticmethod
+    def backward(ctx, grad):
+        xp = ctx.xp
+        if ctx.approximate == "tanh":
+            x, t = ctx.saved_tensors
+            du_dx = _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x)
+            return grad * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * du_dx), None
+        x, cdf = ctx.saved_tensors
+        pdf = xp.exp(-0.5 * x * x) * _INV_SQRT_2PI
+        return grad * (cdf + x * pdf), None
+
+
+_SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
+_INV_SQRT_2 = 1 / math.sqrt(2)
+_INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
+
+
+def erf(xp, x):
+    """The error function, erf(x) = 2/sqrt(pi) * integral_0^x e^(-t^2) dt.
+
+    NumPy has no erf, so this is Abramowitz & Stegun's formula 7.1.26 for x >= 0,
+        erf(x) ~ 1 - (a1 t + a2 t^2 + a3 t^3 + a4 t^4 + a5 t^5) e^(-x^2),   t = 1 / (1 + p x),
+    extended to x < 0 by erf(-x) = -erf(x). Its absolute error is below 1.5e-7, under float32's
+    resolution, so float32 GELU matches PyTorch's to rounding.
+    """
+    a1, a2, a3, a4, a5 = 0.254829592, -0.284496736, 1.421413741, -1.453152027, 1.061405429
+    p = 0.3275911
+    sign = xp.sign(x)
+    x = xp.abs(x)
+    t = 1 / (1 + p * x)
+    poly = ((((a5 * t + a4) * t + a3) * t + a2) * t + a1) * t
+    return sign * (1 - poly * xp.exp(-x * x))
+
+
+class Clip(Function):
+    """y = min(max(x, lo), hi).   dy/dx = 1 where lo <= x <= hi, else 0 (PyTorch's clamp)."""
+
+    name = "clip"
+
+    @staticmethod
+    def forward(ctx, x, lo=None, hi=None):
+        inside = ctx.xp.ones(x.shape, dtype=bool)
+        if lo is not None:
+            inside = inside & (x >= lo)
+        if hi is not None:
+            inside = inside & (x <= hi)
+        ctx.save_for_backward(inside)
+        return ctx.xp.clip(x, lo, hi)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (inside,) = ctx.saved_tensors
+        return grad * inside, None, None
