@@ -16,6 +16,7 @@ Where things live:
 
 from minigrad import cuda, ops
 from minigrad import random as random
+from minigrad.anomaly import AnomalyError, detect_anomaly, is_anomaly_enabled
 from minigrad.autograd import Function, backward
 from minigrad.backend import (
     DeviceUnavailableError,
@@ -74,6 +75,7 @@ from minigrad.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_e
 from minigrad.gradcheck import GradcheckError, gradcheck
 from minigrad.random import manual_seed
 from minigrad.tensor import Tensor, cat, concat, matmul, split, stack, where
+from minigrad.trace import trace
 
 __version__ = "0.1.0"
 
@@ -85,6 +87,7 @@ __all__ = [
     "get_default_dtype", "set_default_dtype",
     "no_grad", "enable_grad", "is_grad_enabled", "set_grad_enabled",
     "get_backend", "set_default_device", "get_default_device", "DeviceUnavailableError", "cuda",
+    "detect_anomaly", "is_anomaly_enabled", "AnomalyError", "trace",
     "ops", "matmul", "concat", "cat", "stack", "split", "where",
     "abs", "clamp", "clip", "exp", "gelu", "log", "log_softmax", "logsumexp", "max", "maximum",
     "mean", "min", "minimum", "relu", "sigmoid", "softmax", "sqrt", "sum", "tanh", "var",

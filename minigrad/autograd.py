@@ -23,6 +23,14 @@ from minigrad import grad_mode
 from minigrad.backend import get_backend, get_default_device
 
 
+# Observers of the forward and backward passes: anomaly mode (minigrad.detect_anomaly) and the
+# backward tracer (minigrad.trace) add a callable here while they are active; empty otherwise.
+#   forward observer:   observe(function, ctx, args, out)            after each op's forward
+#   backward observer:  observe(ctx, grad, input_grads)               after each op's backward
+forward_observers = []
+backward_observers = []
+
+
 class Context:
     """What one call of an op remembers for its backward pass (PyTorch's `ctx`).
 
@@ -125,6 +133,9 @@ class Function:
         if not isinstance(out, backend.array_type):
             # NumPy reductions return scalars such as np.float32(3.0); a Tensor holds an array.
             out = backend.asarray(out)
+        if forward_observers:
+            for observe in forward_observers:
+                observe(cls, ctx, args, out)
         if not record:
             return Tensor._make(out, device)
         return Tensor._make(out, device, requires_grad=True, ctx=ctx)
@@ -175,12 +186,18 @@ def backward(tensors, grad_tensors=None, retain_graph=False):
                 f"{ctx.function.__name__}.backward returned {len(input_grads)} gradient(s), but "
                 f"forward took {len(ctx.parents)} input(s): return one per input (None for none)"
             )
+        fitted = []
         for index, (parent, parent_grad) in enumerate(zip(ctx.parents, input_grads)):
             if parent is None or parent_grad is None or not parent.requires_grad:
+                fitted.append(None)
                 continue
             parent_grad = _fit_to_input(parent_grad, parent, ctx, index)
+            fitted.append(parent_grad)
             key = id(parent)
             grads[key] = grads[key] + parent_grad if key in grads else parent_grad
+        if backward_observers:
+            for observe in backward_observers:
+                observe(ctx, grad, fitted)
         if not retain_graph:
             ctx.release()
 
