@@ -7,7 +7,8 @@
 Inside the block every op's output and every gradient is checked for NaN and Inf, and each op
 remembers the line of your code that created it. That costs time, so it is off by default.
 
-An infinity you ask for explicitly (`x.masked_fill(mask, float("-inf"))`) is allowed; a NaN never is.
+An infinity you ask for explicitly (`x.masked_fill(mask, float("-inf"))`) is allowed;
+a NaN never is.
 """
 
 import functools
@@ -20,7 +21,7 @@ from minigrad.tensor import Tensor
 
 
 class AnomalyError(RuntimeError):
-    """A NaN or infinity appeared; the message names the op, its formula, the shapes and the line."""
+    """A NaN or Inf appeared; the message names the op, its formula, the shapes and the line."""
 
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))

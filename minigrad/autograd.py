@@ -22,7 +22,6 @@ all gradients flowing into it. Two jobs are done here, once, for every op:
 from minigrad import grad_mode
 from minigrad.backend import get_backend, get_default_device
 
-
 # Observers of the forward and backward passes: anomaly mode (minigrad.detect_anomaly) and the
 # backward tracer (minigrad.trace) add a callable here while they are active; empty otherwise.
 #   forward observer:   observe(function, ctx, args, out)            after each op's forward
