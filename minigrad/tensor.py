@@ -12,7 +12,7 @@ where the forward, the backward and the formula of that op live together.
 
 import numpy as np
 
-from minigrad import dtypes
+from minigrad import dtypes, grad_mode
 from minigrad.backend import get_backend, normalize_device
 
 
@@ -33,8 +33,10 @@ class Tensor:
 
     def __init__(self, data, dtype=None, requires_grad=False, device=None):
         if isinstance(data, Tensor):
-            device = data.device if device is None else device
-            data = data.data
+            if device is None or normalize_device(device) == data.device:
+                device, data = data.device, data.data
+            else:
+                data = data.numpy()  # crossing devices goes through the host
         device = normalize_device(device)
         self.data = _to_backend_array(data, dtype, device)
         self.grad = None
@@ -300,6 +302,62 @@ class Tensor:
 
     def __abs__(self):
         return ops.Abs.apply(self)
+
+    # In-place updates (x -= lr * g) change .data directly and record nothing, so they are only
+    # allowed where no graph can be corrupted: inside no_grad(), or on tensors that do not
+    # require grad. Without them, `for p in params: p -= lr * p.grad` would silently rebind the
+    # loop variable and leave the model unchanged.
+    def __iadd__(self, other):
+        return self._update_in_place(other, "+=")
+
+    def __isub__(self, other):
+        return self._update_in_place(other, "-=")
+
+    def __imul__(self, other):
+        return self._update_in_place(other, "*=")
+
+    def __itruediv__(self, other):
+        return self._update_in_place(other, "/=")
+
+    def __setitem__(self, index, value):
+        self._check_in_place("item assignment x[...] = value")
+        value = self._in_place_operand(value, "item assignment")
+        self.data[_prepare_index(index, self)] = value
+
+    def _check_in_place(self, what):
+        if self._ctx is not None or (self._requires_grad and grad_mode.is_grad_enabled()):
+            raise RuntimeError(
+                f"{what} on a tensor that requires grad would corrupt the computation graph. "
+                "For an update of parameters do it inside `with minigrad.no_grad():`; otherwise "
+                "write a new tensor (x = x - y, or use where / masked_fill)."
+            )
+
+    def _in_place_operand(self, other, what):
+        if isinstance(other, Tensor):
+            if other.device != self._device:
+                raise RuntimeError(
+                    f"{what}: the tensor is on '{self._device}' but the value on '{other.device}'"
+                )
+            other = other.data
+        if hasattr(other, "dtype") and other.dtype != self.dtype and other.dtype.kind == "f":
+            if self.dtype.kind == "f":
+                raise TypeError(
+                    f"{what}: dtype mismatch, {self.dtype} and {other.dtype}; convert the value"
+                )
+        return other
+
+    def _update_in_place(self, other, op):
+        self._check_in_place(f"in-place {op}")
+        other = self._in_place_operand(other, f"in-place {op}")
+        if op == "+=":
+            self.data += other
+        elif op == "-=":
+            self.data -= other
+        elif op == "*=":
+            self.data *= other
+        else:
+            self.data /= other
+        return self
 
     add = __add__
     sub = __sub__
