@@ -718,13 +718,15 @@ def _to_backend_array(data, dtype, device):
     backend = get_backend(device)
     if dtype is not None:
         dtype = dtypes.as_dtype(dtype)
+    # Like torch.tensor, a new tensor owns its numbers: it copies, so that changing the array
+    # it was made from later does not silently change the tensor (use Tensor._make to share).
     if backend.is_array(data):
-        return data if dtype is None or data.dtype == dtype else data.astype(dtype)
-    if not isinstance(data, np.ndarray):
+        return data.astype(data.dtype if dtype is None else dtype, copy=True)
+    if not isinstance(data, (np.ndarray, np.generic)):
         data = _host_data(data)
         if dtype is None:
-            dtype = dtypes.infer_dtype(data)  # NumPy arrays keep their dtype, as in PyTorch
-    return backend.asarray(data, dtype=dtype)
+            dtype = dtypes.infer_dtype(data)  # NumPy arrays and scalars keep their dtype
+    return backend.asarray(np.array(data, dtype=dtype, copy=True))
 
 
 def _host_data(data):

@@ -1,0 +1,30 @@
+"""minigrad.nn: layers, losses and the Module system, with PyTorch's names.
+
+    import minigrad.nn as nn
+    import minigrad.nn.functional as F
+
+    model = nn.Sequential(nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 1))
+    loss = nn.BCEWithLogitsLoss()(model(x), y)
+"""
+
+from minigrad.nn import functional, init, utils
+from minigrad.nn.activation import GELU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
+from minigrad.nn.containers import ModuleDict, ModuleList, Sequential
+from minigrad.nn.dropout import Dropout
+from minigrad.nn.embedding import Embedding
+from minigrad.nn.flatten import Flatten
+from minigrad.nn.linear import Identity, Linear
+from minigrad.nn.loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss
+from minigrad.nn.module import Module, Parameter
+from minigrad.nn.normalization import LayerNorm
+from minigrad.nn.rnn import LSTM, LSTMCell
+
+__all__ = [
+    "functional", "init", "utils",
+    "Module", "Parameter",
+    "Sequential", "ModuleList", "ModuleDict",
+    "Linear", "Identity", "Flatten", "Embedding", "Dropout", "LayerNorm",
+    "ReLU", "Sigmoid", "Tanh", "GELU", "Softmax", "LogSoftmax",
+    "LSTMCell", "LSTM",
+    "MSELoss", "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss",
+]

@@ -1,0 +1,18 @@
+"""Flatten: merge a range of dimensions into one, e.g. images (N, C, H, W) -> (N, C·H·W)."""
+
+from minigrad.nn.module import Module
+
+
+class Flatten(Module):
+    """(N, d1, ..., dk) -> (N, d1·…·dk) with the defaults start_dim=1, end_dim=-1."""
+
+    def __init__(self, start_dim=1, end_dim=-1):
+        super().__init__()
+        self.start_dim = start_dim
+        self.end_dim = end_dim
+
+    def forward(self, input):
+        return input.flatten(self.start_dim, self.end_dim)
+
+    def extra_repr(self):
+        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"

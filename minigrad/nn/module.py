@@ -1,0 +1,339 @@
+"""Module and Parameter: the two classes every layer is built from.
+
+A `Parameter` is a Tensor that a Module owns and an optimizer updates. A `Module` is a Python
+object that remembers which of its attributes are Parameters and which are sub-Modules, so that
+`model.parameters()` can find every trainable number in a whole tree of layers:
+
+    class MLP(Module):
+        def __init__(self):
+            super().__init__()
+            self.hidden = Linear(2, 8)      # a sub-Module: registered under the name "hidden"
+            self.out = Linear(8, 1)
+
+        def forward(self, x):
+            return self.out(self.hidden(x).relu())
+
+    list(name for name, _ in MLP().named_parameters())
+    # ['hidden.weight', 'hidden.bias', 'out.weight', 'out.bias']   (the same names as PyTorch)
+
+The registration happens in `Module.__setattr__`: assigning a Parameter or a Module to an
+attribute files it in `self._parameters` or `self._modules` (two ordered dicts), and
+`Module.__getattr__` looks there when normal attribute lookup finds nothing.
+"""
+
+from collections import OrderedDict, namedtuple
+
+import minigrad
+from minigrad import dtypes
+from minigrad.backend import get_backend
+
+
+class Parameter(minigrad.Tensor):
+    """A Tensor that is a trainable weight of a Module (requires_grad=True by default).
+
+    `Parameter(data)` accepts what `minigrad.tensor` accepts (a Tensor, a NumPy array, nested
+    lists). A Tensor's numbers are copied (not shared: optimizers update `p.data` in place), and
+    its dtype and device are kept.
+    """
+
+    def __init__(self, data, requires_grad=True):
+        if not isinstance(data, minigrad.Tensor):
+            data = minigrad.tensor(data)
+        # Copy the numbers, not the graph: a Parameter is always a leaf with its own memory.
+        super().__init__(data.data.copy(), dtype=data.dtype, requires_grad=requires_grad,
+                         device=data.device)
+
+    def __repr__(self):
+        return "Parameter containing:\n" + super().__repr__()
+
+
+# What load_state_dict returns when strict=False (PyTorch returns the same two lists).
+IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
+
+
+def _count(n):
+    return "1 parameter" if n == 1 else f"{n:,} parameters"
+
+
+class Module:
+    """Base class of every layer and model. Subclasses call `super().__init__()` first, assign
+    their Parameters and sub-Modules as attributes, and define `forward`."""
+
+    def __init__(self):
+        # object.__setattr__ because our own __setattr__ expects these dicts to exist already.
+        object.__setattr__(self, "_parameters", OrderedDict())  # name -> Parameter (or None)
+        object.__setattr__(self, "_modules", OrderedDict())  # name -> Module (or None)
+        object.__setattr__(self, "training", True)
+
+    # ------------------------------------------------------------------------------------------
+    # Registration by attribute assignment
+    # ------------------------------------------------------------------------------------------
+
+    def __setattr__(self, name, value):
+        if isinstance(value, (Parameter, Module)) and "_parameters" not in self.__dict__:
+            raise AttributeError(
+                f"cannot assign {type(value).__name__} '{name}' before Module.__init__() is "
+                f"called: call super().__init__() first in {type(self).__name__}.__init__"
+            )
+        # An attribute lives in exactly one place, so drop the name from the other two. (Assigning
+        # to an existing key keeps its position, so replacing a weight keeps the parameter order.)
+        if isinstance(value, Parameter):
+            self._modules.pop(name, None)
+            self.__dict__.pop(name, None)
+            self._parameters[name] = value
+        elif isinstance(value, Module):
+            self._parameters.pop(name, None)
+            self.__dict__.pop(name, None)
+            self._modules[name] = value
+        else:
+            if "_parameters" in self.__dict__:
+                self._parameters.pop(name, None)
+                self._modules.pop(name, None)
+            object.__setattr__(self, name, value)
+
+    def __getattr__(self, name):
+        # Only called when normal lookup fails, i.e. for registered Parameters and Modules.
+        registries = self.__dict__.get("_parameters", {}), self.__dict__.get("_modules", {})
+        for registry in registries:
+            if name in registry:
+                return registry[name]
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
+    def __delattr__(self, name):
+        if name in self._parameters:
+            del self._parameters[name]
+        elif name in self._modules:
+            del self._modules[name]
+        else:
+            object.__delattr__(self, name)
+
+    def register_parameter(self, name, param):
+        """Same as `self.name = param`; `param` may be None (e.g. a layer built with bias=False)."""
+        if param is not None and not isinstance(param, Parameter):
+            raise TypeError(f"register_parameter('{name}'): expected a Parameter or None, "
+                            f"got {type(param).__name__}")
+        self.__setattr__(name, param)
+        if param is None:
+            self._parameters[name] = None
+            self.__dict__.pop(name, None)
+
+    def add_module(self, name, module):
+        """Same as `self.name = module`, for names that are not Python identifiers ("0", "1")."""
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"add_module('{name}'): expected a Module, got {type(module).__name__}")
+        self._parameters.pop(name, None)
+        self._modules[name] = module
+
+    # ------------------------------------------------------------------------------------------
+    # Calling
+    # ------------------------------------------------------------------------------------------
+
+    def forward(self, *args, **kwargs):
+        raise NotImplementedError(f"{type(self).__name__} must define forward()")
+
+    def __call__(self, *args, **kwargs):
+        return self.forward(*args, **kwargs)
+
+    # ------------------------------------------------------------------------------------------
+    # Walking the tree
+    # ------------------------------------------------------------------------------------------
+
+    def named_modules(self, prefix="", remove_duplicate=True, _seen=None):
+        """Yield (dotted name, module) for this module and every descendant, depth first."""
+        # A module shared by two parents is yielded once (by object identity, like PyTorch).
+        seen = set() if _seen is None else _seen
+        if remove_duplicate:
+            if id(self) in seen:
+                return
+            seen.add(id(self))
+        yield prefix, self
+        for name, child in self._modules.items():
+            if child is None:
+                continue
+            child_prefix = f"{prefix}.{name}" if prefix else name
+            yield from child.named_modules(child_prefix, remove_duplicate, seen)
+
+    def modules(self):
+        for _, module in self.named_modules():
+            yield module
+
+    def named_children(self):
+        for name, child in self._modules.items():
+            if child is not None:
+                yield name, child
+
+    def children(self):
+        for _, child in self.named_children():
+            yield child
+
+    def named_parameters(self, prefix="", recurse=True, remove_duplicate=True):
+        """Yield (dotted name, Parameter), e.g. ("0.weight", ...) inside a Sequential.
+
+        A Parameter shared by two layers (weight tying) is yielded once, under its first name,
+        so that an optimizer does not update it twice.
+        """
+        seen = set()
+        if recurse:
+            owners = self.named_modules(prefix, remove_duplicate=remove_duplicate)
+        else:
+            owners = [(prefix, self)]
+        for owner_name, owner in owners:
+            for name, param in owner._parameters.items():
+                if param is None:
+                    continue
+                if remove_duplicate:
+                    if id(param) in seen:
+                        continue
+                    seen.add(id(param))
+                yield (f"{owner_name}.{name}" if owner_name else name), param
+
+    def parameters(self, recurse=True):
+        for _, param in self.named_parameters(recurse=recurse):
+            yield param
+
+    # ------------------------------------------------------------------------------------------
+    # Modes and gradients
+    # ------------------------------------------------------------------------------------------
+
+    def train(self, mode=True):
+        """Training mode (Dropout drops). Applies to every descendant; returns self."""
+        for module in self.modules():
+            object.__setattr__(module, "training", bool(mode))
+        return self
+
+    def eval(self):
+        """Evaluation mode (Dropout is the identity). Same as `train(False)`."""
+        return self.train(False)
+
+    def zero_grad(self, set_to_none=True):
+        """Forget the gradients of every parameter: `.grad = None` (PyTorch 2's default), or
+        arrays of zeros with set_to_none=False."""
+        for param in self.parameters():
+            if set_to_none or param.grad is None:
+                param.grad = None
+            else:
+                param.grad = param.xp.zeros_like(param.grad)
+
+    # ------------------------------------------------------------------------------------------
+    # Saving and loading
+    # ------------------------------------------------------------------------------------------
+
+    def state_dict(self):
+        """OrderedDict dotted name -> a copy of the parameter's backend array.
+
+        Copies, so that training the model afterwards does not change a saved state.
+        Shared parameters appear under every name that reaches them (as in PyTorch).
+        """
+        state = OrderedDict()
+        for name, param in self.named_parameters(remove_duplicate=False):
+            state[name] = param.data.copy()
+        return state
+
+    def load_state_dict(self, state_dict, strict=True):
+        """Copy arrays from `state_dict` into this module's parameters (in place).
+
+        strict=True: the keys must match `self.state_dict()` exactly (else RuntimeError naming the
+        missing and unexpected keys). A shape mismatch is always a RuntimeError naming the key and
+        both shapes. Every check runs before any parameter is written, so a failed load changes
+        nothing.
+        Returns IncompatibleKeys(missing_keys, unexpected_keys).
+        """
+        params = OrderedDict(self.named_parameters(remove_duplicate=False))
+        missing = [name for name in params if name not in state_dict]
+        unexpected = [name for name in state_dict if name not in params]
+        where = f"load_state_dict for {type(self).__name__}"
+        if strict and (missing or unexpected):
+            problems = []
+            if missing:
+                problems.append("missing key(s): " + ", ".join(f"'{k}'" for k in missing))
+            if unexpected:
+                problems.append("unexpected key(s): " + ", ".join(f"'{k}'" for k in unexpected))
+            raise RuntimeError(f"{where}: " + "; ".join(problems))
+
+        new_arrays = {}
+        for name, param in params.items():
+            if name not in state_dict:
+                continue
+            value = state_dict[name]
+            if isinstance(value, minigrad.Tensor):
+                value = value.to(param.device).data
+            if not hasattr(value, "shape"):
+                raise TypeError(f"{where}: '{name}' must be an array or a Tensor, "
+                                f"got {type(value).__name__}")
+            if tuple(value.shape) != tuple(param.shape):
+                raise RuntimeError(
+                    f"{where}: shape mismatch for '{name}': the state_dict has shape "
+                    f"{tuple(value.shape)}, the model's parameter has shape {tuple(param.shape)}"
+                )
+            # asarray puts host data on the parameter's device and casts to its dtype; .copy()
+            # so that the model never shares memory with the caller's dict.
+            new_arrays[name] = get_backend(param.device).asarray(value, dtype=param.dtype).copy()
+
+        for name, array in new_arrays.items():
+            params[name].data = array
+        return IncompatibleKeys(missing, unexpected)
+
+    # ------------------------------------------------------------------------------------------
+    # Devices and dtypes
+    # ------------------------------------------------------------------------------------------
+
+    def to(self, device=None, dtype=None):
+        """Move every parameter to `device` and/or cast it to a float `dtype`; returns self.
+
+        `model.to("cuda")`, `model.to(minigrad.float64)`, `model.to("cpu", minigrad.float32)`.
+        The Parameter objects are replaced by new ones on the new device, so create the optimizer
+        *after* calling `.to()`. Gradients are dropped.
+        """
+        if device is not None and (not isinstance(device, str) or device in dtypes.NAMES):
+            device, dtype = None, device  # model.to(minigrad.float64) or model.to("float64")
+        for module in self.modules():
+            for name, param in module._parameters.items():
+                if param is None:
+                    continue
+                moved = param.detach()
+                if device is not None:
+                    moved = moved.to(device)
+                if dtype is not None:
+                    moved = moved.astype(dtype)
+                module._parameters[name] = Parameter(moved, requires_grad=param.requires_grad)
+        return self
+
+    def double(self):
+        """Cast every parameter to float64 (used by gradient checks)."""
+        return self.to(dtype=minigrad.float64)
+
+    def float(self):
+        """Cast every parameter to float32."""
+        return self.to(dtype=minigrad.float32)
+
+    # ------------------------------------------------------------------------------------------
+    # Printing
+    # ------------------------------------------------------------------------------------------
+
+    def extra_repr(self):
+        """The text between the parentheses of this module's repr; layers override it."""
+        return ""
+
+    def num_parameters(self):
+        """Number of trainable numbers in this module and its descendants (shared ones once)."""
+        return sum(param.size for param in self.parameters())
+
+    def __repr__(self):
+        # Linear(in_features=2, out_features=3, bias=True)  # 9 parameters
+        # Sequential(  # 21 parameters
+        #   (0): Linear(in_features=2, out_features=3, bias=True)  # 9 parameters
+        #   (1): ReLU()
+        #   ...
+        # )
+        n = self.num_parameters()
+        comment = f"  # {_count(n)}" if n else ""
+        if not self._modules:
+            return f"{type(self).__name__}({self.extra_repr()}){comment}"
+        lines = [f"{type(self).__name__}({comment}"]
+        if self.extra_repr():
+            lines.append("  " + self.extra_repr())
+        for name, child in self._modules.items():
+            child_text = repr(child).replace("\n", "\n  ")  # indent the child's own lines
+            lines.append(f"  ({name}): {child_text}")
+        lines.append(")")
+        return "\n".join(lines)

@@ -1,0 +1,47 @@
+"""Gradient clipping: keep one bad batch from throwing the weights far away.
+
+Call between `loss.backward()` and `optimizer.step()`.
+"""
+
+import minigrad
+
+
+def _with_grads(parameters):
+    if isinstance(parameters, minigrad.Tensor):
+        parameters = [parameters]
+    return [p for p in parameters if p.grad is not None]
+
+
+def clip_grad_norm_(parameters, max_norm, norm_type=2.0):
+    """Scale all gradients together so that their joint norm is at most max_norm.
+
+        total = (Σ_p ‖g_p‖_q^q)^{1/q}      (q = norm_type; q = inf: the largest |g|)
+        g_p  ← g_p · min(1, max_norm / (total + 1e-6))
+
+    The direction of the full gradient is kept; only its length shrinks. Returns the total norm
+    before clipping, as a 0-d Tensor. Works on the gradient arrays in place of `.grad`.
+    """
+    params = _with_grads(parameters)
+    if not params:
+        return minigrad.tensor(0.0)
+    xp = params[0].xp
+    norm_type = float(norm_type)
+    if norm_type == float("inf"):
+        norms = [xp.abs(p.grad).max() for p in params]
+        total = xp.stack(norms).max()
+    else:
+        # Σ |g|^q per parameter, then the q-th root of the sum over all of them.
+        sums = [(xp.abs(p.grad) ** norm_type).sum() for p in params]
+        total = xp.stack(sums).sum() ** (1.0 / norm_type)
+    # Multiply by a factor ≤ 1 computed on the device: no host round trip on a GPU.
+    factor = xp.minimum(max_norm / (total + 1e-6), 1.0)
+    for p in params:
+        p.grad = p.grad * factor.astype(p.grad.dtype)
+    return minigrad.Tensor(total, dtype=total.dtype, device=params[0].device)
+
+
+def clip_grad_value_(parameters, clip_value):
+    """Clamp every gradient entry into [-clip_value, clip_value]."""
+    clip_value = float(clip_value)
+    for p in _with_grads(parameters):
+        p.grad = p.xp.clip(p.grad, -clip_value, clip_value)

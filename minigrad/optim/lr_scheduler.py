@@ -1,0 +1,187 @@
+"""Learning-rate schedules: change each parameter group's "lr" as training goes on.
+
+Usage is PyTorch's: make the scheduler after the optimizer, and call `scheduler.step()` once per
+epoch (or per batch, for warm-up) AFTER `optimizer.step()`:
+
+    optimizer = minigrad.optim.SGD(model.parameters(), lr=0.1)
+    scheduler = minigrad.optim.lr_scheduler.StepLR(optimizer, step_size=30, gamma=0.1)
+    for epoch in range(100):
+        train_one_epoch(...)          # calls optimizer.step() many times
+        scheduler.step()
+
+Each scheduler here computes the learning rate from a closed formula of the step count
+`last_epoch` (0 right after construction) and each group's starting rate `base_lr`:
+
+    StepLR             base_lr * gamma ** (last_epoch // step_size)
+    ExponentialLR      base_lr * gamma ** last_epoch
+    CosineAnnealingLR  eta_min + (base_lr - eta_min) * (1 + cos(pi * last_epoch / T_max)) / 2
+    LinearLR           base_lr * (start_factor + (end_factor - start_factor)
+                                  * min(last_epoch, total_iters) / total_iters)
+    LambdaLR           base_lr * lr_lambda(last_epoch)
+
+These are the values PyTorch's schedulers produce. (PyTorch computes most of them step by step,
+multiplying the current lr by a ratio, so that several schedulers can be chained on one optimizer;
+minigrad uses the formulas directly, which are easier to read, and does not support chaining.)
+"""
+
+import math
+
+from minigrad.optim.optimizer import Optimizer
+
+
+class LRScheduler:
+    """Base class: remembers the starting learning rates and applies `get_lr()` on each step."""
+
+    def __init__(self, optimizer):
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
+        self.optimizer = optimizer
+        # "initial_lr" is stored in the group (as PyTorch does) so that a scheduler made later,
+        # or after loading a checkpoint, still starts from the original rate.
+        for group in optimizer.param_groups:
+            group.setdefault("initial_lr", group["lr"])
+        self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
+        self.last_epoch = 0
+        self._apply(self.get_lr())
+
+    def get_lr(self):
+        """The learning rate of every group at step `self.last_epoch`. Subclasses write this."""
+        raise NotImplementedError
+
+    def step(self):
+        """Advance the schedule by one step and set the optimizer's learning rates."""
+        self.last_epoch += 1
+        self._apply(self.get_lr())
+
+    def get_last_lr(self):
+        """The learning rates set by the last `step()` (or by the constructor), one per group."""
+        return list(self._last_lr)
+
+    def _apply(self, lrs):
+        for group, lr in zip(self.optimizer.param_groups, lrs):
+            group["lr"] = float(lr)
+        self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
+
+    def state_dict(self):
+        """The scheduler's variables (not the optimizer, which has its own state dict)."""
+        return {
+            name: (list(value) if isinstance(value, list) else value)
+            for name, value in vars(self).items()
+            if name not in ("optimizer", "lr_lambdas")  # functions cannot be saved as data
+        }
+
+    def load_state_dict(self, state_dict):
+        for name, value in state_dict.items():
+            setattr(self, name, list(value) if isinstance(value, list) else value)
+
+
+class StepLR(LRScheduler):
+    """Multiply the learning rate by gamma every `step_size` steps.
+
+    lr = base_lr * gamma ** (last_epoch // step_size)
+    """
+
+    def __init__(self, optimizer, step_size, gamma=0.1):
+        if not isinstance(step_size, int) or step_size <= 0:
+            raise ValueError(f"Invalid step_size: {step_size!r}; it must be a positive int")
+        self.step_size = step_size
+        self.gamma = float(gamma)
+        super().__init__(optimizer)
+
+    def get_lr(self):
+        return [
+            base_lr * self.gamma ** (self.last_epoch // self.step_size) for base_lr in self.base_lrs
+        ]
+
+
+class ExponentialLR(LRScheduler):
+    """Multiply the learning rate by gamma at every step.
+
+    lr = base_lr * gamma ** last_epoch
+    """
+
+    def __init__(self, optimizer, gamma):
+        self.gamma = float(gamma)
+        super().__init__(optimizer)
+
+    def get_lr(self):
+        return [base_lr * self.gamma**self.last_epoch for base_lr in self.base_lrs]
+
+
+class CosineAnnealingLR(LRScheduler):
+    """Follow half a cosine wave from base_lr down to eta_min over T_max steps (SGDR, no restarts).
+
+    lr = eta_min + (base_lr - eta_min) * (1 + cos(pi * last_epoch / T_max)) / 2
+
+    Past T_max the cosine carries on, so the rate climbs back up (as in PyTorch); stop stepping
+    the scheduler at T_max if you want it to stay at eta_min.
+    """
+
+    def __init__(self, optimizer, T_max, eta_min=0.0):
+        if T_max <= 0:
+            raise ValueError(f"Invalid T_max: {T_max}; it must be > 0")
+        self.T_max = T_max
+        self.eta_min = float(eta_min)
+        super().__init__(optimizer)
+
+    def get_lr(self):
+        progress = (1.0 + math.cos(math.pi * self.last_epoch / self.T_max)) / 2.0
+        return [self.eta_min + (base_lr - self.eta_min) * progress for base_lr in self.base_lrs]
+
+
+class LinearLR(LRScheduler):
+    """Scale the learning rate by a factor that moves linearly from start_factor to end_factor.
+
+    factor = start_factor + (end_factor - start_factor) * min(last_epoch, total_iters) / total_iters
+    lr = base_lr * factor
+
+    The usual use is warm-up: start small (say start_factor=0.01) and reach the full rate after
+    total_iters steps, which keeps Adam's first, poorly estimated steps from wrecking the model.
+    """
+
+    def __init__(self, optimizer, start_factor=1.0 / 3, end_factor=1.0, total_iters=5):
+        if not 0.0 < start_factor <= 1.0:
+            raise ValueError(f"Invalid start_factor: {start_factor}; need 0 < start_factor <= 1")
+        if not 0.0 <= end_factor <= 1.0:
+            raise ValueError(f"Invalid end_factor: {end_factor}; need 0 <= end_factor <= 1")
+        if total_iters <= 0:
+            raise ValueError(f"Invalid total_iters: {total_iters}; it must be > 0")
+        self.start_factor = float(start_factor)
+        self.end_factor = float(end_factor)
+        self.total_iters = total_iters
+        super().__init__(optimizer)
+
+    def get_lr(self):
+        done = min(self.last_epoch, self.total_iters) / self.total_iters
+        factor = self.start_factor + (self.end_factor - self.start_factor) * done
+        return [base_lr * factor for base_lr in self.base_lrs]
+
+
+class LambdaLR(LRScheduler):
+    """Learning rate = base_lr times any function of the step count.
+
+    lr = base_lr * lr_lambda(last_epoch)
+
+    lr_lambda is one function, or a list with one function per parameter group. Example, a
+    linear warm-up over 100 steps: `LambdaLR(opt, lambda step: min(1.0, (step + 1) / 100))`.
+    The functions are not part of `state_dict()`: pass the same ones when you resume.
+    """
+
+    def __init__(self, optimizer, lr_lambda):
+        groups = optimizer.param_groups
+        if isinstance(lr_lambda, (list, tuple)):
+            if len(lr_lambda) != len(groups):
+                raise ValueError(
+                    f"Expected {len(groups)} lr_lambdas (one per parameter group), "
+                    f"got {len(lr_lambda)}"
+                )
+            self.lr_lambdas = list(lr_lambda)
+        else:
+            self.lr_lambdas = [lr_lambda] * len(groups)
+        super().__init__(optimizer)
+
+    def get_lr(self):
+        return [
+            base_lr * lr_lambda(self.last_epoch)
+            for base_lr, lr_lambda in zip(self.base_lrs, self.lr_lambdas)
+        ]

@@ -1,0 +1,232 @@
+"""Datasets, DataLoader and random_split: every sample once per epoch, reproducible shuffling."""
+
+import numpy as np
+import pytest
+from conftest import DEVICES
+from hypothesis import given
+from hypothesis import strategies as st
+
+import minigrad as mg
+from minigrad.data import (
+    DataLoader,
+    Dataset,
+    Subset,
+    TensorDataset,
+    default_collate,
+    random_split,
+)
+
+N = 23  # not a multiple of any batch size used below
+
+
+def numbered_dataset(n=N, device="cpu"):
+    """Sample i is (features [i, 10 i] as float32, label i as int64): easy to trace."""
+    ids = np.arange(n)
+    X = mg.tensor(np.stack([ids, 10 * ids], axis=1).astype(np.float32), device=device)
+    y = mg.tensor(ids.astype(np.int64), device=device)
+    return TensorDataset(X, y)
+
+
+class SquaresDataset(Dataset):
+    """A Dataset that computes its samples in Python: exercises the generic get_batch."""
+
+    def __len__(self):
+        return N
+
+    def __getitem__(self, i):
+        return mg.tensor([float(i), float(i * i)]), i
+
+
+class PlainSequence:
+    """Not a Dataset subclass at all: anything with __len__ and __getitem__ works."""
+
+    def __len__(self):
+        return N
+
+    def __getitem__(self, i):
+        return {"x": np.array([i, i], dtype=np.float32), "label": i}
+
+
+def labels_of(loader):
+    batches = [batch[1].numpy() for batch in loader]
+    return batches, np.concatenate(batches)
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("shuffle", [False, True])
+def test_every_sample_exactly_once_per_epoch(shuffle, device):
+    loader = DataLoader(numbered_dataset(device=device), batch_size=5, shuffle=shuffle, generator=0)
+    for _ in range(3):  # three epochs
+        batches, labels = labels_of(loader)
+        assert sorted(labels.tolist()) == list(range(N))
+        assert [len(b) for b in batches] == [5, 5, 5, 5, 3]
+    xb, yb = next(iter(loader))
+    assert xb.device == device and xb.dtype == np.float32 and xb.shape == (5, 2)
+    assert yb.dtype == np.int64 and yb.shape == (5,)
+    np.testing.assert_array_equal(xb.numpy()[:, 1], 10 * yb.numpy())  # rows stay together
+
+
+@given(
+    n=st.integers(0, 40),
+    batch_size=st.integers(1, 12),
+    shuffle=st.booleans(),
+    drop_last=st.booleans(),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_batches_property(n, batch_size, shuffle, drop_last, seed):
+    """Any size and batch size: full batches, then at most one short batch (unless dropped);
+    no sample twice; all samples when nothing is dropped; len() is the number of batches."""
+    loader = DataLoader(
+        numbered_dataset(n),
+        batch_size=batch_size,
+        shuffle=shuffle,
+        drop_last=drop_last,
+        generator=seed,
+    )
+    sizes, seen = [], []
+    for _, labels in loader:
+        sizes.append(len(labels))
+        seen.extend(labels.numpy().tolist())
+    assert len(sizes) == len(loader)
+    assert all(size == batch_size for size in sizes[:-1])
+    assert len(seen) == len(set(seen))
+    if drop_last:
+        assert len(seen) == (n // batch_size) * batch_size
+    else:
+        assert sorted(seen) == list(range(n))
+
+
+def test_without_shuffle_the_order_is_the_dataset_order():
+    _, labels = labels_of(DataLoader(numbered_dataset(), batch_size=4))
+    np.testing.assert_array_equal(labels, np.arange(N))
+
+
+def test_shuffle_is_reproducible_with_a_seeded_generator():
+    def epochs(generator):
+        loader = DataLoader(numbered_dataset(), batch_size=4, shuffle=True, generator=generator)
+        return [labels_of(loader)[1].tolist() for _ in range(3)]
+
+    first, again = epochs(7), epochs(np.random.default_rng(7))
+    assert first == again  # an int seed and a Generator with that seed agree
+    assert first[0] != first[1]  # a new order every epoch
+    assert first != epochs(8)
+    assert first[0] != list(range(N))
+
+
+def test_shuffle_follows_the_global_seed_by_default():
+    loader = DataLoader(numbered_dataset(), batch_size=4, shuffle=True)
+    mg.manual_seed(11)
+    first = labels_of(loader)[1]
+    mg.manual_seed(11)
+    np.testing.assert_array_equal(labels_of(loader)[1], first)
+
+
+@pytest.mark.parametrize("drop_last, sizes", [(False, [10, 10, 3]), (True, [10, 10])])
+def test_drop_last(drop_last, sizes):
+    loader = DataLoader(numbered_dataset(), batch_size=10, shuffle=True, drop_last=drop_last)
+    batches, labels = labels_of(loader)
+    assert [len(b) for b in batches] == sizes
+    assert len(loader) == len(sizes)
+    assert len(set(labels.tolist())) == sum(sizes)  # still no sample twice
+
+
+def test_len_counts_batches():
+    assert len(DataLoader(numbered_dataset(), batch_size=1)) == N
+    assert len(DataLoader(numbered_dataset(), batch_size=N)) == 1
+    assert len(DataLoader(numbered_dataset(), batch_size=100)) == 1
+    assert len(DataLoader(numbered_dataset(), batch_size=100, drop_last=True)) == 0
+
+
+@pytest.mark.parametrize("batch_size", [0, -1, 2.5, True, None])
+def test_invalid_batch_size(batch_size):
+    with pytest.raises(ValueError, match="batch_size"):
+        DataLoader(numbered_dataset(), batch_size=batch_size)
+
+
+def test_generic_dataset_batches_are_stacked():
+    batches = list(DataLoader(SquaresDataset(), batch_size=4, shuffle=True, generator=1))
+    xs = np.concatenate([x.numpy() for x, _ in batches])
+    ids = np.concatenate([i.numpy() for _, i in batches])
+    assert sorted(ids.tolist()) == list(range(N))
+    np.testing.assert_array_equal(xs[:, 1], ids.astype(np.float32) ** 2)
+    assert batches[0][1].dtype == np.int64  # Python ints -> int64
+
+
+def test_plain_object_with_dict_samples():
+    batch = next(iter(DataLoader(PlainSequence(), batch_size=3)))
+    assert set(batch) == {"x", "label"}
+    np.testing.assert_array_equal(batch["x"].numpy(), [[0, 0], [1, 1], [2, 2]])
+    np.testing.assert_array_equal(batch["label"].numpy(), [0, 1, 2])
+
+
+def test_default_collate_fields():
+    x, y, name = default_collate([(mg.tensor([1.0]), 0.5, "a"), (mg.tensor([2.0]), 1.5, "b")])
+    np.testing.assert_array_equal(x.numpy(), [[1.0], [2.0]])
+    assert y.dtype == np.float32
+    assert name == ["a", "b"]
+    with pytest.raises(ValueError, match="fields"):
+        default_collate([(1, 2), (1, 2, 3)])
+
+
+def test_tensor_dataset_checks_lengths_and_indexes():
+    with pytest.raises(ValueError, match="same length"):
+        TensorDataset(mg.zeros(3, 2), mg.zeros(4))
+    with pytest.raises(ValueError):
+        TensorDataset()
+    ds = TensorDataset(np.arange(6).reshape(3, 2), np.array([7, 8, 9]))  # arrays are accepted
+    x, y = ds[1]
+    np.testing.assert_array_equal(x.numpy(), [2, 3])
+    assert y.item() == 8 and len(ds) == 3
+
+
+# ---------------------------------------------------------------------------------------------
+# random_split and Subset
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "lengths, sizes",
+    [([20, 3], [20, 3]), ([0.8, 0.2], [19, 4]), ([0.5, 0.3, 0.2], [12, 7, 4]), ([1.0], [23])],
+)
+def test_random_split_partitions_the_dataset(lengths, sizes):
+    # fractions: floor(23 * f) = 18, 4 -> one left over goes to the first split: 19, 4
+    #            floor -> 11, 6, 4 -> two left over: 12, 7, 4
+    parts = random_split(numbered_dataset(), lengths, generator=0)
+    assert [len(part) for part in parts] == sizes
+    labels = [labels_of(DataLoader(part, batch_size=5))[1] for part in parts]
+    everything = np.concatenate(labels)
+    assert sorted(everything.tolist()) == list(range(N))  # disjoint and complete
+
+
+def test_random_split_is_reproducible_and_random():
+    def split(seed):
+        return [part.indices.tolist() for part in random_split(range(N), [10, 13], generator=seed)]
+
+    assert split(3) == split(3)
+    assert split(3) != split(4)
+    assert split(3)[0] != list(range(10))
+
+
+@pytest.mark.parametrize("lengths", [[10, 10], [0.5, 0.6], [-1, 24]])
+def test_random_split_rejects_bad_lengths(lengths):
+    with pytest.raises(ValueError):
+        random_split(numbered_dataset(), lengths)
+
+
+def test_subset_indexing_and_batches():
+    subset = Subset(numbered_dataset(), [5, 2, 9])
+    assert len(subset) == 3
+    assert subset[1][1].item() == 2
+    xb, yb = next(iter(DataLoader(subset, batch_size=3)))
+    np.testing.assert_array_equal(yb.numpy(), [5, 2, 9])
+    nested = Subset(subset, [2, 0])  # a subset of a subset
+    np.testing.assert_array_equal(next(iter(DataLoader(nested, batch_size=2)))[1].numpy(), [9, 5])
+    plain = Subset(PlainSequence(), [4, 1])
+    np.testing.assert_array_equal(
+        next(iter(DataLoader(plain, batch_size=2)))["label"].numpy(), [4, 1]
+    )
+
+
+def test_generator_argument_is_checked():
+    with pytest.raises(TypeError, match="generator"):
+        DataLoader(numbered_dataset(), shuffle=True, generator="seed")

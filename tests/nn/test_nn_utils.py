@@ -1,0 +1,73 @@
+"""clip_grad_norm_ and clip_grad_value_."""
+
+import math
+
+import numpy as np
+import pytest
+from conftest import DEVICES
+from helpers_nn import grad_of, rng
+
+import minigrad as mg
+import minigrad.nn as nn
+
+
+def _params_with_grads(grads, device="cpu"):
+    params = []
+    for g in grads:
+        p = nn.Parameter(mg.zeros(np.shape(g), device=device))
+        p.grad = mg.backend.get_backend(device).asarray(np.asarray(g, dtype=np.float32))
+        params.append(p)
+    return params
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_clip_grad_norm_scales_all_gradients_together(device):
+    a, b = _params_with_grads([[3.0, 0.0], [[0.0], [4.0]]], device)
+    total = nn.utils.clip_grad_norm_([a, b], max_norm=1.0)
+    assert total.item() == pytest.approx(5.0) and total.device == device
+    scale = 1.0 / (5.0 + 1e-6)
+    np.testing.assert_allclose(grad_of(a), [3.0 * scale, 0.0], rtol=1e-6)
+    np.testing.assert_allclose(grad_of(b), [[0.0], [4.0 * scale]], rtol=1e-6)
+    assert grad_of(a).dtype == np.float32  # no float64 sneaking in through the factor
+    new_norm = math.sqrt((grad_of(a) ** 2).sum() + (grad_of(b) ** 2).sum())
+    assert new_norm == pytest.approx(1.0, rel=1e-5)
+
+
+def test_clip_grad_norm_leaves_small_gradients_alone():
+    (a,) = _params_with_grads([[0.3, -0.4]])
+    total = nn.utils.clip_grad_norm_(a, max_norm=1.0)  # a single tensor is accepted
+    assert total.item() == pytest.approx(0.5)
+    np.testing.assert_array_equal(grad_of(a), np.array([0.3, -0.4], dtype=np.float32))
+
+
+def test_clip_grad_norm_other_norms_and_missing_grads():
+    a, b = _params_with_grads([[3.0, -4.0], [1.0]])
+    c = nn.Parameter(mg.zeros(2))  # no gradient: skipped
+    assert nn.utils.clip_grad_norm_([a, b, c], 100.0, norm_type=1).item() == pytest.approx(8.0)
+    total = nn.utils.clip_grad_norm_([a, b, c], 2.0, norm_type=float("inf"))
+    assert total.item() == pytest.approx(4.0)
+    np.testing.assert_allclose(grad_of(a), [1.5, -2.0], rtol=1e-6)
+    assert c.grad is None
+
+
+def test_clip_grad_norm_matches_pytorch():
+    torch = pytest.importorskip("torch")
+    r = rng(3)
+    grads = [r.standard_normal((3, 4)).astype(np.float32), r.standard_normal(5).astype(np.float32)]
+    for norm_type in (2.0, 1.0, 3.0, float("inf")):
+        ours = _params_with_grads(grads)
+        theirs = [torch.zeros(g.shape, requires_grad=True) for g in grads]
+        for t, g in zip(theirs, grads):
+            t.grad = torch.tensor(g)
+        total = nn.utils.clip_grad_norm_(ours, 0.5, norm_type=norm_type)
+        total_t = torch.nn.utils.clip_grad_norm_(theirs, 0.5, norm_type=norm_type)
+        assert total.item() == pytest.approx(total_t.item(), rel=1e-6)
+        for p, t in zip(ours, theirs):
+            np.testing.assert_allclose(grad_of(p), t.grad.numpy(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_clip_grad_value(device):
+    (a,) = _params_with_grads([[-3.0, 0.5, 2.0]], device)
+    nn.utils.clip_grad_value_([a], 1.0)
+    np.testing.assert_array_equal(grad_of(a), np.array([-1.0, 0.5, 1.0], dtype=np.float32))

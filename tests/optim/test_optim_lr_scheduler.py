@@ -1,0 +1,134 @@
+"""Learning-rate schedules against their formulas (expected values written out by hand)."""
+
+import numpy as np
+import pytest
+
+import minigrad as mg
+from minigrad.optim import SGD, Adam
+from minigrad.optim.lr_scheduler import (
+    CosineAnnealingLR,
+    ExponentialLR,
+    LambdaLR,
+    LinearLR,
+    StepLR,
+)
+
+
+def optimizer(lr=1.0):
+    return SGD([mg.zeros(2, requires_grad=True)], lr=lr)
+
+
+def lrs_over(scheduler, n):
+    """The lr after construction and after each of n-1 steps."""
+    values = []
+    for _ in range(n):
+        values.append(scheduler.get_last_lr()[0])
+        assert scheduler.optimizer.param_groups[0]["lr"] == values[-1]
+        scheduler.optimizer.step()
+        scheduler.step()
+    return values
+
+
+def test_step_lr():
+    values = lrs_over(StepLR(optimizer(), step_size=2, gamma=0.5), 7)
+    np.testing.assert_allclose(values, [1.0, 1.0, 0.5, 0.5, 0.25, 0.25, 0.125])
+
+
+def test_exponential_lr():
+    values = lrs_over(ExponentialLR(optimizer(2.0), gamma=0.5), 5)
+    np.testing.assert_allclose(values, [2.0, 1.0, 0.5, 0.25, 0.125])
+
+
+def test_cosine_annealing_lr():
+    # (1 + cos(pi * t / 4)) / 2 for t = 0..4, then the cosine climbs back up
+    values = lrs_over(CosineAnnealingLR(optimizer(), T_max=4), 7)
+    expected = [1.0, 0.8535533906, 0.5, 0.1464466094, 0.0, 0.1464466094, 0.5]
+    np.testing.assert_allclose(values, expected, atol=1e-10)
+
+
+def test_cosine_annealing_lr_with_eta_min():
+    values = lrs_over(CosineAnnealingLR(optimizer(0.1), T_max=2, eta_min=0.02), 3)
+    np.testing.assert_allclose(values, [0.1, 0.06, 0.02], atol=1e-12)
+
+
+def test_linear_warm_up():
+    values = lrs_over(LinearLR(optimizer(0.4), start_factor=0.25, total_iters=3), 6)
+    np.testing.assert_allclose(values, [0.1, 0.2, 0.3, 0.4, 0.4, 0.4])
+
+
+def test_linear_decay():
+    values = lrs_over(LinearLR(optimizer(), start_factor=1.0, end_factor=0.5, total_iters=2), 4)
+    np.testing.assert_allclose(values, [1.0, 0.75, 0.5, 0.5])
+
+
+def test_lambda_lr_with_one_function_per_group():
+    a, b = mg.zeros(1, requires_grad=True), mg.zeros(1, requires_grad=True)
+    opt = Adam([{"params": [a]}, {"params": [b], "lr": 0.5}], lr=0.1)
+    scheduler = LambdaLR(opt, [lambda t: 1.0 / (t + 1), lambda t: 2.0**t])
+    assert scheduler.get_last_lr() == [0.1, 0.5]
+    scheduler.step()
+    scheduler.step()
+    np.testing.assert_allclose(scheduler.get_last_lr(), [0.1 / 3, 2.0])
+    np.testing.assert_allclose([g["lr"] for g in opt.param_groups], [0.1 / 3, 2.0])
+
+
+def test_schedule_changes_the_size_of_the_update():
+    p = mg.tensor([0.0], requires_grad=True)
+    opt = SGD([p], lr=1.0)
+    scheduler = StepLR(opt, step_size=1, gamma=0.1)
+    positions = []
+    for _ in range(3):
+        p.grad = np.array([1.0], dtype=np.float32)
+        opt.step()
+        scheduler.step()
+        positions.append(p.item())
+    np.testing.assert_allclose(positions, [-1.0, -1.1, -1.11], rtol=1e-6)
+
+
+def test_state_dict_round_trip_resumes_the_schedule():
+    scheduler = CosineAnnealingLR(optimizer(), T_max=10, eta_min=0.1)
+    for _ in range(4):
+        scheduler.step()
+    state = scheduler.state_dict()
+    assert state["last_epoch"] == 4 and "optimizer" not in state
+
+    resumed = CosineAnnealingLR(optimizer(), T_max=10, eta_min=0.1)
+    resumed.load_state_dict(state)
+    for _ in range(3):
+        scheduler.step()
+        resumed.step()
+        assert resumed.get_last_lr() == scheduler.get_last_lr()
+
+
+def test_lambda_lr_state_dict_leaves_out_the_functions():
+    scheduler = LambdaLR(optimizer(), lambda t: 0.5**t)
+    assert "lr_lambdas" not in scheduler.state_dict()
+
+
+def test_initial_lr_survives_a_second_scheduler():
+    opt = optimizer(1.0)
+    first = ExponentialLR(opt, gamma=0.5)
+    first.step()
+    second = StepLR(opt, step_size=10)  # starts from the original lr, not the decayed one
+    assert second.base_lrs == [1.0]
+
+
+@pytest.mark.parametrize(
+    "make, match",
+    [
+        (lambda opt: StepLR(opt, step_size=0), "step_size"),
+        (lambda opt: CosineAnnealingLR(opt, T_max=0), "T_max"),
+        (lambda opt: LinearLR(opt, start_factor=0.0), "start_factor"),
+        (lambda opt: LinearLR(opt, end_factor=1.5), "end_factor"),
+        (lambda opt: LinearLR(opt, total_iters=0), "total_iters"),
+        (lambda opt: LambdaLR(opt, [lambda t: 1.0, lambda t: 1.0]), "lr_lambdas"),
+    ],
+)
+def test_invalid_arguments(make, match):
+    with pytest.raises(ValueError, match=match):
+        make(optimizer())
+
+
+def test_scheduler_needs_an_optimizer():
+    with pytest.raises(TypeError, match="Optimizer"):
+        StepLR([mg.zeros(1)], step_size=1)
