@@ -97,7 +97,10 @@ class Subset(Dataset):
         return len(self.indices)
 
     def __getitem__(self, index):
-        return self.dataset[int(self.indices[index])]
+        # subset[3] is one sample; subset[:] or subset[[0, 5]] is a batch, as from a DataLoader.
+        if isinstance(index, (int, np.integer)):
+            return self.dataset[int(self.indices[index])]
+        return self.get_batch(np.arange(len(self.indices))[index])
 
     def get_batch(self, indices):
         inner = self.indices[np.asarray(indices, dtype=np.int64)]

@@ -230,3 +230,17 @@ def test_subset_indexing_and_batches():
 def test_generator_argument_is_checked():
     with pytest.raises(TypeError, match="generator"):
         DataLoader(numbered_dataset(), shuffle=True, generator="seed")
+
+
+def test_subset_takes_ints_slices_and_lists():
+    """subset[i] is one sample; subset[:] and subset[[...]] are batches of the chosen samples."""
+    X = mg.tensor(np.arange(10, dtype=np.float32).reshape(5, 2))
+    y = mg.tensor(np.arange(5))
+    subset = Subset(TensorDataset(X, y), [4, 0, 2])
+    x_one, y_one = subset[1]
+    assert x_one.tolist() == [0.0, 1.0] and y_one.item() == 0
+    xs, ys = subset[:]
+    assert ys.tolist() == [4, 0, 2]
+    assert xs.tolist() == [[8.0, 9.0], [0.0, 1.0], [4.0, 5.0]]
+    _, ys = subset[[2, 0]]
+    assert ys.tolist() == [2, 4]
