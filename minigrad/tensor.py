@@ -277,10 +277,12 @@ class Tensor:
         return ops.Mul.apply(*_binary_operands(other, self, "mul"))
 
     def __truediv__(self, other):
-        return ops.Div.apply(*_binary_operands(self, other, "div"))
+        a, b = _binary_operands(self, other, "div")
+        return ops.Div.apply(_as_float(a), _as_float(b))
 
     def __rtruediv__(self, other):
-        return ops.Div.apply(*_binary_operands(other, self, "div"))
+        a, b = _binary_operands(other, self, "div")
+        return ops.Div.apply(_as_float(a), _as_float(b))
 
     def __pow__(self, other):
         return ops.Pow.apply(*_binary_operands(self, other, "pow"))
@@ -408,22 +410,22 @@ class Tensor:
     # ----------------------------------------------------------------------------------------
 
     def exp(self):
-        return ops.Exp.apply(self)
+        return ops.Exp.apply(_as_float(self))
 
     def log(self):
-        return ops.Log.apply(self)
+        return ops.Log.apply(_as_float(self))
 
     def sqrt(self):
-        return ops.Sqrt.apply(self)
+        return ops.Sqrt.apply(_as_float(self))
 
     def abs(self):
         return ops.Abs.apply(self)
 
     def tanh(self):
-        return ops.Tanh.apply(self)
+        return ops.Tanh.apply(_as_float(self))
 
     def sigmoid(self):
-        return ops.Sigmoid.apply(self)
+        return ops.Sigmoid.apply(_as_float(self))
 
     def relu(self):
         return ops.ReLU.apply(self)
@@ -431,7 +433,7 @@ class Tensor:
     def gelu(self, approximate="none"):
         if approximate not in ("none", "tanh"):
             raise ValueError(f"gelu: approximate must be 'none' or 'tanh', not {approximate!r}")
-        return ops.GELU.apply(self, approximate)
+        return ops.GELU.apply(_as_float(self), approximate)
 
     def clip(self, min=None, max=None):
         if min is None and max is None:
@@ -456,7 +458,7 @@ class Tensor:
 
     def mean(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
         axis, keepdims = _reduction_args(self, axis, dim, keepdims, keepdim, "mean")
-        return ops.Mean.apply(self, axis, keepdims)
+        return ops.Mean.apply(_as_float(self), axis, keepdims)
 
     def var(
         self, axis=None, correction=1, keepdims=False, *, dim=None, keepdim=None, unbiased=None
@@ -464,7 +466,7 @@ class Tensor:
         axis, keepdims = _reduction_args(self, axis, dim, keepdims, keepdim, "var")
         if unbiased is not None:  # the older PyTorch spelling
             correction = 1 if unbiased else 0
-        return ops.Var.apply(self, axis, correction, keepdims)
+        return ops.Var.apply(_as_float(self), axis, correction, keepdims)
 
     def std(self, axis=None, correction=1, keepdims=False, *, dim=None, keepdim=None):
         return self.var(axis, correction, keepdims, dim=dim, keepdim=keepdim).sqrt()
@@ -489,16 +491,16 @@ class Tensor:
 
     def softmax(self, axis=-1, *, dim=None):
         return ops.Softmax.apply(
-            self, _single_axis(self, dim if dim is not None else axis, "softmax")
+            _as_float(self), _single_axis(self, dim if dim is not None else axis, "softmax")
         )
 
     def log_softmax(self, axis=-1, *, dim=None):
         axis = _single_axis(self, dim if dim is not None else axis, "log_softmax")
-        return ops.LogSoftmax.apply(self, axis)
+        return ops.LogSoftmax.apply(_as_float(self), axis)
 
     def logsumexp(self, axis=-1, keepdims=False, *, dim=None, keepdim=None):
         axis, keepdims = _reduction_args(self, axis, dim, keepdims, keepdim, "logsumexp")
-        return ops.LogSumExp.apply(self, axis, keepdims)
+        return ops.LogSumExp.apply(_as_float(self), axis, keepdims)
 
     # ----------------------------------------------------------------------------------------
     # Shapes
@@ -764,6 +766,14 @@ def _constant(value, like):
             f"on that device first: minigrad.tensor(array, device='{like.device}')"
         )
     return Tensor(value, device=like.device)
+
+
+def _as_float(t):
+    """Integer and boolean tensors become the default float dtype before a float-valued op
+    (exp, sqrt, /, mean, ...), as in PyTorch: mg.arange(4) / 4 is float32, not NumPy's float64."""
+    if t.dtype.kind == "f":
+        return t
+    return t.astype(dtypes.get_default_dtype())
 
 
 def _binary_operands(a, b, op):

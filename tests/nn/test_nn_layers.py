@@ -310,10 +310,7 @@ def _gelu_tanh(v):
 ], ids=lambda v: repr(v) if isinstance(v, nn.Module) else "")
 def test_activation_forward_and_gradient(layer, expected):
     x = leaf(X)
-    # The engine's exact GELU uses an erf approximation with absolute error < 1.5e-7
-    # (minigrad/ops/unary.py: NumPy has no erf); everything else is exact to rounding.
-    atol = 1.5e-7 if isinstance(layer, nn.GELU) and layer.approximate == "none" else 1e-14
-    # (|x| ≤ 2 here, so the GELU error x · Δerf / 2 is below 1.5e-7.)
+    atol = 1e-14
     np.testing.assert_allclose(layer(x).numpy(), expected, rtol=1e-12, atol=atol)
     assert module_gradcheck(layer, (x,))
 

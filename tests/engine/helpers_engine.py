@@ -1,0 +1,804 @@
+"""Shared helpers for the engine tests: hypothesis strategies, the op table and the test factory.
+
+The heart of this file is ``SPECS``: one entry per differentiable op. An entry (an ``OpSpec``)
+says, in a few lines,
+
+* how to call the op on minigrad tensors (``call``),
+* what the same computation is in plain NumPy (``ref``, used by the forward tests),
+* which input shapes to draw (``shapes``),
+* how to fill the inputs with values (``values``) -- away from kinks, poles and ties BY
+  CONSTRUCTION, so that a finite-difference check never straddles a non-differentiable point,
+* which non-tensor arguments to draw (``args``: axes, indices, masks, ...).
+
+``check_gradient`` (the factory, MyGrad style) turns one entry into a full property test:
+``minigrad.gradcheck`` plus a few invariants that gradcheck alone would not show (inputs are not
+mutated, gradients have the input's shape and dtype and are not aliases of each other, and an
+independent NumPy dot-product test ⟨u, J v⟩ ≈ ⟨Jᵀ u, v⟩).
+
+Keys of ``SPECS`` are ``"<registry name>"`` or ``"<registry name>:<variant>"``; the meta-test in
+test_engine_op_gradients.py fails when an op of ``minigrad.ops.REGISTRY`` has no entry here.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import hypothesis.extra.numpy as hnp
+import numpy as np
+from hypothesis import strategies as st
+
+import minigrad as mg
+
+MAX_SIDE = 4  # every side of a drawn shape is at most this long: tests stay fast
+MAX_DIMS = 3
+
+# ----------------------------------------------------------------------------------------------
+# Arguments that must become device tensors (index arrays, masks, conditions)
+# ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Dev:
+    """A NumPy array that the test hands to the op as a minigrad tensor on the test's device."""
+
+    array: np.ndarray
+
+    def __repr__(self):
+        return f"Dev({self.array!r})"
+
+
+def to_device(obj: Any, device: str) -> Any:
+    """Replace every ``Dev`` inside ``obj`` (also inside tuples/lists/dicts) by a device tensor."""
+    if isinstance(obj, Dev):
+        return mg.tensor(obj.array, device=device)
+    if isinstance(obj, tuple):
+        return tuple(to_device(o, device) for o in obj)
+    if isinstance(obj, list):
+        return [to_device(o, device) for o in obj]
+    if isinstance(obj, dict):
+        return {k: to_device(v, device) for k, v in obj.items()}
+    return obj
+
+
+def to_numpy(obj: Any) -> Any:
+    """Replace every ``Dev`` inside ``obj`` by its plain NumPy array (for the NumPy reference)."""
+    if isinstance(obj, Dev):
+        return obj.array
+    if isinstance(obj, tuple):
+        return tuple(to_numpy(o) for o in obj)
+    if isinstance(obj, list):
+        return [to_numpy(o) for o in obj]
+    if isinstance(obj, dict):
+        return {k: to_numpy(v) for k, v in obj.items()}
+    return obj
+
+
+def grad_numpy(t) -> np.ndarray:
+    """A host copy of ``t.grad`` (a backend array, possibly a strict or CuPy one)."""
+    g = t.grad
+    if isinstance(g, mg.Tensor):
+        return g.numpy()
+    return mg.backend.get_backend(t.device).to_numpy(g)
+
+
+def other_device(device: str) -> str:
+    """A device different from ``device`` that always exists ("strict" for "cpu", else "cpu")."""
+    return "strict" if device == "cpu" else "cpu"
+
+
+def as_tuple(out: Any) -> tuple:
+    """An op's output as a tuple (ops like split return several tensors)."""
+    return tuple(out) if isinstance(out, (tuple, list)) else (out,)
+
+
+# ----------------------------------------------------------------------------------------------
+# Shapes
+# ----------------------------------------------------------------------------------------------
+
+
+def shapes_1(min_dims: int = 0, max_dims: int = MAX_DIMS, min_side: int = 1):
+    """One input shape (0-d allowed when min_dims == 0), sides 1..MAX_SIDE."""
+    return hnp.array_shapes(
+        min_dims=min_dims, max_dims=max_dims, min_side=min_side, max_side=MAX_SIDE
+    ).map(lambda s: (s,))
+
+
+def shapes_broadcast(n: int = 2, max_dims: int = MAX_DIMS):
+    """``n`` mutually broadcastable shapes, e.g. (3, 1) and (4,), including 0-d and size-1 sides."""
+    return hnp.mutually_broadcastable_shapes(
+        num_shapes=n, min_dims=0, max_dims=max_dims, min_side=1, max_side=MAX_SIDE
+    ).map(lambda b: b.input_shapes)
+
+
+def shapes_matmul():
+    """Operand shapes for matmul: 1-D operands, plain 2-D, and broadcast batch dims."""
+    return hnp.mutually_broadcastable_shapes(
+        signature=np.matmul.signature, max_dims=2, max_side=MAX_SIDE
+    ).map(lambda b: b.input_shapes)
+
+
+@st.composite
+def shapes_concat(draw):
+    """1 to 3 shapes that agree everywhere except along one axis."""
+    (base,) = draw(shapes_1(min_dims=1))
+    axis = draw(st.integers(0, len(base) - 1))
+    k = draw(st.integers(1, 3))
+    shapes = []
+    for _ in range(k):
+        s = list(base)
+        s[axis] = draw(st.integers(1, MAX_SIDE))
+        shapes.append(tuple(s))
+    return tuple(shapes)
+
+
+@st.composite
+def shapes_stack(draw):
+    """1 to 3 equal shapes (0-d allowed)."""
+    (s,) = draw(shapes_1())
+    return (s,) * draw(st.integers(1, 3))
+
+
+@st.composite
+def shapes_with_a_one(draw):
+    """One shape that has at least one side of length 1 (for squeeze)."""
+    (s,) = draw(shapes_1(max_dims=MAX_DIMS - 1))
+    i = draw(st.integers(0, len(s)))
+    return (s[:i] + (1,) + s[i:],)
+
+
+@st.composite
+def broadcastable_to(draw, target: tuple) -> tuple:
+    """A shape that broadcasts to ``target`` without changing it: some sides set to 1 and some
+    leading sides dropped."""
+    shape = tuple(1 if draw(st.booleans()) else side for side in target)
+    return shape[draw(st.integers(0, len(shape))) :]
+
+
+def broadcast_result(shapes) -> tuple:
+    """The broadcast shape of several shapes (plain NumPy rule)."""
+    return np.broadcast_shapes(*shapes)
+
+
+# ----------------------------------------------------------------------------------------------
+# Values (float64), kept away from non-differentiable points by construction
+# ----------------------------------------------------------------------------------------------
+
+Builder = Callable[[Callable, tuple], np.ndarray]  # (draw, shape) -> array
+
+
+def _floats(lo: float, hi: float):
+    return st.floats(lo, hi, allow_nan=False, allow_infinity=False, allow_subnormal=False)
+
+
+def uniform(lo: float = -2.0, hi: float = 2.0) -> Builder:
+    """Values in [lo, hi]: for ops that are smooth everywhere."""
+
+    def build(draw, shape):
+        return draw(hnp.arrays(np.float64, shape, elements=_floats(lo, hi)))
+
+    return build
+
+
+def signed(lo: float = 0.1, hi: float = 2.0) -> Builder:
+    """sign * uniform(lo, hi): never closer to 0 than ``lo`` (relu, abs, denominators)."""
+
+    def build(draw, shape):
+        magnitude = draw(hnp.arrays(np.float64, shape, elements=_floats(lo, hi)))
+        positive = draw(hnp.arrays(np.bool_, shape))
+        return np.where(positive, magnitude, -magnitude)
+
+    return build
+
+
+def signed_bands(*bands: tuple[float, float]) -> Builder:
+    """sign * (a value in one of the bands): e.g. bands (0.1, 0.4), (0.6, 2) stay away from
+    0 and from ±0.5, the bounds used for clip."""
+
+    def build(draw, shape):
+        elements = st.one_of(*[_floats(lo, hi) for lo, hi in bands])
+        magnitude = draw(hnp.arrays(np.float64, shape, elements=elements))
+        positive = draw(hnp.arrays(np.bool_, shape))
+        return np.where(positive, magnitude, -magnitude)
+
+    return build
+
+
+def each(*builders: Builder):
+    """One builder per input (the last one repeats): ``values`` for most specs."""
+
+    def values(draw, shapes):
+        picked = [builders[min(i, len(builders) - 1)] for i in range(len(shapes))]
+        return [b(draw, s) for b, s in zip(picked, shapes, strict=True)]
+
+    return values
+
+
+def distinct(spacing: float = 0.25):
+    """All elements of ALL inputs distinct: a random permutation of a grid with ``spacing``
+    between neighbours, plus noise of at most spacing/5. No two values come closer than
+    0.6 * spacing, so max/min/maximum/minimum never meet a tie."""
+
+    def values(draw, shapes):
+        sizes = [math.prod(s) for s in shapes]
+        n = sum(sizes)
+        order = np.array(draw(st.permutations(range(n))), dtype=np.float64)
+        noise = draw(hnp.arrays(np.float64, (n,), elements=_floats(-spacing / 5, spacing / 5)))
+        flat = (order - n / 2) * spacing + noise
+        out, start = [], 0
+        for size, shape in zip(sizes, shapes, strict=True):
+            out.append(flat[start : start + size].reshape(shape))
+            start += size
+        return out
+
+    return values
+
+
+# ----------------------------------------------------------------------------------------------
+# Non-tensor arguments
+# ----------------------------------------------------------------------------------------------
+
+
+def no_args(shapes):
+    return st.just({})
+
+
+def _axis(ndim: int):
+    return st.integers(-ndim, ndim - 1)
+
+
+def _axes(ndim: int):
+    """axis=None, an int axis or a tuple of axes (also negative ones)."""
+    if ndim == 0:
+        return st.none()
+    return st.none() | _axis(ndim) | hnp.valid_tuple_axes(ndim, min_size=1)
+
+
+def reduction_args(int_axis_only: bool = False, **fixed):
+    """axis (None / int / tuple) and keepdims, plus fixed keyword arguments."""
+
+    def args(shapes):
+        ndim = len(shapes[0])
+        axis = _axis(ndim) if int_axis_only else _axes(ndim)
+        return st.fixed_dictionaries(
+            {"axis": axis, "keepdims": st.booleans(), **{k: st.just(v) for k, v in fixed.items()}}
+        )
+
+    return args
+
+
+def axis_args(extra: int = 0, **more):
+    """One int axis in [-(ndim + extra), ndim + extra - 1] (extra=1 for stack/unsqueeze)."""
+
+    def args(shapes):
+        ndim = len(shapes[0]) + extra
+        return st.fixed_dictionaries({"axis": _axis(ndim), **more})
+
+    return args
+
+
+def concat_args(shapes):
+    """The axis along which the drawn shapes may differ (any axis if they are all equal)."""
+    ndim = len(shapes[0])
+    ok = [
+        ax
+        for ax in range(ndim)
+        if all(s[:ax] + s[ax + 1 :] == shapes[0][:ax] + shapes[0][ax + 1 :] for s in shapes)
+    ]
+    return st.fixed_dictionaries({"axis": st.sampled_from(ok + [a - ndim for a in ok])})
+
+
+@st.composite
+def _split_args(draw, shapes):
+    (shape,) = shapes
+    axis = draw(_axis(len(shape)))
+    n = shape[axis]
+    if draw(st.booleans()):
+        sections = draw(st.integers(1, n))  # chunk size, PyTorch semantics
+    else:
+        cuts = sorted(draw(st.sets(st.integers(1, n - 1), max_size=n - 1))) if n > 1 else []
+        bounds = [0, *cuts, n]
+        sections = [b - a for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+    return {"sections": sections, "axis": axis}
+
+
+def split_sizes(n: int, sections) -> list[int]:
+    """PyTorch split semantics: an int is a chunk size (last chunk may be smaller)."""
+    if isinstance(sections, int):
+        return [min(sections, n - i) for i in range(0, n, sections)]
+    return list(sections)
+
+
+def np_split(x, sections, axis):
+    sizes = split_sizes(x.shape[axis], sections)
+    return tuple(np.split(x, np.cumsum(sizes)[:-1], axis=axis))
+
+
+@st.composite
+def _reshape_args(draw, shapes):
+    (shape,) = shapes
+    new = list(draw(st.permutations(shape)))
+    if not new or draw(st.booleans()):
+        new.insert(draw(st.integers(0, len(new))), 1)
+    if draw(st.booleans()):
+        new[draw(st.integers(0, len(new) - 1))] = -1
+    return {"shape": tuple(new)}
+
+
+@st.composite
+def _transpose_args(draw, shapes):
+    ndim = len(shapes[0])
+    return {"dim0": draw(_axis(ndim)), "dim1": draw(_axis(ndim))}
+
+
+@st.composite
+def _permute_args(draw, shapes):
+    ndim = len(shapes[0])
+    return {"dims": tuple(draw(st.permutations(range(ndim))))}
+
+
+@st.composite
+def _expand_args(draw, shapes, allow_minus_one=True):
+    (shape,) = shapes
+    target = []
+    for side in shape:
+        if side == 1:
+            target.append(draw(st.integers(1, 3)))
+        else:
+            target.append(-1 if allow_minus_one and draw(st.booleans()) else side)
+    lead = draw(st.lists(st.integers(1, 3), max_size=2))
+    return {"shape": (*lead, *target)}
+
+
+@st.composite
+def _squeeze_args(draw, shapes):
+    (shape,) = shapes
+    ones = [i for i, side in enumerate(shape) if side == 1]
+    return {"axis": draw(st.none() | st.sampled_from(ones + [i - len(shape) for i in ones]))}
+
+
+@st.composite
+def _flatten_args(draw, shapes):
+    ndim = len(shapes[0])
+    a, b = sorted([draw(st.integers(0, ndim - 1)), draw(st.integers(0, ndim - 1))])
+    start = a - ndim if draw(st.booleans()) else a
+    end = b - ndim if draw(st.booleans()) else b
+    return {"start_dim": start, "end_dim": end}
+
+
+def np_flatten(x, start_dim, end_dim):
+    s, e = start_dim % x.ndim, end_dim % x.ndim
+    return x.reshape(x.shape[:s] + (-1,) + x.shape[e + 1 :])
+
+
+def _nonempty(shape, index) -> bool:
+    return np.empty(shape)[to_numpy(index)].size > 0
+
+
+@st.composite
+def _basic_index_args(draw, shapes):
+    """ints, slices (also negative steps), None and Ellipsis, with a non-empty result."""
+    (shape,) = shapes
+    index = draw(
+        hnp.basic_indices(shape, allow_newaxis=True, allow_ellipsis=True).filter(
+            lambda ix: _nonempty(shape, ix)
+        )
+    )
+    return {"index": index}
+
+
+def _as_kind(draw, array: np.ndarray):
+    """An integer/bool index given as a list, a NumPy array or a device tensor."""
+    kind = draw(st.sampled_from(["list", "array", "tensor"]))
+    if kind == "list":
+        return array.tolist()
+    return array if kind == "array" else Dev(array)
+
+
+@st.composite
+def _int_array_index_args(draw, shapes):
+    """An integer array along one axis (or two arrays on two neighbouring axes, paired
+    elementwise as in x[[0, 1], [2, 2]]), with at least one REPEATED position by construction
+    (its gradients must add up), negative indices allowed, optionally followed by None or a
+    slice."""
+    (shape,) = shapes
+    axis = draw(st.integers(0, len(shape) - 1))
+    paired = axis + 1 < len(shape) and draw(st.booleans())
+    arrays = []
+    length = draw(st.integers(1, 4))
+    for n in shape[axis : axis + (2 if paired else 1)]:
+        picks = draw(st.lists(st.integers(-n, n - 1), min_size=length, max_size=length))
+        picks.append(picks[0])  # the repeat: the last position equals the first
+        arrays.append(_as_kind(draw, np.array(picks, dtype=np.int64)))
+    index = (slice(None),) * axis + tuple(arrays)
+    tail = draw(st.sampled_from([(), (None,), (slice(None, None, -1),)]))
+    if len(index) + len([t for t in tail if t is not None]) > len(shape):
+        tail = ()
+    return {"index": index + tail}
+
+
+@st.composite
+def _mask_index_args(draw, shapes):
+    """A boolean mask over the leading k dims, with at least one True by construction."""
+    (shape,) = shapes
+    k = draw(st.integers(1, len(shape)))
+    mask = draw(hnp.arrays(np.bool_, shape[:k]))
+    mask.flat[draw(st.integers(0, mask.size - 1))] = True
+    return {"index": _as_kind(draw, mask)}
+
+
+@st.composite
+def _where_args(draw, shapes):
+    cond_shape = draw(broadcastable_to(broadcast_result(shapes)))
+    return {"cond": Dev(draw(hnp.arrays(np.bool_, cond_shape)))}
+
+
+@st.composite
+def _masked_fill_args(draw, shapes):
+    mask_shape = draw(broadcastable_to(shapes[0]))
+    value = draw(st.sampled_from([0.0, -1.5, 3.0]))
+    return {"mask": Dev(draw(hnp.arrays(np.bool_, mask_shape))), "value": value}
+
+
+def _clip_args(shapes):
+    bounds = st.sampled_from([(-0.5, 0.5), (None, 0.5), (-0.5, None)])
+    return bounds.map(lambda b: {"min": b[0], "max": b[1]})
+
+
+# ----------------------------------------------------------------------------------------------
+# NumPy references
+# ----------------------------------------------------------------------------------------------
+
+
+def np_sigmoid(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+_erf = np.vectorize(math.erf, otypes=[np.float64])
+
+
+def np_gelu(x, approximate="none"):
+    if approximate == "tanh":
+        return 0.5 * x * (1.0 + np.tanh(math.sqrt(2.0 / math.pi) * (x + 0.044715 * x**3)))
+    return 0.5 * x * (1.0 + _erf(x / math.sqrt(2.0)))
+
+
+def np_logsumexp(x, axis=-1, keepdims=False):
+    m = np.max(x, axis=axis, keepdims=True)
+    out = m + np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True))
+    return out if keepdims else np.squeeze(out, axis=axis)
+
+
+def np_log_softmax(x, axis=-1):
+    return x - np_logsumexp(x, axis=axis, keepdims=True)
+
+
+def np_softmax(x, axis=-1):
+    return np.exp(np_log_softmax(x, axis=axis))
+
+
+def np_clip(x, min=None, max=None):
+    lo = -np.inf if min is None else min
+    hi = np.inf if max is None else max
+    return np.clip(x, lo, hi)
+
+
+def np_expand(x, shape):
+    lead = len(shape) - x.ndim
+    full = tuple(x.shape[i - lead] if (s == -1 and i >= lead) else s for i, s in enumerate(shape))
+    return np.broadcast_to(x, full)
+
+
+def np_squeeze(x, axis=None):
+    return np.squeeze(x) if axis is None else np.squeeze(x, axis=axis)
+
+
+# ----------------------------------------------------------------------------------------------
+# The table
+# ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OpSpec:
+    """How to test one op: call it, compute it in NumPy, and draw its inputs."""
+
+    call: Callable[..., Any]  # call(*tensors, **args) -> Tensor or tuple of Tensors
+    ref: Callable[..., Any]  # the same on NumPy arrays
+    shapes: st.SearchStrategy = field(default_factory=shapes_1)
+    values: Callable = each(uniform())
+    args: Callable = no_args
+    forward_atol: float = 1e-12  # float64 forward vs NumPy
+    eps: float = 1e-6  # finite-difference step (larger only where the op rounds, see cast)
+    rtol: float = 1e-5  # relative tolerance of the helper's own dot-product test
+
+
+U = uniform()
+OTHER_FLOAT = {mg.float64: mg.float32, mg.float32: mg.float64}
+POS = uniform(0.1, 3.0)  # log, sqrt
+BASE = uniform(0.5, 2.0)  # pow base
+NONZERO = signed(0.5, 2.0)  # denominators
+KINK = signed(0.1, 2.0)  # relu, abs
+CLIP = signed_bands((0.1, 0.4), (0.6, 2.0))  # away from 0 and from the clip bounds ±0.5
+TIES = distinct()  # max, min, maximum, minimum
+
+SPECS: dict[str, OpSpec] = {
+    # --- elementwise binary (broadcasting) ---
+    "add": OpSpec(lambda a, b: a + b, np.add, shapes_broadcast()),
+    "add:scalar": OpSpec(lambda a: 1.5 + a, lambda a: 1.5 + a),
+    "sub": OpSpec(lambda a, b: a - b, np.subtract, shapes_broadcast()),
+    "sub:rscalar": OpSpec(lambda a: 2.0 - a, lambda a: 2.0 - a),
+    "mul": OpSpec(lambda a, b: a * b, np.multiply, shapes_broadcast()),
+    "mul:scalar": OpSpec(lambda a: a * -3.0, lambda a: a * -3.0),
+    "div": OpSpec(lambda a, b: a / b, np.divide, shapes_broadcast(), each(U, NONZERO)),
+    "div:rscalar": OpSpec(lambda a: 2.0 / a, lambda a: 2.0 / a, values=each(NONZERO)),
+    "pow": OpSpec(lambda a, b: a**b, np.power, shapes_broadcast(), each(BASE, U)),
+    "pow:scalar_exponent": OpSpec(lambda a: a**3.0, lambda a: a**3.0),
+    "pow:fractional_exponent": OpSpec(lambda a: a**-1.5, lambda a: a**-1.5, values=each(BASE)),
+    "pow:scalar_base": OpSpec(lambda a: 2.0**a, lambda a: 2.0**a),
+    "maximum": OpSpec(mg.maximum, np.maximum, shapes_broadcast(), TIES),
+    "minimum": OpSpec(mg.minimum, np.minimum, shapes_broadcast(), TIES),
+    "matmul": OpSpec(lambda a, b: a @ b, np.matmul, shapes_matmul()),
+    # --- elementwise unary ---
+    "neg": OpSpec(lambda a: -a, np.negative),
+    "exp": OpSpec(mg.exp, np.exp),
+    "log": OpSpec(mg.log, np.log, values=each(POS)),
+    "sqrt": OpSpec(mg.sqrt, np.sqrt, values=each(POS)),
+    "abs": OpSpec(mg.abs, np.abs, values=each(KINK)),
+    "tanh": OpSpec(mg.tanh, np.tanh),
+    "sigmoid": OpSpec(mg.sigmoid, np_sigmoid, values=each(uniform(-4, 4))),
+    "relu": OpSpec(mg.relu, lambda a: np.maximum(a, 0.0), values=each(KINK)),
+    "gelu": OpSpec(
+        lambda a, approximate: mg.gelu(a, approximate=approximate),
+        np_gelu,
+        values=each(uniform(-3, 3)),
+        args=lambda s: st.fixed_dictionaries({"approximate": st.sampled_from(["none", "tanh"])}),
+    ),
+    "clip": OpSpec(
+        lambda a, min, max: a.clip(min=min, max=max),
+        np_clip,
+        values=each(CLIP),
+        args=_clip_args,
+    ),
+    "cast": OpSpec(  # float64 -> float32 -> float64 (float32 -> float64 -> float32 is exact)
+        lambda a: a.astype(OTHER_FLOAT[a.dtype]).astype(a.dtype),
+        lambda a: a.astype(np.float32).astype(np.float64),
+        # the round trip rounds to float32 (error <= 2.4e-7 for |x| <= 2): a step of 1e-3 keeps
+        # the finite-difference error below 2.4e-4, inside gradcheck's rtol of 1e-3
+        eps=1e-3,
+        rtol=1e-3,
+    ),
+    "to_device": OpSpec(
+        lambda a: (a.to(other_device(a.device)) * 2.0).to(a.device), lambda a: a * 2.0
+    ),
+    # --- reductions ---
+    "sum": OpSpec(lambda a, **k: a.sum(**k), np.sum, args=reduction_args()),
+    "mean": OpSpec(lambda a, **k: a.mean(**k), np.mean, args=reduction_args()),
+    "var": OpSpec(  # correction=1 needs at least 2 reduced elements: every side >= 2
+        lambda a, **k: a.var(**k),
+        lambda a, axis, keepdims, correction: np.var(
+            a, axis=axis, keepdims=keepdims, ddof=correction
+        ),
+        shapes_1(min_dims=1, min_side=2),
+        args=reduction_args(correction=1),
+    ),
+    "var:correction0": OpSpec(
+        lambda a, **k: a.var(**k),
+        lambda a, axis, keepdims, correction: np.var(
+            a, axis=axis, keepdims=keepdims, ddof=correction
+        ),
+        args=reduction_args(correction=0),
+    ),
+    "max": OpSpec(lambda a, **k: a.max(**k), np.max, values=TIES, args=reduction_args()),
+    "min": OpSpec(lambda a, **k: a.min(**k), np.min, values=TIES, args=reduction_args()),
+    "logsumexp": OpSpec(
+        lambda a, **k: mg.logsumexp(a, **k),
+        np_logsumexp,
+        shapes_1(min_dims=1),
+        args=reduction_args(int_axis_only=True),
+    ),
+    "softmax": OpSpec(
+        lambda a, axis: mg.softmax(a, axis=axis),
+        np_softmax,
+        shapes_1(min_dims=1),
+        args=axis_args(),
+    ),
+    "log_softmax": OpSpec(
+        lambda a, axis: mg.log_softmax(a, axis=axis),
+        np_log_softmax,
+        shapes_1(min_dims=1),
+        args=axis_args(),
+    ),
+    # --- shapes ---
+    "reshape": OpSpec(
+        lambda a, shape: a.reshape(*shape),
+        lambda a, shape: a.reshape(shape),
+        args=_reshape_args,
+    ),
+    "permute:transpose": OpSpec(
+        lambda a, dim0, dim1: a.transpose(dim0, dim1),
+        lambda a, dim0, dim1: np.swapaxes(a, dim0, dim1),
+        shapes_1(min_dims=1),
+        args=_transpose_args,
+    ),
+    "permute:swapaxes": OpSpec(
+        lambda a, dim0, dim1: a.swapaxes(dim0, dim1),
+        lambda a, dim0, dim1: np.swapaxes(a, dim0, dim1),
+        shapes_1(min_dims=1),
+        args=_transpose_args,
+    ),
+    "permute": OpSpec(
+        lambda a, dims: a.permute(*dims),
+        lambda a, dims: np.transpose(a, dims),
+        shapes_1(min_dims=1),
+        args=_permute_args,
+    ),
+    "permute:T": OpSpec(lambda a: a.T, lambda a: a.T),
+    "broadcast_to:expand": OpSpec(lambda a, shape: a.expand(*shape), np_expand, args=_expand_args),
+    "broadcast_to": OpSpec(
+        lambda a, shape: a.broadcast_to(shape),
+        np.broadcast_to,
+        args=lambda s: _expand_args(s, allow_minus_one=False),
+    ),
+    "reshape:squeeze": OpSpec(
+        lambda a, axis: a.squeeze(axis), np_squeeze, shapes_with_a_one(), args=_squeeze_args
+    ),
+    "reshape:unsqueeze": OpSpec(
+        lambda a, axis: a.unsqueeze(axis),
+        lambda a, axis: np.expand_dims(a, axis),
+        args=axis_args(extra=1),
+    ),
+    "reshape:flatten": OpSpec(
+        lambda a, **k: a.flatten(**k), np_flatten, shapes_1(min_dims=1), args=_flatten_args
+    ),
+    # --- indexing ---
+    "getitem": OpSpec(lambda a, index: a[index], lambda a, index: a[index], args=_basic_index_args),
+    "getitem:int_array": OpSpec(
+        lambda a, index: a[index],
+        lambda a, index: a[index],
+        shapes_1(min_dims=1),
+        args=_int_array_index_args,
+    ),
+    "getitem:bool_mask": OpSpec(
+        lambda a, index: a[index],
+        lambda a, index: a[np.asarray(index, dtype=bool)],
+        shapes_1(min_dims=1),
+        args=_mask_index_args,
+    ),
+    # --- several tensors ---
+    "concat": OpSpec(
+        lambda *ts, axis: mg.concat(list(ts), axis=axis),
+        lambda *xs, axis: np.concatenate(xs, axis=axis),
+        shapes_concat(),
+        args=concat_args,
+    ),
+    "stack": OpSpec(
+        lambda *ts, axis: mg.stack(list(ts), axis=axis),
+        lambda *xs, axis: np.stack(xs, axis=axis),
+        shapes_stack(),
+        args=axis_args(extra=1),
+    ),
+    "getitem:split": OpSpec(
+        lambda a, sections, axis: mg.split(a, sections, axis=axis),
+        np_split,
+        shapes_1(min_dims=1),
+        args=_split_args,
+    ),
+    "where": OpSpec(
+        lambda a, b, cond: mg.where(cond, a, b),
+        lambda a, b, cond: np.where(cond, a, b),
+        shapes_broadcast(),
+        args=_where_args,
+    ),
+    "masked_fill": OpSpec(
+        lambda a, mask, value: a.masked_fill(mask, value),
+        lambda a, mask, value: np.where(mask, value, a),
+        args=_masked_fill_args,
+    ),
+}
+
+
+def registry_name(key: str) -> str:
+    """'getitem:int_array' -> 'getitem'."""
+    return key.split(":")[0]
+
+
+# ----------------------------------------------------------------------------------------------
+# Drawing a case, and the factory
+# ----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Case:
+    """One drawn example: NumPy float64 inputs and the op's non-tensor arguments."""
+
+    arrays: list[np.ndarray]
+    args: dict
+
+    def tensors(self, device, dtype=mg.float64, requires_grad=True):
+        return [
+            mg.tensor(a.astype(dtype), dtype=dtype, requires_grad=requires_grad, device=device)
+            for a in self.arrays
+        ]
+
+
+def draw_case(spec: OpSpec, data) -> Case:
+    shapes = data.draw(spec.shapes, label="shapes")
+    arrays = spec.values(data.draw, shapes)
+    args = data.draw(spec.args(shapes), label="args")
+    return Case(arrays, args)
+
+
+def reference(spec: OpSpec, case: Case) -> tuple[np.ndarray, ...]:
+    """The op computed by NumPy in float64, as a tuple of arrays."""
+    return tuple(np.asarray(r) for r in as_tuple(spec.ref(*case.arrays, **to_numpy(case.args))))
+
+
+def call(spec: OpSpec, case: Case, tensors, device) -> tuple:
+    return as_tuple(spec.call(*tensors, **to_device(case.args, device)))
+
+
+def check_gradient(spec: OpSpec, device: str, data) -> None:
+    """The MyGrad-style factory body: gradcheck one op on one drawn case, plus invariants."""
+    case = draw_case(spec, data)
+    tensors = case.tensors(device)
+    args = to_device(case.args, device)
+
+    def fn(*ts):
+        return spec.call(*ts, **args)
+
+    # 1. the analytic Jacobian equals the numerical one (minigrad's own checker)
+    assert mg.gradcheck(fn, tuple(tensors), eps=spec.eps) is True
+
+    # 2. one backward with a random upstream gradient u
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1), label="seed"))
+    for t in tensors:
+        t.grad = None
+    outs = as_tuple(fn(*tensors))
+    upstream = [rng.standard_normal(o.shape) for o in outs]
+    mg.autograd.backward(
+        list(outs), [mg.tensor(u, dtype=mg.float64, device=device) for u in upstream]
+    )
+    grads = []
+    for t, a in zip(tensors, case.arrays, strict=True):
+        np.testing.assert_array_equal(t.numpy(), a, err_msg="the op mutated its input")
+        assert t.grad is not None, "an input that requires grad got no gradient"
+        g = grad_numpy(t)
+        assert g.shape == t.shape, f"grad shape {g.shape} != input shape {t.shape}"
+        assert g.dtype == np.float64, f"grad dtype {g.dtype} != float64"
+        grads.append(g)
+    if device == "cpu":
+        raw = [t.grad for t in tensors]
+        for i in range(len(raw)):
+            assert not np.shares_memory(raw[i], tensors[i].data), ".grad aliases the input"
+            for j in range(i + 1, len(raw)):
+                assert not np.shares_memory(raw[i], raw[j]), "two inputs share one .grad buffer"
+
+    # 3. independent dot-product test in NumPy: <u, J v> (central difference) == <J^T u, v>
+    eps = spec.eps
+    v = [rng.standard_normal(a.shape) for a in case.arrays]
+    with mg.no_grad():
+        plus = as_tuple(
+            fn(
+                *[
+                    mg.tensor(a + eps * d, dtype=mg.float64, device=device)
+                    for a, d in zip(case.arrays, v, strict=True)
+                ]
+            )
+        )
+        minus = as_tuple(
+            fn(
+                *[
+                    mg.tensor(a - eps * d, dtype=mg.float64, device=device)
+                    for a, d in zip(case.arrays, v, strict=True)
+                ]
+            )
+        )
+    jv = sum(
+        float(np.sum(u * (p.numpy() - m.numpy()))) / (2 * eps)
+        for u, p, m in zip(upstream, plus, minus, strict=True)
+    )
+    jtu = sum(float(np.sum(g * d)) for g, d in zip(grads, v, strict=True))
+    scale = sum(float(np.sum(np.abs(g * d))) for g, d in zip(grads, v, strict=True))
+    assert abs(jv - jtu) <= 1e-6 + spec.rtol * scale, f"<u, Jv> = {jv} but <J^T u, v> = {jtu}"
