@@ -80,7 +80,7 @@ from minigrad.trace import trace
 from minigrad.serialization import CheckpointError, load, save
 
 # The libraries built on the engine (imported last: they use everything above).
-from minigrad import data, metrics, nn, optim  # noqa: E402  isort: skip
+from minigrad import data, metrics, models, nn, optim, tokenizers  # noqa: E402  isort: skip
 
 __version__ = "0.1.0"
 
@@ -93,7 +93,7 @@ __all__ = [
     "no_grad", "enable_grad", "is_grad_enabled", "set_grad_enabled",
     "get_backend", "set_default_device", "get_default_device", "DeviceUnavailableError", "cuda",
     "detect_anomaly", "is_anomaly_enabled", "AnomalyError", "trace",
-    "nn", "optim", "data", "metrics", "save", "load", "CheckpointError",
+    "nn", "optim", "data", "models", "tokenizers", "metrics", "save", "load", "CheckpointError",
     "ops", "matmul", "concat", "cat", "stack", "split", "where",
     "abs", "clamp", "clip", "exp", "gelu", "log", "log_softmax", "logsumexp", "max", "maximum",
     "mean", "min", "minimum", "relu", "sigmoid", "softmax", "sqrt", "sum", "tanh", "var",

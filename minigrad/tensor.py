@@ -154,6 +154,21 @@ class Tensor:
             out = ops.ToDevice.apply(out, normalize_device(device))
         return out
 
+    def move_(self, device=None, dtype=None):
+        """Move this leaf's numbers to another device and/or dtype *in place*; returns self.
+
+        The object stays the same, so everything that holds it (a Module, an optimizer, a second
+        layer sharing the weight) sees the change. Its gradient moves with it. Used by Module.to.
+        """
+        if self._ctx is not None:
+            raise RuntimeError("move_() is only for leaf tensors; use .to() on computed tensors")
+        moved = Tensor._make(self.data, self._device).to(device, dtype)
+        if self.grad is not None:
+            grad = Tensor._make(self.grad, self._device).to(device, dtype)
+            self.grad = grad.data
+        self.data, self._device = moved.data, moved.device
+        return self
+
     def cpu(self):
         return self.to("cpu")
 

@@ -9,6 +9,7 @@
 
 from minigrad.nn import functional, init, utils
 from minigrad.nn.activation import GELU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
+from minigrad.nn.attention import KVCache, MultiHeadAttention
 from minigrad.nn.containers import ModuleDict, ModuleList, Sequential
 from minigrad.nn.dropout import Dropout
 from minigrad.nn.embedding import Embedding
@@ -18,6 +19,12 @@ from minigrad.nn.loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELo
 from minigrad.nn.module import Module, Parameter
 from minigrad.nn.normalization import LayerNorm
 from minigrad.nn.rnn import LSTM, LSTMCell
+from minigrad.nn.transformer import (
+    FeedForward,
+    PositionalEmbedding,
+    SinusoidalPositionalEncoding,
+    TransformerBlock,
+)
 
 __all__ = [
     "functional", "init", "utils",
@@ -26,5 +33,7 @@ __all__ = [
     "Linear", "Identity", "Flatten", "Embedding", "Dropout", "LayerNorm",
     "ReLU", "Sigmoid", "Tanh", "GELU", "Softmax", "LogSoftmax",
     "LSTMCell", "LSTM",
+    "MultiHeadAttention", "KVCache", "FeedForward", "TransformerBlock",
+    "PositionalEmbedding", "SinusoidalPositionalEncoding",
     "MSELoss", "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss",
 ]

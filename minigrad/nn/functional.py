@@ -610,3 +610,9 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
     target = _binary_target(input, target, fn)
     loss = _BinaryCrossEntropyWithLogits.apply(input, target)
     return _reduce(_binary_weight(loss, weight, input, fn), reduction)
+
+
+# Attention (F8) lives beside MultiHeadAttention in attention.py; it is re-exported here so that
+# F.scaled_dot_product_attention works as in PyTorch. Imported last: attention.py uses Linear,
+# which uses this module.
+from minigrad.nn.attention import causal_mask, scaled_dot_product_attention  # noqa: E402

@@ -281,21 +281,13 @@ class Module:
         """Move every parameter to `device` and/or cast it to a float `dtype`; returns self.
 
         `model.to("cuda")`, `model.to(minigrad.float64)`, `model.to("cpu", minigrad.float32)`.
-        The Parameter objects are replaced by new ones on the new device, so create the optimizer
-        *after* calling `.to()`. Gradients are dropped.
+        As in PyTorch the Parameters are changed in place (Tensor.move_), so weights shared by
+        two layers stay shared and an optimizer made earlier still holds the same objects.
         """
         if device is not None and (not isinstance(device, str) or device in dtypes.NAMES):
             device, dtype = None, device  # model.to(minigrad.float64) or model.to("float64")
-        for module in self.modules():
-            for name, param in module._parameters.items():
-                if param is None:
-                    continue
-                moved = param.detach()
-                if device is not None:
-                    moved = moved.to(device)
-                if dtype is not None:
-                    moved = moved.astype(dtype)
-                module._parameters[name] = Parameter(moved, requires_grad=param.requires_grad)
+        for param in self.parameters():  # each shared Parameter once
+            param.move_(device, dtype)
         return self
 
     def double(self):

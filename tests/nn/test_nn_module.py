@@ -414,3 +414,30 @@ def test_zero_grad_set_to_none_false_gives_zeros():
     layer(mg.ones(1, 2)).sum().backward()
     layer.zero_grad(set_to_none=False)
     np.testing.assert_array_equal(layer.weight.grad, np.zeros((1, 2), dtype=np.float32))
+
+
+def test_to_moves_parameters_in_place_keeping_shared_weights_and_optimizers():
+    """Module.to changes each Parameter in place: a weight shared by two layers stays one
+    Parameter, and an optimizer built before .to() still updates the model's weights."""
+    import minigrad.optim as optim
+
+    class Tied(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a = nn.Linear(2, 2)
+            self.b = nn.Linear(2, 2)
+            self.b.weight = self.a.weight
+
+    model = Tied()
+    weight = model.a.weight
+    opt = optim.SGD(model.parameters(), lr=0.1)
+    assert model.num_parameters() == 8  # the shared weight counts once
+    model.double()
+    assert model.a.weight is weight and model.b.weight is weight
+    assert weight.dtype == mg.float64 and model.num_parameters() == 8
+    before = weight.numpy().copy()
+    model.b(mg.ones(1, 2, dtype=mg.float64)).sum().backward()
+    opt.step()
+    assert not np.array_equal(weight.numpy(), before)
+    model.to("strict")
+    assert model.a.weight is weight and weight.device == "strict"
