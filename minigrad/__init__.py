@@ -74,10 +74,9 @@ from minigrad.functions import (
 from minigrad.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from minigrad.gradcheck import GradcheckError, gradcheck
 from minigrad.random import manual_seed
+from minigrad.serialization import CheckpointError, load, save
 from minigrad.tensor import Tensor, cat, concat, matmul, split, stack, where
 from minigrad.trace import trace
-
-from minigrad.serialization import CheckpointError, load, save
 
 # The libraries built on the engine (imported last: they use everything above).
 from minigrad import data, metrics, models, nn, optim, tokenizers  # noqa: E402  isort: skip

@@ -615,4 +615,4 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
 # Attention (F8) lives beside MultiHeadAttention in attention.py; it is re-exported here so that
 # F.scaled_dot_product_attention works as in PyTorch. Imported last: attention.py uses Linear,
 # which uses this module.
-from minigrad.nn.attention import causal_mask, scaled_dot_product_attention  # noqa: E402
+from minigrad.nn.attention import causal_mask, scaled_dot_product_attention  # noqa: E402, F401
