@@ -180,6 +180,9 @@ class Tensor:
         dtype = dtypes.as_dtype(dtype)
         if dtype == self.dtype:
             return self
+        if dtype.kind != "f":
+            # Rounding to integers is piecewise constant: no gradient flows through it (PyTorch).
+            return Tensor._make(self.data.astype(dtype), self._device)
         return ops.Cast.apply(self, dtype)
 
     def float(self):
@@ -339,7 +342,20 @@ class Tensor:
     def __setitem__(self, index, value):
         self._check_in_place("item assignment x[...] = value")
         value = self._in_place_operand(value, "item assignment")
-        self.data[_prepare_index(index, self)] = value
+        index = _prepare_index(index, self)
+        try:
+            target_shape = tuple(self.data[index].shape)
+        except IndexError as error:
+            raise IndexError(
+                f"item assignment into a tensor of shape {self.shape}: {error}"
+            ) from None
+        value_shape = tuple(getattr(value, "shape", ()))
+        if _broadcast_shapes(value_shape, target_shape, "item assignment") != target_shape:
+            raise ValueError(
+                f"item assignment: a value of shape {value_shape} does not fit the selected "
+                f"part of shape {target_shape}"
+            )
+        self.data[index] = value
 
     def _check_in_place(self, what):
         if self._ctx is not None or (self._requires_grad and grad_mode.is_grad_enabled()):
@@ -366,6 +382,21 @@ class Tensor:
     def _update_in_place(self, other, op):
         self._check_in_place(f"in-place {op}")
         other = self._in_place_operand(other, f"in-place {op}")
+        other_dtype = getattr(other, "dtype", None)
+        if self.dtype.kind != "f" and (
+            isinstance(other, float) or (other_dtype is not None and other_dtype.kind == "f")
+        ):
+            raise TypeError(
+                f"in-place {op}: the tensor is {self.dtype} and cannot hold the float result; "
+                f"write x = x {op[0]} y (which gives a float tensor) instead"
+            )
+        other_shape = tuple(getattr(other, "shape", ()))
+        if _broadcast_shapes(self.shape, other_shape, f"in-place {op}") != self.shape:
+            raise ValueError(
+                f"in-place {op}: the result of shapes {self.shape} and {other_shape} would have "
+                f"shape {_broadcast_shapes(self.shape, other_shape, op)}; an in-place update "
+                f"cannot change the tensor's shape {self.shape}"
+            )
         if op == "+=":
             self.data += other
         elif op == "-=":
@@ -453,7 +484,10 @@ class Tensor:
     def clip(self, min=None, max=None):
         if min is None and max is None:
             raise ValueError("clip: give at least one of min and max")
-        return ops.Clip.apply(self, min, max)
+        # Python floats keep a float32 tensor float32; a NumPy float64 bound would promote it.
+        lo = None if min is None else float(min)
+        hi = None if max is None else float(max)
+        return ops.Clip.apply(self, lo, hi)
 
     clamp = clip
 
@@ -484,7 +518,8 @@ class Tensor:
         return ops.Var.apply(_as_float(self), axis, correction, keepdims)
 
     def std(self, axis=None, correction=1, keepdims=False, *, dim=None, keepdim=None):
-        return self.var(axis, correction, keepdims, dim=dim, keepdim=keepdim).sqrt()
+        axis, keepdims = _reduction_args(self, axis, dim, keepdims, keepdim, "std")
+        return ops.Std.apply(_as_float(self), axis, correction, keepdims)
 
     def max(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
         axis, keepdims = _reduction_args(self, axis, dim, keepdims, keepdim, "max")
@@ -751,7 +786,14 @@ def _host_data(data):
     if isinstance(data, Tensor):
         return data.numpy()
     if isinstance(data, (list, tuple)):
-        return [_host_data(item) for item in data]
+        items = [_host_data(item) for item in data]
+        lengths = {len(item) if isinstance(item, (list, tuple)) else None for item in items}
+        if len(lengths) > 1:
+            raise ValueError(
+                "tensor(): nested lists must be rectangular, but this one is ragged: its rows "
+                f"have lengths {sorted(lengths, key=str)}"
+            )
+        return items
     if hasattr(data, "shape") and not isinstance(data, (np.ndarray, np.generic)):
         raise TypeError(
             f"cannot make a tensor from a {type(data).__name__} on another device inside a list"
@@ -836,8 +878,17 @@ def _broadcast_shapes(shape_a, shape_b, op):
     return tuple(result)
 
 
+def _same_device(a, b, op):
+    if a.device != b.device:
+        raise RuntimeError(
+            f"{op}: expected both tensors on the same device, but got '{a.device}' and "
+            f"'{b.device}'. Move one with .to(device) first."
+        )
+
+
 def _compare(a, b, name):
     a, b = _binary_operands(a, b, name)
+    _same_device(a, b, name)
     data_a, data_b = a.data, b.data
     result = {
         "eq": lambda: data_a == data_b,
@@ -852,6 +903,7 @@ def _compare(a, b, name):
 
 def _logical(a, b, name):
     a, b = _binary_operands(a, b, name)
+    _same_device(a, b, name)
     if a.dtype != dtypes.bool:
         raise TypeError(f"logical {name} needs boolean tensors, not {a.dtype}")
     result = (a.data & b.data) if name == "and" else (a.data | b.data)

@@ -3,7 +3,7 @@ formula side by side. The files group them by kind:
 
     arithmetic.py   + - * / ** neg maximum minimum
     unary.py        exp log sqrt abs tanh sigmoid relu gelu clip
-    reductions.py   sum mean var max min
+    reductions.py   sum mean var std max min
     softmax.py      softmax log_softmax logsumexp
     shape.py        reshape permute broadcast_to getitem concat stack where masked_fill
     matmul.py       matmul
@@ -15,7 +15,7 @@ REGISTRY maps each op's name to its class, so that tests and documentation can l
 from minigrad.ops.arithmetic import Add, Div, Maximum, Minimum, Mul, Neg, Pow, Sub
 from minigrad.ops.conversion import Cast, ToDevice
 from minigrad.ops.matmul import MatMul
-from minigrad.ops.reductions import Max, Mean, Min, Sum, Var
+from minigrad.ops.reductions import Max, Mean, Min, Std, Sum, Var
 from minigrad.ops.shape import (
     BroadcastTo,
     Concat,
@@ -32,7 +32,7 @@ from minigrad.ops.unary import GELU, Abs, Clip, Exp, Log, ReLU, Sigmoid, Sqrt, T
 ALL_OPS = [
     Add, Sub, Mul, Div, Pow, Neg, Maximum, Minimum,
     Exp, Log, Sqrt, Abs, Tanh, Sigmoid, ReLU, GELU, Clip,
-    Sum, Mean, Var, Max, Min,
+    Sum, Mean, Var, Std, Max, Min,
     Softmax, LogSoftmax, LogSumExp,
     Reshape, Permute, BroadcastTo, GetItem, Concat, Stack, Where, MaskedFill,
     MatMul,

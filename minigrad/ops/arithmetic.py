@@ -68,7 +68,8 @@ class Div(Function):
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
         grad_a = grad / b if ctx.needs_input_grad[0] else None
-        grad_b = -grad * a / (b * b) if ctx.needs_input_grad[1] else None
+        # -a/b^2 computed as -(a/b)/b: b*b would underflow to 0 for tiny b (1e-200 in float64)
+        grad_b = -grad * (a / b) / b if ctx.needs_input_grad[1] else None
         return grad_a, grad_b
 
 

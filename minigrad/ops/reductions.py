@@ -80,6 +80,37 @@ class Var(Function):
         return grad * centered * (2 * ctx.scale), None, None, None
 
 
+class Std(Function):
+    """y = sqrt(var(x)) = sqrt( sum_i (x_i - mean)^2 / (n - correction) ).
+    dy/dx_i = (x_i - mean) / ((n - correction) y)   -- the chain rule through var and sqrt.
+
+    Where y = 0 (constant data) the slope of sqrt is infinite but every (x_i - mean) is 0;
+    the gradient there is defined as 0, as PyTorch does, so that normalising a constant feature
+    gives 0 and not nan.
+    """
+
+    name = "std"
+
+    @staticmethod
+    def forward(ctx, x, axis=None, correction=1, keepdims=False):
+        centered = x - x.mean(axis=axis, keepdims=True)
+        divisor = _count(x.shape, axis) - correction
+        ctx.scale = 1 / divisor if divisor > 0 else float("nan")
+        y = ctx.xp.sqrt((centered * centered).sum(axis=axis, keepdims=True) * ctx.scale)
+        ctx.save_for_backward(centered, y)
+        ctx.axis, ctx.keepdims = axis, keepdims
+        return y if keepdims else _squeeze(ctx.xp, y, axis, keepdims)
+
+    @staticmethod
+    def backward(ctx, grad):
+        centered, y = ctx.saved_tensors
+        xp = ctx.xp
+        grad = _expand(xp, grad, centered.shape, ctx.axis, ctx.keepdims)
+        safe_y = xp.where(y == 0, 1, y)  # avoid 0/0; those rows get gradient 0 below
+        slope = xp.where(y == 0, 0, centered * ctx.scale / safe_y)
+        return grad * slope, None, None, None
+
+
 class Max(Function):
     """y = max_i x_i.   dy/dx_i = 1 for the largest x_i, 0 for the others.
 

@@ -590,6 +590,26 @@ SPECS: dict[str, OpSpec] = {
         ),
         args=reduction_args(correction=0),
     ),
+    # std has a kink where all reduced values are equal (std = 0), so the values are kept
+    # apart by construction (TIES: no two closer than 0.15), and every reduced side is >= 2.
+    "std": OpSpec(
+        lambda a, **k: a.std(**k),
+        lambda a, axis, keepdims, correction: np.std(
+            a, axis=axis, keepdims=keepdims, ddof=correction
+        ),
+        shapes_1(min_dims=1, min_side=2),
+        values=TIES,
+        args=reduction_args(correction=1),
+    ),
+    "std:correction0": OpSpec(
+        lambda a, **k: a.std(**k),
+        lambda a, axis, keepdims, correction: np.std(
+            a, axis=axis, keepdims=keepdims, ddof=correction
+        ),
+        shapes_1(min_dims=1, min_side=2),
+        values=TIES,
+        args=reduction_args(correction=0),
+    ),
     "max": OpSpec(lambda a, **k: a.max(**k), np.max, values=TIES, args=reduction_args()),
     "min": OpSpec(lambda a, **k: a.min(**k), np.min, values=TIES, args=reduction_args()),
     "logsumexp": OpSpec(

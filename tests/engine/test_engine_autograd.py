@@ -385,3 +385,14 @@ def test_custom_function_inside_no_grad_records_nothing():
     with mg.no_grad():
         y = ScaledSquare.apply(x, 2.0)
     assert not y.requires_grad and y.grad_fn is None
+
+
+def test_std_of_constant_data_has_zero_gradient():
+    """std has an infinite slope at 0, but constant data has zero deviations: the gradient is
+    defined as 0 there (as in PyTorch), so normalising a constant feature never gives nan."""
+    x = mg.tensor([[2.0, 2.0, 2.0], [1.0, 2.0, 3.0]], requires_grad=True)
+    x.std(axis=1).sum().backward()
+    assert np.all(np.isfinite(x.grad))
+    np.testing.assert_array_equal(x.grad[0], np.zeros(3, np.float32))
+    # the second row: d std / dx_i = (x_i - mean) / ((n - 1) std) with std = 1
+    np.testing.assert_allclose(x.grad[1], [-0.5, 0.0, 0.5], rtol=1e-6)
