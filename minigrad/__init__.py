@@ -73,13 +73,14 @@ from minigrad.functions import (
 )
 from minigrad.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from minigrad.gradcheck import GradcheckError, gradcheck
+from minigrad.printing import get_printoptions, printoptions, set_printoptions
 from minigrad.random import manual_seed
 from minigrad.serialization import CheckpointError, load, save
 from minigrad.tensor import Tensor, cat, concat, matmul, split, stack, where
 from minigrad.trace import trace
 
 # The libraries built on the engine (imported last: they use everything above).
-from minigrad import data, metrics, models, nn, optim, tokenizers  # noqa: E402  isort: skip
+from minigrad import data, metrics, models, nn, optim, tokenizers, viz  # noqa: E402  isort: skip
 
 __version__ = "0.1.0"
 
@@ -91,8 +92,9 @@ __all__ = [
     "get_default_dtype", "set_default_dtype",
     "no_grad", "enable_grad", "is_grad_enabled", "set_grad_enabled",
     "get_backend", "set_default_device", "get_default_device", "DeviceUnavailableError", "cuda",
+    "set_printoptions", "get_printoptions", "printoptions",
     "detect_anomaly", "is_anomaly_enabled", "AnomalyError", "trace",
-    "nn", "optim", "data", "models", "tokenizers", "metrics", "save", "load", "CheckpointError",
+    "nn", "optim", "data", "models", "tokenizers", "viz", "metrics", "save", "load", "CheckpointError",
     "ops", "matmul", "concat", "cat", "stack", "split", "where",
     "abs", "clamp", "clip", "exp", "gelu", "log", "log_softmax", "logsumexp", "max", "maximum",
     "mean", "min", "minimum", "relu", "sigmoid", "softmax", "sqrt", "sum", "tanh", "var",

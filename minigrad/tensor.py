@@ -12,7 +12,7 @@ where the forward, the backward and the formula of that op live together.
 
 import numpy as np
 
-from minigrad import dtypes, grad_mode
+from minigrad import dtypes, grad_mode, printing
 from minigrad.backend import get_backend, normalize_device
 
 
@@ -233,17 +233,7 @@ class Tensor:
     # ----------------------------------------------------------------------------------------
 
     def __repr__(self):
-        body = np.array2string(self.numpy(), separator=", ", prefix="tensor(")
-        extras = []
-        if self.dtype != dtypes.get_default_dtype() and self.dtype != dtypes.int64:
-            extras.append(f"dtype={self.dtype}")
-        if self._device != "cpu":
-            extras.append(f"device='{self._device}'")
-        if self._ctx is not None:
-            extras.append(f"grad_fn={self._ctx!r}")
-        elif self._requires_grad:
-            extras.append("requires_grad=True")
-        return "tensor(" + ", ".join([body, *extras]) + ")"
+        return printing.format_tensor(self)
 
     def __len__(self):
         if self.ndim == 0:

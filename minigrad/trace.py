@@ -10,6 +10,7 @@ Each step shows the op, its formula (the first line of the op's docstring), the 
 each of its inputs.
 """
 
+import math
 from dataclasses import dataclass, field
 
 from minigrad import autograd
@@ -38,8 +39,10 @@ class BackwardStep:
         )
 
 
-def _norm(xp, array):
-    return float(xp.sqrt((array * array).sum()))
+def _norm(array):
+    # Array methods only, no xp: a gradient may live on another device than the op's inputs
+    # (the backward of .to(device) crosses devices).
+    return math.sqrt(float((array * array).sum()))
 
 
 class trace:
@@ -58,7 +61,6 @@ class trace:
         return False
 
     def _record(self, ctx, grad, input_grads):
-        xp = ctx.xp
         doc = (ctx.function.__doc__ or "").strip()
         self.steps.append(
             BackwardStep(
@@ -66,9 +68,9 @@ class trace:
                 op=ctx.function.__name__,
                 formula=doc.splitlines()[0] if doc else "",
                 output_shape=tuple(grad.shape),
-                output_grad_norm=_norm(xp, grad),
+                output_grad_norm=_norm(grad),
                 input_shapes=[None if p is None else p.shape for p in ctx.parents],
-                input_grad_norms=[None if g is None else _norm(xp, g) for g in input_grads],
+                input_grad_norms=[None if g is None else _norm(g) for g in input_grads],
             )
         )
 

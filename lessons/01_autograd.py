@@ -1,0 +1,271 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#   kernelspec:
+#     display_name: Python 3
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Lesson 1 — Autograd from scratch
+#
+# **Formulas:** F6 (tanh), F1 (squared error), F4 (the gradient step, previewed)
+#
+# ## How to use these lessons
+#
+# Every lesson is one Python file in the *percent* format: `# %%` starts a code cell and
+# `# %% [markdown]` a text cell. You can
+#
+# * run it as a script: `python lessons/01_autograd.py` (or `minigrad lesson 1`);
+# * open it as a notebook: in VS Code ("Run Cell" above each `# %%`), or in Jupyter with the
+#   jupytext extension (`pip install jupytext`, then open the `.py` file as a notebook);
+# * run it quickly: `MINIGRAD_FAST=1 python lessons/01_autograd.py` shrinks training runs so
+#   that each lesson finishes in seconds (every cell and every check still runs).
+#
+# Figures are saved as PNG files in `lessons/output/<lesson>/` (the lesson prints the folder).
+# `minigrad lessons` lists all eleven; `lessons/README.md` is the syllabus. Formula ids such as
+# F6 refer to `seed-formulas.md`, the catalogue of the mathematics in the source documents.
+#
+# ## What this lesson does
+#
+# Training a network means computing the derivative of a loss with respect to every weight.
+# We do it three times for the same small expression: by hand with the chain rule, with a
+# 40-line autograd engine written here, and with `minigrad.Tensor`. Then we draw the
+# computation graph and step through the backward pass one op at a time.
+
+# %%
+import math
+
+import numpy as np
+
+import minigrad
+from minigrad import viz
+
+OUT = viz.lesson_output_dir("01_autograd")
+
+# %% [markdown]
+# ## 1. A neuron, by hand
+#
+# One neuron with two inputs, a tanh activation (F6) and a squared error (F1) against a
+# target $t$:
+#
+# $$a = w_1 x_1,\quad c = w_2 x_2,\quad n = a + c + b,\quad y = \tanh(n),\quad
+#   L = (y - t)^2 .$$
+#
+# Each line is one small *op*. The **chain rule** says that the derivative of $L$ with respect
+# to anything is the product of the local derivatives along the path from it to $L$:
+#
+# $$\frac{\partial L}{\partial y} = 2 (y - t),\qquad
+#   \frac{\partial L}{\partial n} = \frac{\partial L}{\partial y}\,(1 - y^2),\qquad
+#   \frac{\partial L}{\partial w_1} = \frac{\partial L}{\partial n}\cdot 1 \cdot x_1 .$$
+#
+# We go from the output back to the inputs, reusing $\partial L/\partial n$ for every weight:
+# that reuse is what makes *back*-propagation cheap.
+
+# %%
+x1, x2 = 1.5, -2.0
+w1, w2, b = -0.8, 0.3, 0.4
+target = 0.5
+
+# forward, one op per line
+a = w1 * x1
+c = w2 * x2
+n = a + c + b
+y = math.tanh(n)
+L = (y - target) ** 2
+
+# backward, from L towards the inputs
+dL_dy = 2 * (y - target)
+dL_dn = dL_dy * (1 - y**2)  # tanh'(n) = 1 - tanh(n)^2
+dL_da = dL_dn * 1.0  # n = a + c + b passes the gradient through unchanged
+dL_dc = dL_dn * 1.0
+dL_db = dL_dn * 1.0
+dL_dw1 = dL_da * x1  # a = w1 * x1, so da/dw1 = x1
+dL_dw2 = dL_dc * x2
+by_hand = {"w1": dL_dw1, "w2": dL_dw2, "b": dL_db}
+print(f"L = {L:.6f}")
+print("gradients by hand:", {k: round(v, 6) for k, v in by_hand.items()})
+
+# %% [markdown]
+# Is it right? The definition of a derivative gives an independent check: nudge $w_1$ by a
+# tiny $\varepsilon$ both ways and measure the slope (a *central finite difference*):
+#
+# $$\frac{\partial L}{\partial w_1} \approx
+#   \frac{L(w_1 + \varepsilon) - L(w_1 - \varepsilon)}{2\varepsilon}.$$
+
+
+# %%
+def loss_of(w1, w2, b):
+    return (math.tanh(w1 * x1 + w2 * x2 + b) - target) ** 2
+
+
+eps = 1e-6
+numeric_w1 = (loss_of(w1 + eps, w2, b) - loss_of(w1 - eps, w2, b)) / (2 * eps)
+print(f"dL/dw1 by hand {dL_dw1:.8f}   by finite difference {numeric_w1:.8f}")
+
+# %% [markdown]
+# ## 2. An autograd engine in 40 lines
+#
+# Doing that by hand for a million weights is out of the question. The trick of automatic
+# differentiation: every op records, at forward time, **its inputs and its local derivative
+# with respect to each**. `backward()` then visits the nodes from the output back to the
+# leaves (in *reverse topological order*: a node only after every node that uses it) and
+# applies the chain rule,
+#
+# $$\text{parent.grad} \mathrel{+}= \text{local derivative} \times \text{node.grad}.$$
+#
+# The `+=` matters: a value used twice receives gradient from both uses.
+
+
+# %%
+class Scalar:
+    """A number that remembers how it was computed."""
+
+    def __init__(self, data, parents=()):
+        self.data = data
+        self.grad = 0.0
+        self.parents = parents  # pairs (input Scalar, d(self)/d(input))
+
+    def __add__(self, other):
+        return Scalar(self.data + other.data, ((self, 1.0), (other, 1.0)))
+
+    def __sub__(self, other):
+        return Scalar(self.data - other.data, ((self, 1.0), (other, -1.0)))
+
+    def __mul__(self, other):
+        return Scalar(self.data * other.data, ((self, other.data), (other, self.data)))
+
+    def square(self):
+        return Scalar(self.data**2, ((self, 2 * self.data),))
+
+    def tanh(self):
+        t = math.tanh(self.data)
+        return Scalar(t, ((self, 1 - t * t),))
+
+    def backward(self):
+        # Topological order with an explicit stack (recursion would overflow on deep graphs).
+        order, seen, stack = [], set(), [(self, False)]
+        while stack:
+            node, parents_done = stack.pop()
+            if parents_done:
+                order.append(node)
+            elif id(node) not in seen:
+                seen.add(id(node))
+                stack.append((node, True))
+                stack.extend((p, False) for p, _ in node.parents)
+        self.grad = 1.0
+        for node in reversed(order):  # outputs before the inputs they came from
+            for parent, local in node.parents:
+                parent.grad += local * node.grad
+
+
+sw1, sw2, sb = Scalar(w1), Scalar(w2), Scalar(b)
+sL = ((sw1 * Scalar(x1) + sw2 * Scalar(x2) + sb).tanh() - Scalar(target)).square()
+sL.backward()
+by_engine = {"w1": sw1.grad, "w2": sw2.grad, "b": sb.grad}
+print("gradients by our engine:", {k: round(v, 6) for k, v in by_engine.items()})
+
+# %% [markdown]
+# ## 3. The same with `minigrad.Tensor`
+#
+# minigrad does exactly this, for arrays instead of single numbers: each op is a `Function`
+# with a `forward` and a `backward` side by side (read `minigrad/ops/unary.py`). A tensor
+# created with `requires_grad=True` is a *leaf* whose `.grad` is filled by `backward()`.
+
+# %%
+tw1 = minigrad.tensor(w1, requires_grad=True)
+tw2 = minigrad.tensor(w2, requires_grad=True)
+tb = minigrad.tensor(b, requires_grad=True)
+tn = tw1 * x1 + tw2 * x2 + tb
+ty = tn.tanh()
+tL = (ty - target) ** 2
+
+viz.retain_grads(tL)  # keep .grad at the intermediate nodes too, for the picture
+tL.backward(retain_graph=True)  # keep the graph alive so that we can still draw it
+by_tensor = {"w1": tw1.grad.item(), "w2": tw2.grad.item(), "b": tb.grad.item()}
+print("gradients by minigrad:", {k: round(v, 6) for k, v in by_tensor.items()})
+
+# %% [markdown]
+# ## 4. The computation graph, drawn
+#
+# `viz.draw_graph` draws what the forward pass recorded: tensors as boxes (leaves in blue),
+# ops as orange ellipses. With `show_values` and `show_grads` every box shows its value and
+# $\partial L/\partial(\text{box})$ — check a few against the numbers computed by hand above.
+# (For Graphviz users, `viz.to_dot(tL)` returns the same graph in the dot language.)
+
+# %%
+graph_png = OUT / "neuron_graph.png"
+viz.draw_graph(tL, graph_png, show_values=True, show_grads=True,
+               names={"w1": tw1, "w2": tw2, "b": tb, "n": tn, "y": ty, "L": tL})
+graph = viz.build_graph(tL)
+print(f"{len(graph.tensors)} tensors and {len(graph.ops)} ops:",
+      " -> ".join(op for op, _, _ in graph.ops))
+
+# %% [markdown]
+# ## 5. Backpropagation, one step at a time
+#
+# `minigrad.trace()` records every step of a backward pass in the order the engine runs it:
+# the op, its formula (the first line of the op's docstring), and the size (L2 norm) of the
+# gradient arriving at its output and leaving to each input. Print it as a table, or walk it
+# with `t.step()`.
+
+# %%
+tw1.grad = tw2.grad = tb.grad = None  # gradients accumulate: clear them before a new pass
+with minigrad.trace() as t:
+    tL.backward()
+print(t)
+
+first = t.step()
+second = t.step()
+print("\nstep by step:")
+print(first)
+print(second)
+
+# %% [markdown]
+# Read the table from the top: the first step is the last op of the forward pass (the square),
+# and the gradient arriving there is $\partial L/\partial L = 1$. Each later row is one op
+# further back. The leaves come last.
+#
+# ## 6. Many numbers at once
+#
+# Tensors do the same with whole arrays. Here a batch of 4 inputs with 3 features each goes
+# through the neuron; the loss is the mean squared error over the batch (F1). The gradient of
+# `w` has `w`'s shape: the engine summed the contributions of all four examples.
+
+# %%
+minigrad.manual_seed(0)
+X = minigrad.randn(4, 3)
+targets = minigrad.tensor([0.5, -0.2, 0.1, 0.9])
+w = minigrad.randn(3, requires_grad=True)
+bias = minigrad.zeros(1, requires_grad=True)
+pred = (X @ w + bias).tanh()  # (4,)
+mse = ((pred - targets) ** 2).mean()
+mse.backward()
+print("w.grad:", w.grad, "  shape", w.grad.shape)
+
+# By hand, for comparison: dMSE/dw = (2/n) * X^T [(pred - t) * (1 - pred^2)]
+Xn, pn, tn_ = X.numpy(), pred.numpy(), targets.numpy()
+manual_w_grad = (2 / 4) * Xn.T @ ((pn - tn_) * (1 - pn**2))
+print("by hand:", manual_w_grad)
+
+# %% [markdown]
+# ## Check yourself
+#
+# The cell below asserts what this lesson claimed. If you change a number above and an
+# assertion fails, find out why before you move on.
+
+# %%
+for name in ("w1", "w2", "b"):
+    assert abs(by_hand[name] - by_engine[name]) < 1e-12, name
+    assert abs(by_hand[name] - by_tensor[name]) < 1e-5, name  # float32 tensors
+assert abs(numeric_w1 - dL_dw1) < 1e-6
+assert len(graph.ops) == 7 and graph.ops[-1][0] == "Pow"  # mul mul add add tanh sub pow
+assert len(t) == len(graph.ops) and t[0].op == "Pow" and t[0].output_grad_norm == 1.0
+assert first is t[0] and second is t[1]
+assert np.allclose(w.grad, manual_w_grad, atol=1e-6)
+assert graph_png.stat().st_size > 1000
+assert minigrad.gradcheck(lambda v: (v * 2.0).tanh().sum(),
+                          minigrad.tensor([0.1, -0.5], dtype=minigrad.float64,
+                                          requires_grad=True))
+print("lesson 1: all checks passed")

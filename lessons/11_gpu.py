@@ -1,0 +1,226 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#   kernelspec:
+#     display_name: Python 3
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Lesson 11 — Running on a GPU
+#
+# **Formulas:** S6 (GPU acceleration, one of the deployment techniques the documents name),
+# F13 (the training loop, unchanged)
+#
+# minigrad computes with NumPy on the CPU, or with CuPy (NumPy's API on an NVIDIA GPU) when a
+# tensor lives on `device="cuda"`. This lesson runs everywhere: on a machine without a GPU it
+# shows the error you get and runs the GPU parts on a CPU stand-in; on a machine with one, it
+# runs the same training on the GPU too and compares.
+
+# %%
+import os
+import time
+
+import numpy as np
+
+import minigrad
+import minigrad.nn as nn
+import minigrad.nn.functional as F
+from minigrad import viz
+from minigrad.data import make_moons
+
+FAST = os.environ.get("MINIGRAD_FAST") == "1"
+OUT = viz.lesson_output_dir("11_gpu")
+GPU = minigrad.cuda.is_available()
+print("CUDA available:", GPU)
+
+# %% [markdown]
+# ## 1. Asking for the GPU
+#
+# `minigrad.cuda.is_available()` says whether CuPy is installed *and* sees a GPU. Asking for
+# `device="cuda"` without one raises `minigrad.DeviceUnavailableError`, and its message says
+# what is missing (CuPy, a driver, or a GPU) and what to do.
+
+# %%
+try:
+    on_gpu = minigrad.ones(3, device="cuda")
+    gpu_error = None
+    print("a tensor on the GPU:", on_gpu, on_gpu.device)
+except minigrad.DeviceUnavailableError as error:
+    gpu_error = error
+    print(f"{type(error).__name__}: {error}")
+
+# %% [markdown]
+# ## 2. What changes in the code
+#
+# Very little — that is the point of the `device` argument (the same as PyTorch's):
+#
+# | | CPU | GPU |
+# |---|---|---|
+# | create a tensor | `minigrad.randn(3, 4)` | `minigrad.randn(3, 4, device="cuda")` |
+# | move a tensor / a model | | `x.to("cuda")`, `model.to("cuda")` |
+# | the array module | NumPy | CuPy (`tensor.xp`, `ctx.xp` in a `Function`) |
+# | back to the host | `.numpy()` shares memory | `.numpy()`, `.item()` copy (and wait) |
+#
+# Three rules follow:
+#
+# 1. **All tensors of one op must be on the same device.** Mixing raises an error naming
+#    both devices.
+# 2. **Code inside a `Function` uses `ctx.xp`**, never `numpy` directly, or it only runs on the
+#    CPU.
+# 3. **Copies to the host are slow and synchronise**: call `.item()` for logging every few
+#    steps, not inside inner loops.
+#
+# The test suite checks rule 2 without a GPU through a third device, `"strict"`: CPU arrays
+# that refuse to be handed to NumPy, exactly as CuPy arrays do. We use it here as the stand-in.
+
+# %%
+STAND_IN = "cuda" if GPU else "strict"
+cpu_tensor = minigrad.ones(2)
+other_tensor = minigrad.ones(2, device=STAND_IN)
+try:
+    cpu_tensor + other_tensor
+except RuntimeError as error:
+    mixing_error = str(error)
+    print("rule 1:", mixing_error)
+
+
+class GoodExp(minigrad.Function):
+    """y = e^x, written with ctx.xp: runs on every device."""
+
+    @staticmethod
+    def forward(ctx, x):
+        y = ctx.xp.exp(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        (y,) = ctx.saved_tensors
+        return grad * y
+
+
+class CpuOnlyExp(minigrad.Function):
+    """y = e^x, written with numpy: breaks rule 2."""
+
+    @staticmethod
+    def forward(ctx, x):
+        y = np.exp(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        (y,) = ctx.saved_tensors
+        return grad * y
+
+
+x_device = minigrad.tensor([0.0, 1.0], device=STAND_IN, requires_grad=True)
+print("rule 2, ctx.xp:", GoodExp.apply(x_device).numpy())
+try:
+    CpuOnlyExp.apply(x_device)
+except TypeError as error:
+    numpy_error = str(error)
+    print("rule 2, numpy:", numpy_error.splitlines()[0][:120], "...")
+
+# %% [markdown]
+# ## 3. The same training on every device
+#
+# The MLP of lesson 4 on two moons, written once with a `device` argument. The random numbers
+# are drawn on the host and then moved, so the same seed gives the same initial weights on
+# every device, and the loss curves should agree (up to float32 rounding, which differs a
+# little between CPU and GPU libraries).
+
+# %%
+X, y = make_moons(n_samples=512, noise=0.15, seed=0)
+y = y.astype(minigrad.float32)
+STEPS = 100 if FAST else 300
+
+
+def train(device, steps=STEPS, hidden=64):
+    minigrad.manual_seed(0)
+    model = nn.Sequential(nn.Linear(2, hidden), nn.Tanh(), nn.Linear(hidden, hidden), nn.Tanh(),
+                          nn.Linear(hidden, 1)).to(device)
+    X_dev, y_dev = X.to(device), y.to(device)  # move the data once, not every step
+    optimizer = minigrad.optim.Adam(model.parameters(), lr=0.01)
+    losses = []
+    start = time.perf_counter()
+    for _ in range(steps):
+        loss = F.binary_cross_entropy_with_logits(model(X_dev).reshape(-1), y_dev)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())  # one number to the host per step: fine at this size
+    return losses, time.perf_counter() - start
+
+
+results = {"cpu": train("cpu"), "strict (CPU stand-in)": train("strict")}
+if GPU:
+    results["cuda"] = train("cuda")
+for device, (losses, seconds) in results.items():
+    print(f"{device:<22} loss {losses[0]:.4f} -> {losses[-1]:.4f}   {seconds:.2f} s")
+viz.plot_loss_curves({device: losses for device, (losses, _) in results.items()},
+                     OUT / "same_training.png", title="the same training on each device")
+
+# %% [markdown]
+# On the CPU stand-in the numbers are identical to the CPU run (it *is* NumPy underneath). On a
+# GPU they agree to about 5 digits. For a network this small the GPU is not faster: each op is
+# a separate kernel launch of a few microseconds, and there is too little arithmetic to hide
+# that. The GPU pays off when the ops are big. A product of two $n \times n$ matrices needs
+#
+# $$\text{FLOPs}(n) = 2n^3$$
+#
+# floating-point operations ($n^2$ outputs, each a sum of $n$ products), while the launch cost
+# stays the same. Timing one product of growing size, and the rate
+# $2n^3 / t$ it reaches (in GFLOP/s):
+
+# %%
+sizes = [64, 256, 512] if FAST else [64, 256, 512, 1024, 2048]
+timings = {"cpu": []}
+if GPU:
+    timings["cuda"] = []
+for n in sizes:
+    for device in timings:
+        a = minigrad.randn(n, n, device=device)
+        b = minigrad.randn(n, n, device=device)
+        (a @ b).numpy()  # warm-up (on a GPU: loading the kernels)
+        repeats = 3
+        start = time.perf_counter()
+        for _ in range(repeats):
+            (a @ b).numpy()  # .numpy() waits for the result: otherwise we time only the launch
+        timings[device].append((time.perf_counter() - start) / repeats)
+    print(f"{n:5d} x {n:<5d}  " + "   ".join(
+        f"{d} {t[-1] * 1000:8.2f} ms ({2 * n**3 / t[-1] / 1e9:6.1f} GFLOP/s)"
+        for d, t in timings.items()))
+
+plt = viz.pyplot()
+fig, ax = plt.subplots(figsize=(6, 4))
+for device, values in timings.items():
+    ax.plot(sizes, np.array(values) * 1000, marker="o", label=device)
+ax.set_xscale("log", base=2)
+ax.set_yscale("log")
+ax.set_xlabel("n (an n x n @ n x n product)")
+ax.set_ylabel("milliseconds")
+ax.set_title("matmul time" + ("" if GPU else " (no GPU on this machine)"))
+ax.grid(alpha=0.3)
+ax.legend()
+viz.save_figure(fig, OUT / "matmul_timing.png")
+
+# %% [markdown]
+# ## Check yourself
+
+# %%
+if GPU:
+    assert gpu_error is None
+    cpu_losses, gpu_losses = results["cpu"][0], results["cuda"][0]
+    assert np.allclose(cpu_losses, gpu_losses, rtol=1e-3, atol=1e-4), "the GPU agrees"
+else:
+    assert isinstance(gpu_error, minigrad.DeviceUnavailableError)
+    assert "cuda" in str(gpu_error) and "device='cpu'" in str(gpu_error)
+assert "same device" in mixing_error and STAND_IN in mixing_error
+assert "NumPy" in numpy_error or "numpy" in numpy_error
+assert results["cpu"][0] == results["strict (CPU stand-in)"][0], "stand-in = CPU, exactly"
+assert results["cpu"][0][-1] < 0.5 * results["cpu"][0][0], "the loss fell"
+assert len(timings["cpu"]) == len(sizes) and (OUT / "matmul_timing.png").stat().st_size > 1000
+print("lesson 11: all checks passed")

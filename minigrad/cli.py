@@ -1,0 +1,349 @@
+"""The `minigrad` command (also `python -m minigrad`).
+
+    minigrad lessons               list the lessons, with the formulas each covers
+    minigrad lesson 3 [--fast]     run lesson 3 (its figures go to lessons/output/)
+    minigrad check sigmoid [FILE]  grade an exercise (default: lessons/exercises/sigmoid.py)
+    minigrad check --list          list the exercises
+    minigrad gradcheck             check the backward of every registered op, as a table
+    minigrad demo                  train a small character-level GPT for about a minute
+"""
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+import minigrad
+from minigrad.viz import build_graph
+
+# ============================================================================================
+# Lessons
+# ============================================================================================
+
+
+def lessons_dir():
+    """The lessons folder: ./lessons if it exists, else the one next to the minigrad package."""
+    for candidate in (Path.cwd() / "lessons",
+                      Path(minigrad.__file__).resolve().parent.parent / "lessons"):
+        if candidate.is_dir() and any(candidate.glob("[0-9][0-9]_*.py")):
+            return candidate
+    raise FileNotFoundError(
+        "cannot find the lessons folder: run this command from the minigrad repository (the "
+        "lessons are not part of the installed package)"
+    )
+
+
+def find_lessons(folder=None):
+    """[(number, path, title, formula ids)] for every lessons/NN_name.py, in order.
+
+    The title is the first markdown heading; the formula ids (F1, S4, ...) are read from the
+    "**Formulas:**" paragraph, in the order the lesson names them.
+    """
+    folder = Path(folder) if folder else lessons_dir()
+    lessons = []
+    for path in sorted(folder.glob("[0-9][0-9]_*.py")):
+        lines = path.read_text(encoding="utf-8").splitlines()
+        title = next((line[4:].strip() for line in lines if line.startswith("# # ")), path.stem)
+        paragraph = []
+        for line in lines:
+            if paragraph and not line.strip("# "):
+                break  # a blank comment line ends the paragraph
+            if paragraph or line.startswith("# **Formulas:**"):
+                paragraph.append(line)
+        ids = []
+        for formula_id in re.findall(r"\b[FS]\d+\b", " ".join(paragraph)):
+            if formula_id not in ids:
+                ids.append(formula_id)
+        lessons.append((int(path.name[:2]), path, title, ", ".join(ids)))
+    return lessons
+
+
+def cmd_lessons(args):
+    lessons = find_lessons(args.dir)
+    print(f"{len(lessons)} lessons in {lessons[0][1].parent if lessons else args.dir}:\n")
+    for number, path, title, formulas in lessons:
+        print(f"  {number:2d}  {title}")
+        print(f"      {path.name}" + (f"   formulas: {formulas}" if formulas else ""))
+    print("\nRun one with `minigrad lesson N` (add --fast for a quick run).")
+    return 0
+
+
+def cmd_lesson(args):
+    lessons = {number: path for number, path, _, _ in find_lessons(args.dir)}
+    if args.number not in lessons:
+        print(f"there is no lesson {args.number}; the lessons are {sorted(lessons)}",
+              file=sys.stderr)
+        return 2
+    env = dict(os.environ)
+    if args.fast:
+        env["MINIGRAD_FAST"] = "1"
+    path = lessons[args.number]
+    print(f"running {path}" + (" (fast mode)" if args.fast else ""), flush=True)
+    return subprocess.call([sys.executable, str(path)], env=env, cwd=path.parent.parent)
+
+
+# ============================================================================================
+# Exercises
+# ============================================================================================
+
+
+def cmd_check(args):
+    from minigrad import exercises
+
+    if args.list or not args.exercise:
+        print("Exercises (stubs in lessons/exercises/):")
+        for name, exercise in exercises.EXERCISES.items():
+            print(f"  {name:<14} {exercise.title}   ({exercise.formula_ids})")
+        print("\nGrade one with `minigrad check NAME [FILE]`.")
+        return 0
+    try:
+        result = exercises.check(args.exercise, args.file, max_examples=args.examples,
+                                 reveal=args.reveal)
+    except ValueError as error:
+        print(error, file=sys.stderr)
+        return 2
+    print(result)
+    return 0 if result.passed else 1
+
+
+# ============================================================================================
+# gradcheck of every registered op
+# ============================================================================================
+
+
+def _rng():
+    return np.random.default_rng(0)
+
+
+def _t(array):
+    return minigrad.tensor(np.asarray(array, dtype=np.float64), requires_grad=True)
+
+
+def _away_from_zero(shape, low=0.3, high=2.0):
+    rng = _rng()
+    return rng.uniform(low, high, shape) * rng.choice([-1.0, 1.0], shape)
+
+
+def _op_cases():
+    """op name -> (a short description, fn, inputs). Inputs avoid kinks (0 for abs, ties)."""
+    rng = _rng()
+    a = rng.standard_normal((3, 4))
+    b = rng.standard_normal((4,))
+    positive = rng.uniform(0.5, 2.0, (3, 4))
+    distinct = rng.permutation(12).reshape(3, 4) * 0.5 + rng.uniform(0, 0.1, (3, 4))
+    mask = rng.random((3, 4)) > 0.5
+    return {
+        "add": ("(3,4) + (4,)", lambda x, y: x + y, (_t(a), _t(b))),
+        "sub": ("(3,4) - (4,)", lambda x, y: x - y, (_t(a), _t(b))),
+        "mul": ("(3,4) * (4,)", lambda x, y: x * y, (_t(a), _t(b))),
+        "div": ("(3,4) / (4,)", lambda x, y: x / y, (_t(a), _t(_away_from_zero((4,))))),
+        "pow": ("x ** y, x > 0", lambda x, y: x ** y, (_t(positive), _t(b))),
+        "neg": ("-x", lambda x: -x, (_t(a),)),
+        "maximum": ("maximum(x, y)", minigrad.maximum, (_t(a), _t(a + _away_from_zero((3, 4))))),
+        "minimum": ("minimum(x, y)", minigrad.minimum, (_t(a), _t(a + _away_from_zero((3, 4))))),
+        "exp": ("exp(x)", lambda x: x.exp(), (_t(a),)),
+        "log": ("log(x), x > 0", lambda x: x.log(), (_t(positive),)),
+        "sqrt": ("sqrt(x), x > 0", lambda x: x.sqrt(), (_t(positive),)),
+        "abs": ("|x|, x != 0", lambda x: x.abs(), (_t(_away_from_zero((3, 4))),)),
+        "tanh": ("tanh(x)", lambda x: x.tanh(), (_t(a),)),
+        "sigmoid": ("sigmoid(x)", lambda x: x.sigmoid(), (_t(a),)),
+        "relu": ("relu(x), x != 0", lambda x: x.relu(), (_t(_away_from_zero((3, 4))),)),
+        "gelu": ("gelu(x)", lambda x: x.gelu(), (_t(a),)),
+        "clip": ("clip(x, -0.25, 0.25)", lambda x: x.clip(-0.25, 0.25),
+                 (_t(_away_from_zero((3, 4), 0.3, 1.0) * rng.choice([0.5, 1.0], (3, 4))),)),
+        "sum": ("sum(axis=1)", lambda x: x.sum(axis=1), (_t(a),)),
+        "mean": ("mean(axis=0, keepdims)", lambda x: x.mean(axis=0, keepdims=True), (_t(a),)),
+        "var": ("var(axis=-1)", lambda x: x.var(axis=-1), (_t(a),)),
+        "std": ("std(axis=1)", lambda x: x.std(axis=1), (_t(a),)),
+        "max": ("max(axis=1), no ties", lambda x: x.max(axis=1), (_t(distinct),)),
+        "min": ("min(axis=0), no ties", lambda x: x.min(axis=0), (_t(distinct),)),
+        "softmax": ("softmax(axis=-1)", lambda x: x.softmax(-1), (_t(a),)),
+        "log_softmax": ("log_softmax(axis=-1)", lambda x: x.log_softmax(-1), (_t(a),)),
+        "logsumexp": ("logsumexp(axis=-1)", lambda x: x.logsumexp(-1), (_t(a),)),
+        "reshape": ("reshape(2, 6)", lambda x: x.reshape(2, 6), (_t(a),)),
+        "permute": ("transpose", lambda x: x.T, (_t(a),)),
+        "broadcast_to": ("(4,) -> (3, 4)", lambda x: x.broadcast_to((3, 4)), (_t(b),)),
+        "getitem": ("x[[0, 2, 0], 1:]", lambda x: x[[0, 2, 0], 1:], (_t(a),)),
+        "concat": ("concat, axis 0", lambda x, y: minigrad.concat([x, y], axis=0),
+                   (_t(a), _t(a[:2]))),
+        "stack": ("stack, axis 1", lambda x, y: minigrad.stack([x, y], axis=1),
+                  (_t(a), _t(positive))),
+        "where": ("where(mask, x, y)", lambda x, y: minigrad.where(minigrad.tensor(mask), x, y),
+                  (_t(a), _t(positive))),
+        "masked_fill": ("masked_fill(mask, 0)", lambda x: x.masked_fill(minigrad.tensor(mask), 0.0),
+                        (_t(a),)),
+        "matmul": ("(2,3,4) @ (4,5)", lambda x, y: x @ y,
+                   (_t(rng.standard_normal((2, 3, 4))), _t(rng.standard_normal((4, 5))))),
+        "cast": ("float64 -> float64 copy", lambda x: minigrad.ops.Cast.apply(x, minigrad.float64),
+                 (_t(a),)),
+        "to_device": ("cpu -> strict -> cpu", lambda x: (x.to("strict") * 2.0).to("cpu"),
+                      (_t(a),)),
+    }
+
+
+def gradcheck_table():
+    """Rows (op, formula, case, status, milliseconds) for every op in minigrad.ops.REGISTRY."""
+    cases = _op_cases()
+    rows = []
+    for name, op in minigrad.ops.REGISTRY.items():
+        formula = ((op.__doc__ or "").strip().splitlines() or [""])[0]
+        if name not in cases:
+            rows.append((name, formula, "-", "NO CASE", 0.0))
+            continue
+        description, fn, inputs = cases[name]
+        start = time.perf_counter()
+        try:
+            # The case must exercise this op: look for it in the graph the case builds.
+            used = {op_name for op_name, _, _ in build_graph(fn(*inputs)).ops}
+            if op.__name__ not in used:
+                status = f"case does not use {op.__name__}"
+            else:
+                minigrad.gradcheck(fn, inputs)
+                status = "ok"
+        except minigrad.GradcheckError as error:
+            status = "FAILED: " + str(error).splitlines()[0]
+        except Exception as error:
+            status = f"ERROR: {type(error).__name__}: {error}"
+        rows.append((name, formula, description, status, 1000 * (time.perf_counter() - start)))
+    return rows
+
+
+def cmd_gradcheck(args):
+    rows = gradcheck_table()
+    print(f"gradcheck of every registered op ({len(rows)}): float64, random upstream gradient "
+          "and direction, then element by element on failure\n")
+    print(f"{'op':<13}{'case':<26}{'result':<8}{'ms':>7}   formula")
+    print("-" * 100)
+    for name, formula, description, status, ms in rows:
+        short = formula if len(formula) <= 60 else formula[:57] + "..."
+        print(f"{name:<13}{description:<26}{status:<8}{ms:>7.1f}   {short}")
+    failed = [r for r in rows if r[3] != "ok"]
+    print(f"\n{len(rows) - len(failed)} of {len(rows)} ops pass.")
+    for name, _, _, status, _ in failed:
+        print(f"  {name}: {status}")
+    return 1 if failed else 0
+
+
+# ============================================================================================
+# The demo
+# ============================================================================================
+
+
+def cmd_demo(args):
+    return gpt_demo(seconds=args.seconds, output=args.output, fast=args.fast)
+
+
+def gpt_demo(seconds=60.0, output=None, fast=False):
+    """Train a small character-level GPT on the built-in corpus for `seconds`; print samples
+    before and after, save the loss curve and the attention maps. Returns 0."""
+    from minigrad import viz
+    from minigrad.data import CharDataset, load_text_corpus
+    from minigrad.models import GPT
+
+    if fast:
+        seconds = min(seconds, 5.0)
+    folder = Path(output) if output else None
+    if folder is None:
+        folder = viz.lesson_output_dir("demo")
+    else:
+        folder.mkdir(parents=True, exist_ok=True)
+    minigrad.manual_seed(0)
+    rng = np.random.default_rng(0)
+    data = CharDataset(load_text_corpus(), block_size=64)
+    model = GPT(vocab_size=data.vocab_size, block_size=64, n_layer=2, n_head=4, d_model=64)
+    optimizer = minigrad.optim.Adam(model.parameters(), lr=3e-3)
+    prompt = minigrad.tensor([data.encode("def ")])
+
+    def sample():
+        minigrad.manual_seed(1)
+        return data.decode(model.generate(prompt, max_new_tokens=160, temperature=0.8)[0])
+
+    print(f"minigrad demo: a character-level GPT ({model.num_parameters():,} parameters) learns "
+          f"to write Python from {len(data):,} characters of the standard library, for "
+          f"{seconds:.0f} seconds on the CPU.\n")
+    print("Before training:\n" + sample() + "\n")
+    losses = []
+    start = time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        x, y = data.get_batch(rng.integers(0, len(data), 32))
+        _, loss = model(x, targets=y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+        if len(losses) % 50 == 0:
+            print(f"step {len(losses):4d}   loss {np.mean(losses[-50:]):.3f}   "
+                  f"{time.perf_counter() - start:5.1f} s", flush=True)
+    print(f"\n{len(losses)} steps; loss {losses[0]:.3f} -> {np.mean(losses[-20:]):.3f}\n")
+    print("After training:\n" + sample() + "\n")
+
+    viz.plot_loss_curves({"training loss": losses}, folder / "demo_loss.png",
+                         title="character-level GPT on Python source")
+    snippet = "    def __init__(self):"
+    weights = model.attention_weights(minigrad.tensor([data.encode(snippet)]))[-1][0, 0]
+    labels = [repr(ch)[1:-1] for ch in snippet]
+    viz.plot_attention(weights, folder / "demo_attention.png", x_labels=labels,
+                       y_labels=labels, title="last block, head 1", annotate=False)
+    print("Next: the lessons (`minigrad lessons`) explain every piece of this.")
+    return 0
+
+
+# ============================================================================================
+# Entry point
+# ============================================================================================
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(
+        prog="minigrad",
+        description="minigrad: lessons, exercises and tools for learning deep learning.",
+    )
+    sub = parser.add_subparsers(dest="command")
+
+    p = sub.add_parser("lessons", help="list the lessons")
+    p.add_argument("--dir", default=None, help="the lessons folder (default: ./lessons)")
+    p.set_defaults(func=cmd_lessons)
+
+    p = sub.add_parser("lesson", help="run one lesson")
+    p.add_argument("number", type=int)
+    p.add_argument("--fast", action="store_true", help="fewer steps (MINIGRAD_FAST=1)")
+    p.add_argument("--dir", default=None, help="the lessons folder (default: ./lessons)")
+    p.set_defaults(func=cmd_lesson)
+
+    p = sub.add_parser("check", help="grade a gradient exercise")
+    p.add_argument("exercise", nargs="?", help="sigmoid, tanh, softmax, ... (see --list)")
+    p.add_argument("file", nargs="?", default=None,
+                   help="your solution (default: lessons/exercises/EXERCISE.py)")
+    p.add_argument("--list", action="store_true", help="list the exercises")
+    p.add_argument("--examples", type=int, default=25, help="generated cases to try")
+    p.add_argument("--reveal", action="store_true",
+                   help="on failure, also show the formula backward must compute")
+    p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("gradcheck", help="gradient-check every registered op")
+    p.set_defaults(func=cmd_gradcheck)
+
+    p = sub.add_parser("demo", help="train a small character-level GPT (about a minute)")
+    p.add_argument("--seconds", type=float, default=60.0, help="training time budget")
+    p.add_argument("--output", default=None, help="folder for the plots")
+    p.add_argument("--fast", action="store_true", help="a few seconds only")
+    p.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv=None):
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 0
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,489 @@
+"""The exercises: what each stub must define, how it is called, and what a right answer is.
+
+Every exercise is a `minigrad.Function` subclass in `lessons/exercises/<name>.py`. Its forward
+is given; the student writes its backward. For each exercise this file records
+
+    class_name   the class the stub defines (the checker looks it up by this name)
+    inputs       the names of forward's tensor inputs, in order (used in messages)
+    make_case    (sizes, rng) -> the forward's inputs as NumPy arrays, float64 (an int array for
+                 an input that gets no gradient, such as class labels)
+    sizes        the range of each size make_case takes; the checker draws them (hypothesis)
+    reference    the same function built from minigrad's own (gradient-checked) ops: its
+                 gradients are the expected answer
+    mistakes     typical wrong backwards, each with the hint shown when a student's gradient
+                 matches it
+    factors      (inputs) -> [(factor, hint)]: a gradient off by exactly this factor gets the hint
+
+The mistakes are written with NumPy on the host (they only ever see float64 test inputs).
+"""
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+import minigrad
+
+LAYER_NORM_EPS = 1e-5  # the stubs' layer norm uses the same epsilon
+
+
+@dataclass
+class Mistake:
+    hint: str
+    gradients: object  # (inputs, upstream) -> one gradient (array or None) per input
+
+
+@dataclass
+class Exercise:
+    name: str
+    class_name: str
+    title: str
+    formula: str  # what backward must compute, in words a student can check against
+    formula_ids: str
+    inputs: tuple
+    sizes: tuple  # ((low, high), ...) inclusive
+    make_case: object
+    reference: object = None  # None: expected gradients come from finite differences
+    mistakes: tuple = ()
+    factors: object = None
+    error_hint: str = ""
+    fixed_sizes: tuple = ()
+
+    @property
+    def stub(self):
+        return f"{self.name}.py"
+
+
+def _normal(rng, shape, scale=1.0):
+    return rng.standard_normal(shape) * scale
+
+
+def _sigmoid(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def _softmax(x):
+    e = np.exp(x - x.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+# --------------------------------------------------------------------------------------------
+# sigmoid and tanh (F6)
+# --------------------------------------------------------------------------------------------
+
+
+def _elementwise_case(sizes, rng):
+    rows, cols = sizes
+    return (_normal(rng, (rows, cols), scale=2.0),)
+
+
+SIGMOID = Exercise(
+    name="sigmoid",
+    class_name="Sigmoid",
+    title="the logistic sigmoid",
+    formula="y = σ(x) = 1 / (1 + e^(-x));   dL/dx = dL/dy · y (1 - y)",
+    formula_ids="F6",
+    inputs=("x",),
+    sizes=((1, 4), (1, 5)),
+    fixed_sizes=(3, 4),
+    make_case=_elementwise_case,
+    reference=lambda x: x.sigmoid(),
+    mistakes=(
+        Mistake(
+            "you used x (1 - x); the derivative is σ(x)(1 - σ(x)): apply it to the output "
+            "y = σ(x) that forward saved, not to the input x.",
+            lambda inputs, g: [g * inputs[0] * (1 - inputs[0])],
+        ),
+        Mistake(
+            "the factor (1 - y) is missing: σ'(x) = σ(x) (1 - σ(x)).",
+            lambda inputs, g: [g * _sigmoid(inputs[0])],
+        ),
+    ),
+)
+
+TANH = Exercise(
+    name="tanh",
+    class_name="Tanh",
+    title="the hyperbolic tangent",
+    formula="y = tanh(x);   dL/dx = dL/dy · (1 - y²)",
+    formula_ids="F6",
+    inputs=("x",),
+    sizes=((1, 4), (1, 5)),
+    fixed_sizes=(3, 4),
+    make_case=_elementwise_case,
+    reference=lambda x: x.tanh(),
+    mistakes=(
+        Mistake(
+            "you used 1 - x²; the derivative is 1 - tanh(x)²: square the output y, not the "
+            "input x.",
+            lambda inputs, g: [g * (1 - inputs[0] ** 2)],
+        ),
+        Mistake(
+            "you used 1 - y; the derivative of tanh is 1 - y² (y squared).",
+            lambda inputs, g: [g * (1 - np.tanh(inputs[0]))],
+        ),
+    ),
+)
+
+# --------------------------------------------------------------------------------------------
+# softmax and log_softmax along the last axis (F8, F2)
+# --------------------------------------------------------------------------------------------
+
+
+def _rows_case(sizes, rng):
+    rows, cols = sizes
+    return (_normal(rng, (rows, cols), scale=2.0),)
+
+
+_NOT_DIAGONAL = (
+    "softmax mixes a whole row: every output y_i depends on every input x_j, so its Jacobian is "
+    "not diagonal. dL/dx_i = y_i (g_i - Σ_j g_j y_j), with the sum over the row."
+)
+
+SOFTMAX = Exercise(
+    name="softmax",
+    class_name="Softmax",
+    title="softmax over the last axis",
+    formula="y_i = e^(x_i) / Σ_j e^(x_j);   dL/dx_i = y_i (g_i - Σ_j g_j y_j)  (g = dL/dy)",
+    formula_ids="F8, F9",
+    inputs=("x",),
+    sizes=((1, 4), (2, 6)),
+    fixed_sizes=(3, 5),
+    make_case=_rows_case,
+    reference=lambda x: x.softmax(-1),
+    mistakes=(
+        Mistake(_NOT_DIAGONAL,
+                lambda inputs, g: [g * _softmax(inputs[0]) * (1 - _softmax(inputs[0]))]),
+        Mistake(
+            "the sum Σ_j g_j y_j must be taken along each row (axis=-1, keepdims=True), not "
+            "over the whole array.",
+            lambda inputs, g: [_softmax(inputs[0]) * (g - (g * _softmax(inputs[0])).sum())],
+        ),
+    ),
+)
+
+LOG_SOFTMAX = Exercise(
+    name="log_softmax",
+    class_name="LogSoftmax",
+    title="log-softmax over the last axis",
+    formula="y_i = x_i - log Σ_j e^(x_j);   dL/dx_j = g_j - softmax(x)_j Σ_i g_i",
+    formula_ids="F2",
+    inputs=("x",),
+    sizes=((1, 4), (2, 6)),
+    fixed_sizes=(3, 5),
+    make_case=_rows_case,
+    reference=lambda x: x.log_softmax(-1),
+    mistakes=(
+        Mistake(
+            "the second term needs the sum of the incoming gradient over the row: "
+            "dL/dx_j = g_j - softmax(x)_j · Σ_i g_i.",
+            lambda inputs, g: [g - _softmax(inputs[0]) * g],
+        ),
+        Mistake(
+            "you used the derivative of y_j with respect to x_j alone; each y_i depends on "
+            "every x_j through the log-sum, so sum over the row: g_j - softmax(x)_j Σ_i g_i.",
+            lambda inputs, g: [g * (1 - _softmax(inputs[0]))],
+        ),
+        Mistake(
+            "softmax(x) is e^(y), the exponential of the OUTPUT (the log-probabilities), not "
+            "e^(x) of the input.",
+            lambda inputs, g: [g - np.exp(inputs[0]) * g.sum(axis=-1, keepdims=True)],
+        ),
+    ),
+)
+
+# --------------------------------------------------------------------------------------------
+# layer norm over the last axis (F12)
+# --------------------------------------------------------------------------------------------
+
+
+def _layer_norm_case(sizes, rng):
+    rows, d = sizes
+    x = _normal(rng, (rows, d), scale=2.0) + rng.uniform(-1, 1)
+    gamma = 1.0 + 0.5 * _normal(rng, (d,))
+    beta = 0.5 * _normal(rng, (d,))
+    return x, gamma, beta
+
+
+def _layer_norm_reference(x, gamma, beta):
+    mean = x.mean(axis=-1, keepdims=True)
+    centred = x - mean
+    var = (centred * centred).mean(axis=-1, keepdims=True)
+    return centred / (var + LAYER_NORM_EPS).sqrt() * gamma + beta
+
+
+def _layer_norm_parts(inputs, g):
+    x, gamma, _ = inputs
+    mean = x.mean(axis=-1, keepdims=True)
+    inv_std = 1 / np.sqrt(((x - mean) ** 2).mean(axis=-1, keepdims=True) + LAYER_NORM_EPS)
+    x_hat = (x - mean) * inv_std
+    g_hat = g * gamma
+    right_gamma = (g * x_hat).sum(axis=0)
+    right_beta = g.sum(axis=0)
+    return x_hat, g_hat, inv_std, right_gamma, right_beta
+
+
+def _layer_norm_constant_stats(inputs, g):
+    x_hat, g_hat, inv_std, dgamma, dbeta = _layer_norm_parts(inputs, g)
+    return [g_hat * inv_std, dgamma, dbeta]
+
+
+def _layer_norm_mean_only(inputs, g):
+    x_hat, g_hat, inv_std, dgamma, dbeta = _layer_norm_parts(inputs, g)
+    return [(g_hat - g_hat.mean(axis=-1, keepdims=True)) * inv_std, dgamma, dbeta]
+
+
+def _layer_norm_forgot_gamma(inputs, g):
+    x_hat, g_hat, inv_std, dgamma, dbeta = _layer_norm_parts(inputs, g)
+    dx = (g - g.mean(axis=-1, keepdims=True)
+          - x_hat * (g * x_hat).mean(axis=-1, keepdims=True)) * inv_std
+    return [dx, dgamma, dbeta]
+
+
+LAYER_NORM = Exercise(
+    name="layer_norm",
+    class_name="LayerNorm",
+    title="layer normalisation over the last axis",
+    formula=(
+        "x̂ = (x - μ)/σ, y = γ x̂ + β;  with ĝ = g γ:  dL/dx = (ĝ - mean(ĝ) - x̂ mean(ĝ x̂)) / σ,  "
+        "dL/dγ = Σ_rows g x̂,  dL/dβ = Σ_rows g"
+    ),
+    formula_ids="F12",
+    inputs=("x", "gamma", "beta"),
+    sizes=((1, 4), (2, 6)),
+    fixed_sizes=(3, 5),
+    make_case=_layer_norm_case,
+    reference=_layer_norm_reference,
+    mistakes=(
+        Mistake(
+            "you treated μ and σ as constants. They are computed from x, so they depend on it: "
+            "dL/dx = (ĝ - mean(ĝ) - x̂ · mean(ĝ · x̂)) / σ has two extra terms.",
+            _layer_norm_constant_stats,
+        ),
+        Mistake(
+            "the mean's dependence on x is there, but not the variance's: subtract "
+            "x̂ · mean(ĝ · x̂) as well (means along the row).",
+            _layer_norm_mean_only,
+        ),
+        Mistake(
+            "the gradient reaching x̂ is g · γ (y = γ x̂ + β): multiply by gamma before the "
+            "normalisation's backward.",
+            _layer_norm_forgot_gamma,
+        ),
+    ),
+)
+
+# --------------------------------------------------------------------------------------------
+# matmul with broadcasting
+# --------------------------------------------------------------------------------------------
+
+# (batch shape of a, batch shape of b); None means a 1-D operand (a vector).
+MATMUL_PATTERNS = (
+    ((), ()),
+    ((2,), ()),
+    ((), (3,)),
+    ((2,), (2,)),
+    ((2, 1), (3,)),
+    ((1,), (2,)),
+    (None, ()),
+    ((), None),
+    (None, (2,)),
+    ((2,), None),
+)
+
+
+def _matmul_case(sizes, rng):
+    n, k, m, pattern = sizes
+    batch_a, batch_b = MATMUL_PATTERNS[pattern]
+    a_shape = (k,) if batch_a is None else batch_a + (n, k)
+    b_shape = (k,) if batch_b is None else batch_b + (k, m)
+    return _normal(rng, a_shape), _normal(rng, b_shape)
+
+
+def _square_only(fn):
+    """A mistake that only makes sense when the shapes allow it (None otherwise)."""
+
+    def gradients(inputs, g):
+        try:
+            return fn(inputs, g)
+        except ValueError:
+            return [None, None]
+
+    return gradients
+
+
+MATMUL = Exercise(
+    name="matmul",
+    class_name="MatMul",
+    title="matrix multiplication with broadcasting",
+    formula="C = A @ B;   dL/dA = dL/dC @ Bᵀ,   dL/dB = Aᵀ @ dL/dC  (batch axes summed back)",
+    formula_ids="F7, F8",
+    inputs=("a", "b"),
+    sizes=((1, 3), (1, 3), (1, 3), (0, len(MATMUL_PATTERNS) - 1)),
+    fixed_sizes=(3, 4, 2, 4),
+    make_case=_matmul_case,
+    reference=lambda a, b: a @ b,
+    mistakes=(
+        Mistake(
+            "dL/dA = dL/dC @ Bᵀ: B must be transposed (swap its last two axes).",
+            _square_only(lambda inputs, g: [g @ inputs[1], None]),
+        ),
+        Mistake(
+            "dL/dB = Aᵀ @ dL/dC: A must be transposed (swap its last two axes), and it "
+            "multiplies from the left.",
+            _square_only(lambda inputs, g: [None, inputs[0] @ g]),
+        ),
+    ),
+    error_hint=(
+        "Check the shapes: for A (n, k) and B (k, m), dL/dC is (n, m), dL/dA = dL/dC @ Bᵀ is "
+        "(n, k) and dL/dB = Aᵀ @ dL/dC is (k, m). Use xp.swapaxes(b, -1, -2) (not .T, which "
+        "reverses the batch axes too). A 1-D A is a row (1, k) and a 1-D B a column (k, 1): "
+        "put that axis back (into the operand and into dL/dC) before using the formulas, and "
+        "take it out of the result."
+    ),
+)
+
+# --------------------------------------------------------------------------------------------
+# cross-entropy on logits (F2)
+# --------------------------------------------------------------------------------------------
+
+
+def _cross_entropy_case(sizes, rng):
+    n, c = sizes
+    logits = _normal(rng, (n, c), scale=2.0)
+    target = rng.integers(0, c, size=n).astype(np.int64)
+    return logits, target
+
+
+def _cross_entropy_reference(logits, target):
+    n = logits.shape[0]
+    picked = logits.log_softmax(-1)[minigrad.arange(n), target]
+    return -picked.mean()
+
+
+def _one_hot(target, c):
+    return np.eye(c)[target]
+
+
+CROSS_ENTROPY = Exercise(
+    name="cross_entropy",
+    class_name="CrossEntropy",
+    title="cross-entropy on logits (softmax + negative log-likelihood, mean over the batch)",
+    formula="L = -(1/N) Σ_n log softmax(z_n)[t_n];   dL/dz = g · (softmax(z) - onehot(t)) / N",
+    formula_ids="F2",
+    inputs=("logits", "target"),
+    sizes=((2, 5), (2, 5)),
+    fixed_sizes=(4, 3),
+    make_case=_cross_entropy_case,
+    reference=_cross_entropy_reference,
+    mistakes=(
+        Mistake(
+            "subtract 1 only at each row's target class: the target is one-hot, so the "
+            "gradient is softmax(z) - onehot(t), divided by N.",
+            lambda inputs, g: [g * (_softmax(inputs[0]) - 1) / inputs[0].shape[0], None],
+        ),
+        Mistake(
+            "this is the document's cross-entropy derivative 1/ŷ - y/ŷ (the F2 erratum, see "
+            "lesson 3). On logits the gradient is (softmax(z) - onehot(t)) / N.",
+            lambda inputs, g: [
+                g * (1 - _one_hot(inputs[1], inputs[0].shape[1])) / _softmax(inputs[0])
+                / inputs[0].shape[0],
+                None,
+            ],
+        ),
+    ),
+    factors=lambda inputs: [
+        (inputs[0].shape[0],
+         f"your gradient is off by a factor of N = {inputs[0].shape[0]} (the batch size): "
+         "did you forget the mean? The loss averages over the N rows, so its gradient is "
+         "divided by N too."),
+        (1 / inputs[0].shape[0],
+         f"your gradient is N = {inputs[0].shape[0]} times too small: did you divide by N "
+         "twice?"),
+    ],
+)
+
+# --------------------------------------------------------------------------------------------
+# scaled dot-product attention (F8)
+# --------------------------------------------------------------------------------------------
+
+
+def _attention_case(sizes, rng):
+    batch, t, s, d = sizes
+    q = _normal(rng, (batch, t, d))
+    k = _normal(rng, (batch, s, d))
+    v = _normal(rng, (batch, s, d + 1))
+    return q, k, v
+
+
+def _attention_reference(q, k, v):
+    scale = 1.0 / math.sqrt(q.shape[-1])
+    return (q @ k.swapaxes(-1, -2) * scale).softmax(-1) @ v
+
+
+def _attention_diagonal_softmax(inputs, g):
+    q, k, v = inputs
+    scale = 1.0 / math.sqrt(q.shape[-1])
+    a = _softmax(q @ np.swapaxes(k, -1, -2) * scale)
+    da = g @ np.swapaxes(v, -1, -2)
+    ds = a * (1 - a) * da * scale
+    return [ds @ k, np.swapaxes(ds, -1, -2) @ q, np.swapaxes(a, -1, -2) @ g]
+
+
+ATTENTION = Exercise(
+    name="attention",
+    class_name="ScaledDotProductAttention",
+    title="scaled dot-product attention softmax(Q Kᵀ / √d) V",
+    formula=(
+        "S = Q Kᵀ s (s = 1/√d), A = softmax(S), O = A V;  dV = Aᵀ dO,  dA = dO Vᵀ,  "
+        "dS = A ⊙ (dA - Σ_j dA A),  dQ = s dS K,  dK = s dSᵀ Q"
+    ),
+    formula_ids="F8",
+    inputs=("q", "k", "v"),
+    sizes=((1, 2), (1, 4), (1, 4), (1, 4)),
+    fixed_sizes=(2, 3, 4, 4),
+    make_case=_attention_case,
+    reference=_attention_reference,
+    mistakes=(
+        Mistake(
+            "the softmax's backward is not elementwise: dS = A ⊙ (dA - Σ_j dA_j A_j), with "
+            "the sum along each row of A.",
+            _attention_diagonal_softmax,
+        ),
+    ),
+    factors=lambda inputs: [
+        (math.sqrt(inputs[0].shape[-1]),
+         f"this gradient is √d = {math.sqrt(inputs[0].shape[-1]):.4g} times too large: did you "
+         "forget the scale s = 1/√d in the backward? S = s Q Kᵀ, so dQ and dK carry s too."),
+        (1 / math.sqrt(inputs[0].shape[-1]),
+         f"this gradient is √d = {math.sqrt(inputs[0].shape[-1]):.4g} times too small: did you "
+         "apply the scale 1/√d twice?"),
+    ],
+    error_hint=(
+        "backward returns (dL/dQ, dL/dK, dL/dV) in this order, each with its input's shape: "
+        "Q (B, T, d), K (B, S, d), V (B, S, e); A is (B, T, S) and O (B, T, e). Transpose only "
+        "the last two axes (xp.swapaxes(x, -1, -2))."
+    ),
+)
+
+# --------------------------------------------------------------------------------------------
+# a Function of the student's own
+# --------------------------------------------------------------------------------------------
+
+CUSTOM = Exercise(
+    name="custom",
+    class_name="MyFunction",
+    title="a Function of your choice (checked against finite differences)",
+    formula="whatever your forward computes: dL/dx = dL/dy · dy/dx for each input",
+    formula_ids="any",
+    inputs=(),
+    sizes=(),
+    make_case=None,  # the stub's own example_inputs(rng) makes the inputs
+)
+
+EXERCISES = {
+    e.name: e
+    for e in (SIGMOID, TANH, SOFTMAX, LOG_SOFTMAX, LAYER_NORM, MATMUL, CROSS_ENTROPY, ATTENTION,
+              CUSTOM)
+}
+

@@ -1,0 +1,192 @@
+"""The exercise checker: it passes every reference solution, fails every untouched stub, and
+fails typical mistakes with a message that tells the student what went wrong."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import minigrad
+from minigrad.exercises import EXERCISES, check, exercise_names, stub_path
+
+ROOT = Path(__file__).resolve().parents[2]
+STUBS = ROOT / "lessons" / "exercises"
+SOLUTIONS = Path(__file__).resolve().parent / "solutions"
+MISTAKES = Path(__file__).resolve().parent / "mistakes"
+
+# (exercise, planted mistake file, phrases the explanation must contain)
+PLANTED = [
+    ("sigmoid", "sigmoid_uses_input", ["gradient for x is wrong", "not to the input x"]),
+    ("sigmoid", "sigmoid_ignores_grad", ["multiply by `grad`", "chain rule"]),
+    ("tanh", "tanh_forgot_square", ["1 - y²"]),
+    ("tanh", "tanh_sign_flipped", ["sign is flipped"]),
+    ("softmax", "softmax_diagonal", ["not diagonal", "sum over the row"]),
+    ("log_softmax", "log_softmax_no_row_sum", ["sum of the incoming gradient over the row"]),
+    ("layer_norm", "layer_norm_constant_stats", ["μ and σ as constants", "gradient for x"]),
+    ("matmul", "matmul_no_transpose", ["backward raised ValueError", "swapaxes",
+                                       "matmul_no_transpose.py, line"]),
+    ("matmul", "matmul_matrices_only", ["generated case", "shape (", "1-D A is a row"]),
+    ("cross_entropy", "cross_entropy_forgot_mean",
+     ["off by a factor of N = 4", "did you forget the mean?"]),
+    ("cross_entropy", "cross_entropy_document_formula", ["F2 erratum"]),
+    ("attention", "attention_forgot_scale", ["forget the scale", "gradient for q is wrong"]),
+    ("attention", "attention_wrong_order", ["(dL/dQ, dL/dK, dL/dV) in this order"]),
+    ("custom", "custom_wrong_derivative", ["expected dL/dinput0", "your dL/dinput0"]),
+    ("custom", "custom_modifies_grad", ["changed the upstream gradient `grad` in place"]),
+]
+
+
+def test_exercises_catalogue_matches_the_stubs():
+    assert set(exercise_names()) == {
+        "sigmoid", "tanh", "softmax", "log_softmax", "layer_norm", "matmul", "cross_entropy",
+        "attention", "custom",
+    }
+    for name, exercise in EXERCISES.items():
+        path = STUBS / exercise.stub
+        assert path.is_file(), f"missing stub {path}"
+        text = path.read_text(encoding="utf-8")
+        assert f"class {exercise.class_name}(minigrad.Function)" in text
+        assert "raise NotImplementedError" in text
+        assert stub_path(name) == path
+        assert (SOLUTIONS / exercise.stub).is_file(), f"missing reference solution for {name}"
+
+
+@pytest.mark.parametrize("name", exercise_names())
+def test_exercises_reference_solution_passes(name):
+    result = check(name, SOLUTIONS / f"{name}.py")
+    assert result.passed, result.explanation
+    assert result.explanation.startswith(f"PASSED {name}")
+    assert result.cases >= 20  # the fixed case, gradcheck and the generated ones
+    result.assert_passed()
+
+
+@pytest.mark.parametrize("name", exercise_names())
+def test_exercises_untouched_stub_fails(name):
+    result = check(name)  # the default: lessons/exercises/<name>.py
+    assert not result.passed and not bool(result)
+    text = result.explanation
+    assert text.startswith(f"FAILED {name}")
+    assert "backward is not written yet" in text
+    assert "NotImplementedError" in text and f"{name}.py, line" in text
+    assert EXERCISES[name].formula not in text, "the answer is not given away"
+    with pytest.raises(AssertionError, match="not written yet"):
+        result.assert_passed()
+
+
+@pytest.mark.parametrize("name, mistake, phrases", PLANTED, ids=[m for _, m, _ in PLANTED])
+def test_exercises_planted_mistake_fails_with_a_helpful_message(name, mistake, phrases):
+    result = check(name, MISTAKES / f"{mistake}.py")
+    assert not result.passed, f"the checker accepted the planted mistake {mistake}"
+    for phrase in phrases:
+        assert phrase in result.explanation, (
+            f"{mistake}: expected {phrase!r} in the explanation:\n{result.explanation}")
+
+
+def test_exercises_every_exercise_has_a_planted_mistake():
+    assert {name for name, _, _ in PLANTED} == set(exercise_names())
+
+
+def test_exercises_wrong_gradient_explanation_shows_elements():
+    text = check("sigmoid", MISTAKES / "sigmoid_uses_input.py").explanation
+    assert "element" in text and "expected dL/dx" in text and "your dL/dx" in text
+    assert "(3, 4)" in text  # the shape of the case
+    assert "F6" in text
+
+
+def test_exercises_reveal_adds_the_formula():
+    hidden = check("tanh", MISTAKES / "tanh_forgot_square.py")
+    shown = check("tanh", MISTAKES / "tanh_forgot_square.py", reveal=True)
+    assert "The answer:" not in hidden.explanation
+    assert "The answer:" in shown.explanation and "(1 - y²)" in shown.explanation
+
+
+def test_exercises_accepts_a_module_object():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("student_softmax", SOLUTIONS / "softmax.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert check("softmax", module).passed
+
+
+def test_exercises_missing_class_and_syntax_error_are_explained(tmp_path):
+    renamed = tmp_path / "sigmoid.py"
+    renamed.write_text((SOLUTIONS / "sigmoid.py").read_text().replace("class Sigmoid",
+                                                                     "class MySigmoid"))
+    assert "no class named Sigmoid" in check("sigmoid", renamed).explanation
+
+    broken = tmp_path / "broken.py"
+    broken.write_text("import minigrad\nclass Sigmoid(minigrad.Function:\n    pass\n")
+    text = check("sigmoid", broken).explanation
+    assert "syntax error on line 2" in text
+
+    assert "there is no file" in check("sigmoid", tmp_path / "nowhere.py").explanation
+
+
+def test_exercises_unknown_name_lists_the_exercises():
+    with pytest.raises(ValueError, match="sigmoid, tanh"):
+        check("sigmod")
+    assert check("log-softmax", SOLUTIONS / "log_softmax.py").passed  # hyphens are fine
+
+
+def test_exercises_a_wrong_forward_is_reported(tmp_path):
+    wrong = tmp_path / "tanh.py"
+    wrong.write_text((SOLUTIONS / "tanh.py").read_text().replace("ctx.xp.tanh(x)",
+                                                                 "ctx.xp.tanh(2 * x)"))
+    assert "forward gives the wrong values" in check("tanh", wrong).explanation
+
+
+def test_exercises_without_hypothesis_falls_back_to_seeded_cases(monkeypatch):
+    # A None entry in sys.modules makes `import hypothesis` raise ImportError.
+    monkeypatch.setitem(sys.modules, "hypothesis", None)
+    assert check("matmul", SOLUTIONS / "matmul.py", max_examples=10).cases == 12
+    assert not check("matmul", MISTAKES / "matmul_matrices_only.py", max_examples=30).passed
+
+
+def test_exercises_custom_needs_example_inputs(tmp_path):
+    no_inputs = tmp_path / "custom.py"
+    no_inputs.write_text((SOLUTIONS / "custom.py").read_text().split("def example_inputs")[0])
+    assert "example_inputs(rng)" in check("custom", no_inputs).explanation
+
+
+def test_exercises_cli_exit_codes():
+    def run(*args):
+        return subprocess.run([sys.executable, "-m", "minigrad", "check", *args], cwd=ROOT,
+                              capture_output=True, text=True, timeout=120)
+
+    passed = run("sigmoid", str(SOLUTIONS / "sigmoid.py"))
+    assert passed.returncode == 0 and "PASSED sigmoid" in passed.stdout
+    failed = run("cross_entropy", str(MISTAKES / "cross_entropy_forgot_mean.py"))
+    assert failed.returncode == 1 and "did you forget the mean?" in failed.stdout
+    listing = run("--list")
+    assert listing.returncode == 0 and all(n in listing.stdout for n in exercise_names())
+    unknown = run("nonsense")
+    assert unknown.returncode == 2 and "unknown exercise" in unknown.stderr
+
+
+def test_exercises_pytest_entry_point_reports_the_explanation():
+    process = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+         str(STUBS / "test_exercises.py"), "-k", "tanh"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert process.returncode == 1, process.stdout
+    assert "backward is not written yet" in process.stdout
+
+
+def test_exercises_solutions_run_on_the_strict_device():
+    """Solutions use ctx.xp only, so they would run on a GPU (checked on the CuPy stand-in)."""
+    import importlib.util
+
+    for name in ("softmax", "layer_norm", "attention", "matmul"):
+        spec = importlib.util.spec_from_file_location(f"solution_{name}",
+                                                      SOLUTIONS / f"{name}.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        cls = getattr(module, EXERCISES[name].class_name)
+        arrays = EXERCISES[name].make_case(EXERCISES[name].fixed_sizes,
+                                           np.random.default_rng(0))
+        tensors = [minigrad.tensor(a, requires_grad=True, device="strict") for a in arrays]
+        cls.apply(*tensors).sum().backward()
+        assert all(t.grad is not None for t in tensors)

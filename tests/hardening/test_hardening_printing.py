@@ -1,0 +1,131 @@
+"""Printing tensors: `minigrad.printing.format_tensor` (what repr(t) shows) and
+`set_printoptions` (precision, threshold, edgeitems, linewidth, sci_mode), as in PyTorch.
+"""
+
+import numpy as np
+import pytest
+
+import minigrad as mg
+from minigrad import printing
+from minigrad.printing import format_tensor, printoptions, set_printoptions
+
+
+@pytest.fixture(autouse=True)
+def _default_printoptions():
+    set_printoptions()
+    yield
+    set_printoptions()
+
+
+def test_computed_tensor_shows_values_and_grad_fn():
+    """Columns line up, whole numbers print as `2.`, and a computed tensor names its grad_fn."""
+    x = mg.tensor([[1.0, 2.5], [3.0, 4.0]], requires_grad=True)
+    assert format_tensor(x * 2) == (
+        "tensor([[2., 5.],\n"
+        "        [6., 8.]], grad_fn=<MulBackward>)"
+    )
+
+
+def test_leaf_fixed_precision_and_requires_grad():
+    """Four decimals by default, one width for all entries; a leaf says requires_grad=True."""
+    x = mg.tensor([1.23456, -20.5, 0.1], requires_grad=True)
+    assert format_tensor(x) == "tensor([  1.2346, -20.5000,   0.1000], requires_grad=True)"
+
+
+def test_scalar_int_bool_and_dtype_annotations():
+    """0-d tensors print bare; int64, bool and the default float dtype are not annotated,
+    every other dtype is."""
+    assert format_tensor(mg.tensor(3.14159265)) == "tensor(3.1416)"
+    assert format_tensor(mg.tensor([1, 2, 3])) == "tensor([1, 2, 3])"
+    assert format_tensor(mg.tensor([True, False])) == "tensor([ True, False])"
+    assert format_tensor(mg.tensor([1, 2], dtype=mg.int32)) == "tensor([1, 2], dtype=int32)"
+    assert format_tensor(mg.tensor([0.5], dtype=mg.float64)) == "tensor([0.5000], dtype=float64)"
+
+
+def test_device_is_shown_when_not_cpu():
+    """A tensor off the CPU says where it is."""
+    x = mg.tensor([1.0, 2.0], device="strict", requires_grad=True)
+    assert format_tensor(x) == "tensor([1., 2.], device='strict', requires_grad=True)"
+
+
+def test_non_finite_values():
+    """nan and inf print as such, padded like the other entries."""
+    x = mg.tensor([float("nan"), float("-inf"), 1.5])
+    assert format_tensor(x) == "tensor([   nan,   -inf, 1.5000])"
+
+
+def test_scientific_notation_is_automatic_for_wide_ranges():
+    """Magnitudes more than 1000 apart, or very large or small, switch to scientific notation
+    (PyTorch's rule); sci_mode=False / True force either."""
+    assert format_tensor(mg.tensor([1e-5, 1.0])) == "tensor([1.0000e-05, 1.0000e+00])"
+    assert format_tensor(mg.tensor([2e10, 1.0])) == "tensor([2.0000e+10, 1.0000e+00])"
+    assert format_tensor(mg.tensor([0.5, 2.0])) == "tensor([0.5000, 2.0000])"
+    with printoptions(sci_mode=False):
+        assert format_tensor(mg.tensor([1e-5, 1.0])) == "tensor([0.0000, 1.0000])"
+    with printoptions(sci_mode=True, precision=2):
+        assert format_tensor(mg.tensor([1.5, 2.25])) == "tensor([1.50e+00, 2.25e+00])"
+
+
+def test_precision():
+    """precision sets the number of decimals (rounded, not truncated)."""
+    set_printoptions(precision=2)
+    assert format_tensor(mg.tensor([1.23456, 2.0001])) == "tensor([1.23, 2.00])"
+
+
+def test_big_tensors_are_summarised_with_their_shape():
+    """Above `threshold` elements only `edgeitems` per axis edge are shown, and the shape is
+    given since it can no longer be counted."""
+    text = format_tensor(mg.arange(2000))
+    assert text == "tensor([   0,    1,    2, ..., 1997, 1998, 1999], shape=(2000,))"
+    with printoptions(threshold=10, edgeitems=1):
+        text = format_tensor(mg.zeros(4, 5))
+    assert text == ("tensor([[0., ..., 0.],\n"
+                    "        ...,\n"
+                    "        [0., ..., 0.]], shape=(4, 5))")
+
+
+def test_linewidth_wraps_rows():
+    """No line is longer than `linewidth`, and all numbers are still there."""
+    x = mg.tensor(np.linspace(0.5, 1.5, 30))
+    for width in (40, 80):
+        with printoptions(linewidth=width):
+            text = format_tensor(x)
+        assert max(len(line) for line in text.splitlines()) <= width
+        assert text.count(".") == 30
+
+
+def test_empty_tensor_shows_its_shape():
+    """An empty tensor prints its shape: [] alone would not say (0, 3) from (3, 0)."""
+    assert format_tensor(mg.zeros(0, 3)) == "tensor([], shape=(0, 3))"
+
+
+def test_set_printoptions_resets_and_validates():
+    """Every call sets all options (set_printoptions() restores the defaults); nonsense values
+    are a ValueError naming the option."""
+    set_printoptions(precision=1, linewidth=50)
+    assert printing.get_printoptions()["precision"] == 1
+    set_printoptions()
+    assert printing.get_printoptions() == {"precision": 4, "threshold": 1000, "edgeitems": 3,
+                                           "linewidth": 80, "sci_mode": None}
+    with pytest.raises(ValueError, match="precision must be a non-negative int"):
+        set_printoptions(precision=-1)
+    with pytest.raises(ValueError, match="sci_mode must be None, True or False"):
+        set_printoptions(sci_mode="yes")
+    with pytest.raises(ValueError, match="threshold must be a non-negative int"):
+        set_printoptions(threshold=1.5)
+
+
+def test_printoptions_context_restores_on_error():
+    """The printoptions context puts the previous options back even after an exception."""
+    with pytest.raises(RuntimeError), printoptions(precision=1):
+        raise RuntimeError
+    assert printing.get_printoptions()["precision"] == 4
+
+
+def test_repr_and_set_printoptions_are_wired():
+    """repr(t) is format_tensor(t), and minigrad.set_printoptions changes it."""
+    x = mg.tensor([1.23456, 2.0], requires_grad=True)
+    assert repr(x) == format_tensor(x)
+    assert mg.set_printoptions is set_printoptions
+    mg.set_printoptions(precision=1)
+    assert repr(x) == "tensor([1.2, 2.0], requires_grad=True)"
