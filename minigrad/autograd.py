@@ -40,7 +40,7 @@ class Context:
         self.function = function  # the Function subclass that made the output
         self.parents = parents  # one entry per positional input: its Tensor, or None
         self.xp = xp  # the array module to compute with (numpy, cupy, ...)
-        self.needs_input_grad = tuple(p is not None and p.requires_grad for p in parents)
+        self.needs_input_grad = tuple([p is not None and p.requires_grad for p in parents])
         self.freed = False
         self._saved = ()
 
@@ -108,26 +108,34 @@ class Function:
 
     @classmethod
     def apply(cls, *args, **kwargs):
+        # One pass over the arguments (this runs for every op, so it is kept lean): a Tensor
+        # hands its array to forward and becomes a parent in the graph; anything else (an axis,
+        # a shape) is passed through unchanged and has no parent.
         device = None
         requires_grad = False
+        parents = []
+        arrays = []
         for arg in args:
             if isinstance(arg, Tensor):
                 if device is None:
-                    device = arg.device
-                elif arg.device != device:
+                    device = arg._device
+                elif arg._device != device:
                     raise RuntimeError(
                         f"{cls.__name__}: expected all tensors on the same device, but got "
                         f"'{device}' and '{arg.device}'. Move them with .to(device) first."
                     )
-                requires_grad = requires_grad or arg.requires_grad
+                requires_grad = requires_grad or arg._requires_grad
+                parents.append(arg)
+                arrays.append(arg.data)
+            else:
+                parents.append(None)
+                arrays.append(arg)
         if device is None:
             device = get_default_device()
         backend = get_backend(device)
         record = requires_grad and grad_mode.is_grad_enabled()
 
-        parents = tuple(arg if isinstance(arg, Tensor) else None for arg in args)
-        ctx = Context(cls, parents, backend.xp)
-        arrays = [arg.data if isinstance(arg, Tensor) else arg for arg in args]
+        ctx = Context(cls, tuple(parents), backend.xp)
         out = cls.forward(ctx, *arrays, **kwargs)
         if not isinstance(out, backend.array_type):
             # NumPy reductions return scalars such as np.float32(3.0); a Tensor holds an array.
@@ -160,6 +168,7 @@ def backward(tensors, grad_tensors=None, retain_graph=False):
         raise ValueError(f"backward: got {len(tensors)} outputs but {len(grad_tensors)} gradients")
 
     grads = {}  # id(tensor) -> dL/d(tensor) accumulated so far
+    owned = set()  # ids whose array in `grads` was made here, so it may be updated in place
     for root, grad in zip(tensors, grad_tensors):
         seed = _seed_gradient(root, grad)
         key = id(root)
@@ -171,7 +180,7 @@ def backward(tensors, grad_tensors=None, retain_graph=False):
             continue  # nothing flowed here (this node does not lead to any output)
         ctx = tensor._ctx
         if ctx is None or tensor._retains_grad:
-            _accumulate_grad(tensor, grad)
+            _accumulate_grad(tensor, grad, owned=id(tensor) in owned and ctx is None)
         if ctx is None:
             continue
         if ctx.freed:
@@ -187,13 +196,22 @@ def backward(tensors, grad_tensors=None, retain_graph=False):
             )
         fitted = []
         for index, (parent, parent_grad) in enumerate(zip(ctx.parents, input_grads)):
-            if parent is None or parent_grad is None or not parent.requires_grad:
+            if parent is None or parent_grad is None or not parent._requires_grad:
                 fitted.append(None)
                 continue
-            parent_grad = _fit_to_input(parent_grad, parent, ctx, index)
+            data = parent.data
+            # The usual case, an array with the input's shape and dtype, needs no fitting.
+            if getattr(parent_grad, "shape", None) != data.shape or parent_grad.dtype != data.dtype:
+                parent_grad = _fit_to_input(parent_grad, parent, ctx, index)
             fitted.append(parent_grad)
             key = id(parent)
-            grads[key] = grads[key] + parent_grad if key in grads else parent_grad
+            if key not in grads:
+                grads[key] = parent_grad  # may be shared (Add returns one array twice): not ours
+            elif key in owned:
+                grads[key] += parent_grad  # a sum this loop made: nobody else holds it
+            else:
+                grads[key] = grads[key] + parent_grad
+                owned.add(key)
         if backward_observers:
             for observe in backward_observers:
                 observe(ctx, grad, fitted)
@@ -256,16 +274,20 @@ def _reverse_topological_order(roots):
         ctx = tensor._ctx
         if ctx is not None and not ctx.freed:
             for parent in ctx.parents:
-                if parent is not None and parent.requires_grad and id(parent) not in visited:
+                if parent is not None and parent._requires_grad and id(parent) not in visited:
                     stack.append((parent, False))
     order.reverse()
     return order
 
 
-def _accumulate_grad(tensor, grad):
-    """tensor.grad += grad, never sharing memory with an array some other tensor may hold."""
+def _accumulate_grad(tensor, grad, owned=False):
+    """tensor.grad += grad, never sharing memory with an array some other tensor may hold.
+
+    owned: `grad` is a sum the backward pass made itself, which nothing else refers to, so it
+    can become .grad without a copy.
+    """
     if tensor.grad is None:
-        tensor.grad = grad.copy()
+        tensor.grad = grad if owned else grad.copy()
     else:
         tensor.grad = tensor.grad + grad
 

@@ -260,6 +260,11 @@ class Module:
             if not hasattr(value, "shape"):
                 raise TypeError(f"{where}: '{name}' must be an array or a Tensor, "
                                 f"got {type(value).__name__}")
+            if getattr(value, "dtype", None) is None or value.dtype.kind not in "biuf":
+                # strings, objects, complex numbers: not weights (complex would lose its
+                # imaginary part silently)
+                raise TypeError(f"{where}: '{name}' must hold real numbers, got an array of "
+                                f"dtype {getattr(value, 'dtype', None)}")
             if tuple(value.shape) != tuple(param.shape):
                 raise RuntimeError(
                     f"{where}: shape mismatch for '{name}': the state_dict has shape "

@@ -21,11 +21,15 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0):
     The direction of the full gradient is kept; only its length shrinks. Returns the total norm
     before clipping, as a 0-d Tensor. Works on the gradient arrays in place of `.grad`.
     """
+    max_norm, norm_type = float(max_norm), float(norm_type)
+    if not max_norm >= 0.0:  # a negative factor would silently flip every gradient
+        raise ValueError(f"clip_grad_norm_: max_norm must be >= 0, got {max_norm}")
+    if not norm_type > 0.0:
+        raise ValueError(f"clip_grad_norm_: norm_type must be > 0 (or inf), got {norm_type}")
     params = _with_grads(parameters)
     if not params:
         return minigrad.tensor(0.0)
     xp = params[0].xp
-    norm_type = float(norm_type)
     if norm_type == float("inf"):
         norms = [xp.abs(p.grad).max() for p in params]
         total = xp.stack(norms).max()
@@ -43,5 +47,7 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0):
 def clip_grad_value_(parameters, clip_value):
     """Clamp every gradient entry into [-clip_value, clip_value]."""
     clip_value = float(clip_value)
+    if not clip_value >= 0.0:  # clip(g, c, -c) with c < 0 would set every entry to -c
+        raise ValueError(f"clip_grad_value_: clip_value must be >= 0, got {clip_value}")
     for p in _with_grads(parameters):
         p.grad = p.xp.clip(p.grad, -clip_value, clip_value)

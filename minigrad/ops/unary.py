@@ -6,6 +6,8 @@ cheaper to write in terms of the output y (exp, tanh, sigmoid, sqrt), the output
 
 import math
 
+import numpy as np
+
 from minigrad.autograd import Function
 
 
@@ -150,7 +152,11 @@ class GELU(Function):
             t = xp.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x * x * x))
             ctx.save_for_backward(x, t)
             return 0.5 * x * (1 + t)
-        cdf = 0.5 * (1 + erf(xp, x * _INV_SQRT_2))
+        # Phi(x) = (1 + erf(x / sqrt 2)) / 2, updated in place: erf returns a new array, and
+        # on a Transformer's widest activations every temporary avoided is a pass over memory.
+        cdf = erf(xp, x * _INV_SQRT_2)
+        cdf += 1
+        cdf *= 0.5
         ctx.save_for_backward(x, cdf)
         return x * cdf
 
@@ -162,8 +168,15 @@ class GELU(Function):
             du_dx = _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x)
             return grad * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * du_dx), None
         x, cdf = ctx.saved_tensors
-        pdf = xp.exp(-0.5 * x * x) * _INV_SQRT_2PI
-        return grad * (cdf + x * pdf), None
+        # grad * (cdf + x * pdf), pdf = e^(-x^2/2) / sqrt(2 pi), computed in place where possible
+        dy_dx = -0.5 * x
+        dy_dx *= x
+        dy_dx = xp.exp(dy_dx)
+        dy_dx *= _INV_SQRT_2PI  # pdf
+        dy_dx *= x
+        dy_dx += cdf
+        dy_dx *= grad
+        return dy_dx, None
 
 
 _SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
@@ -182,7 +195,13 @@ def erf(xp, x):
         |x| >= 8:       erfc(x) = e^(-x^2) R(|x|) / S(|x|)
 
     T, U, P, Q, R, S are the polynomials below (highest power first; U, Q, S have leading 1).
+
+    float32 arrays take a shorter road (`_erf_float32`): float32 holds only ~7 digits, which one
+    rational function reaches without the three branches above -- about 4x less work, and GELU,
+    the hot spot of a Transformer's feed-forward layers, depends on it.
     """
+    if x.dtype == _FLOAT32:
+        return _erf_float32(x)
     a = xp.abs(x)
     z = x * x
     small = x * _polynomial(z, _ERF_T) / _polynomial(z, _ERF_U)
@@ -197,10 +216,47 @@ def erf(xp, x):
 
 def _polynomial(x, coefficients):
     """c0 x^n + c1 x^(n-1) + ... + cn, by Horner's rule (Python floats keep x's dtype)."""
-    result = coefficients[0]
-    for c in coefficients[1:]:
-        result = result * x + c
+    result = x * coefficients[0]  # a new array, owned here...
+    result += coefficients[1]  # ...so every other step updates it in place (no temporaries)
+    for c in coefficients[2:]:
+        result *= x
+        result += c
     return result
+
+
+def _erf_float32(x):
+    """erf for float32 arrays, accurate to a few float32 roundings (|error| < 5e-7).
+
+        erf(x) ~= x A(x^2) / B(x^2),   x clipped to [-4, 4]   (erf(4) = 1 - 1.5e-8 rounds to 1)
+
+    A (degree 6) and B (degree 4) are the minimax coefficients used for float32 by XLA and
+    Eigen. One rational function and no branches: about 25 array operations instead of ~90.
+    """
+    x = x.clip(-4.0, 4.0)
+    z = x * x
+    result = _polynomial(z, _ERF32_A)  # a new array: finished in place
+    result *= x
+    result /= _polynomial(z, _ERF32_B)
+    return result
+
+
+_FLOAT32 = np.dtype("float32")
+_ERF32_A = (
+    -2.72614225801306e-10,
+    2.77068142495902e-08,
+    -2.10102402082508e-06,
+    -5.69250639462346e-05,
+    -7.34990630326855e-04,
+    -2.95459980854025e-03,
+    -1.60960333262415e-02,
+)
+_ERF32_B = (
+    -1.45660718464996e-05,
+    -2.13374055278905e-04,
+    -1.68282697438203e-03,
+    -7.37332916720468e-03,
+    -1.42647390514189e-02,
+)
 
 
 _ERF_T = (

@@ -2,7 +2,7 @@
 
 import math
 
-from minigrad.optim.optimizer import Optimizer
+from minigrad.optim.optimizer import Optimizer, as_betas
 
 
 class Adam(Optimizer):
@@ -55,7 +55,7 @@ class Adam(Optimizer):
     ):
         defaults = {
             "lr": float(lr),
-            "betas": (float(betas[0]), float(betas[1])),
+            "betas": as_betas(betas),
             "eps": float(eps),
             "weight_decay": float(weight_decay),
             "amsgrad": bool(amsgrad),
@@ -64,16 +64,16 @@ class Adam(Optimizer):
         super().__init__(params, defaults)
 
     def check_hyperparameters(self, group):
-        beta1, beta2 = group["betas"]
-        if group["lr"] < 0.0:
+        beta1, beta2 = as_betas(group["betas"])
+        if not group["lr"] >= 0.0:  # also rejects nan
             raise ValueError(f"Invalid lr (learning rate): {group['lr']}; it must be >= 0")
-        if group["eps"] < 0.0:
+        if not group["eps"] >= 0.0:  # also rejects nan
             raise ValueError(f"Invalid eps value: {group['eps']}; it must be >= 0")
         if not 0.0 <= beta1 < 1.0:
             raise ValueError(f"Invalid betas[0] (beta1): {beta1}; need 0 <= beta1 < 1")
         if not 0.0 <= beta2 < 1.0:
             raise ValueError(f"Invalid betas[1] (beta2): {beta2}; need 0 <= beta2 < 1")
-        if group["weight_decay"] < 0.0:
+        if not group["weight_decay"] >= 0.0:  # also rejects nan
             raise ValueError(
                 f"Invalid weight_decay value: {group['weight_decay']}; it must be >= 0"
             )
@@ -101,9 +101,15 @@ class Adam(Optimizer):
         t = state["step"]
         m, v = state["exp_avg"], state["exp_avg_sq"]
 
-        m += (1.0 - beta1) * (grad - m)
+        # The same arithmetic, in the same order, as the formulas above, but updating a few
+        # scratch arrays in place: an update allocates four arrays per parameter instead of ten.
+        scratch = grad - m
+        scratch *= 1.0 - beta1
+        m += scratch  # m += (1 - beta1) * (g - m)
         v *= beta2
-        v += (1.0 - beta2) * grad * grad
+        scratch = grad * (1.0 - beta2)
+        scratch *= grad
+        v += scratch  # v += (1 - beta2) * g * g
 
         # The bias corrections are Python floats (computed in float64), like PyTorch's.
         bias_correction1 = 1.0 - beta1**t
@@ -115,5 +121,9 @@ class Adam(Optimizer):
             v_max[...] = xp.maximum(v_max, v)
             v = v_max
 
-        denom = xp.sqrt(v) / math.sqrt(bias_correction2) + eps
-        p.data -= step_size * (m / denom)
+        denom = xp.sqrt(v)
+        denom /= math.sqrt(bias_correction2)
+        denom += eps  # sqrt(v) / sqrt(1 - beta2^t) + eps
+        update = m / denom
+        update *= step_size
+        p.data -= update  # theta -= step_size * (m / denom)

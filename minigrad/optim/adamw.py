@@ -2,7 +2,7 @@
 
 import math
 
-from minigrad.optim.optimizer import Optimizer
+from minigrad.optim.optimizer import Optimizer, as_betas
 
 
 class AdamW(Optimizer):
@@ -48,7 +48,7 @@ class AdamW(Optimizer):
     ):
         defaults = {
             "lr": float(lr),
-            "betas": (float(betas[0]), float(betas[1])),
+            "betas": as_betas(betas),
             "eps": float(eps),
             "weight_decay": float(weight_decay),
             "amsgrad": bool(amsgrad),
@@ -57,16 +57,16 @@ class AdamW(Optimizer):
         super().__init__(params, defaults)
 
     def check_hyperparameters(self, group):
-        beta1, beta2 = group["betas"]
-        if group["lr"] < 0.0:
+        beta1, beta2 = as_betas(group["betas"])
+        if not group["lr"] >= 0.0:  # also rejects nan
             raise ValueError(f"Invalid lr (learning rate): {group['lr']}; it must be >= 0")
-        if group["eps"] < 0.0:
+        if not group["eps"] >= 0.0:  # also rejects nan
             raise ValueError(f"Invalid eps value: {group['eps']}; it must be >= 0")
         if not 0.0 <= beta1 < 1.0:
             raise ValueError(f"Invalid betas[0] (beta1): {beta1}; need 0 <= beta1 < 1")
         if not 0.0 <= beta2 < 1.0:
             raise ValueError(f"Invalid betas[1] (beta2): {beta2}; need 0 <= beta2 < 1")
-        if group["weight_decay"] < 0.0:
+        if not group["weight_decay"] >= 0.0:  # also rejects nan
             raise ValueError(
                 f"Invalid weight_decay value: {group['weight_decay']}; it must be >= 0"
             )

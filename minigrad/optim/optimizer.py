@@ -165,6 +165,11 @@ class Optimizer:
         The hyperparameters of each group (lr, betas, ...) are restored too. Buffers are copied
         onto each parameter's device and, if floating point, cast to its dtype.
         """
+        if not isinstance(state_dict, dict) or not {"state", "param_groups"} <= set(state_dict):
+            raise ValueError(
+                "load_state_dict: expected an optimizer state dict, a dict with 'state' and "
+                f"'param_groups' (from optimizer.state_dict()), got {_describe(state_dict)}"
+            )
         saved_groups = state_dict["param_groups"]
         if len(saved_groups) != len(self.param_groups):
             raise ValueError(
@@ -183,8 +188,20 @@ class Optimizer:
 
         new_state = {}
         for index, buffers in state_dict["state"].items():
-            p = param_at[int(index)]
+            p = param_at.get(int(index))
+            if p is None:
+                raise ValueError(
+                    f"load_state_dict: the state dict has state for parameter {index}, but this "
+                    f"optimizer has only {len(param_at)} parameters"
+                )
             new_state[p] = {name: _like_param(value, p) for name, value in buffers.items()}
+            for name, value in new_state[p].items():
+                # A buffer of another shape would only fail (or silently broadcast) at step().
+                if getattr(value, "ndim", 0) > 0 and tuple(value.shape) != p.shape:
+                    raise ValueError(
+                        f"load_state_dict: state '{name}' of parameter {index} has shape "
+                        f"{tuple(value.shape)}, but the parameter has shape {p.shape}"
+                    )
 
         self.state = new_state
         for saved, group in zip(saved_groups, self.param_groups):
@@ -201,6 +218,25 @@ class Optimizer:
                     lines.append(f"    {name}: {group[name]}")
         lines.append(")")
         return "\n".join(lines)
+
+
+def _describe(value):
+    if isinstance(value, dict):
+        return f"a dict with keys {sorted(map(str, value))[:6]}"
+    return f"a {type(value).__name__}"
+
+
+def as_betas(betas):
+    """Adam's (beta1, beta2) as two Python floats, or a TypeError that says what is expected
+    (instead of "'float' object is not subscriptable" for betas=0.9)."""
+    try:
+        beta1, beta2 = betas
+        return float(beta1), float(beta2)
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"Invalid betas: {betas!r}; it must be a pair of numbers (beta1, beta2), "
+            "e.g. betas=(0.9, 0.999)"
+        ) from None
 
 
 def _copy(value):

@@ -56,15 +56,15 @@ class RMSprop(Optimizer):
         super().__init__(params, defaults)
 
     def check_hyperparameters(self, group):
-        if group["lr"] < 0.0:
+        if not group["lr"] >= 0.0:  # also rejects nan
             raise ValueError(f"Invalid lr (learning rate): {group['lr']}; it must be >= 0")
-        if group["eps"] < 0.0:
+        if not group["eps"] >= 0.0:  # also rejects nan
             raise ValueError(f"Invalid eps value: {group['eps']}; it must be >= 0")
         if not 0.0 <= group["alpha"] <= 1.0:
             raise ValueError(f"Invalid alpha value: {group['alpha']}; need 0 <= alpha <= 1")
-        if group["momentum"] < 0.0:
+        if not group["momentum"] >= 0.0:  # also rejects nan
             raise ValueError(f"Invalid momentum value: {group['momentum']}; it must be >= 0")
-        if group["weight_decay"] < 0.0:
+        if not group["weight_decay"] >= 0.0:  # also rejects nan
             raise ValueError(
                 f"Invalid weight_decay value: {group['weight_decay']}; it must be >= 0"
             )

@@ -52,11 +52,11 @@ class SGD(Optimizer):
         super().__init__(params, defaults)
 
     def check_hyperparameters(self, group):
-        if group["lr"] < 0.0:
+        if not group["lr"] >= 0.0:  # also rejects nan
             raise ValueError(f"Invalid lr (learning rate): {group['lr']}; it must be >= 0")
-        if group["momentum"] < 0.0:
+        if not group["momentum"] >= 0.0:  # also rejects nan
             raise ValueError(f"Invalid momentum value: {group['momentum']}; it must be >= 0")
-        if group["weight_decay"] < 0.0:
+        if not group["weight_decay"] >= 0.0:  # also rejects nan
             raise ValueError(
                 f"Invalid weight_decay value: {group['weight_decay']}; it must be >= 0"
             )
