@@ -92,7 +92,12 @@ def _keep_freed_memory():
     that cost. PyTorch's GPU caching allocator exists for the same reason.
 
     Nothing changes but speed and how soon memory is returned; elsewhere this does nothing.
+    Set the environment variable MINIGRAD_KEEP_FREED_MEMORY=0 to leave malloc's settings alone.
     """
+    import os
+
+    if os.environ.get("MINIGRAD_KEEP_FREED_MEMORY", "1") == "0":
+        return
     import ctypes
     import ctypes.util
 
