@@ -94,8 +94,7 @@ class Adam(Optimizer):
 
         if group["maximize"]:
             grad = -grad
-        if weight_decay != 0.0:
-            grad = grad + weight_decay * p.data
+        grad = self.apply_weight_decay(p, grad, lr, weight_decay)
 
         state["step"] += 1
         t = state["step"]
@@ -127,3 +126,10 @@ class Adam(Optimizer):
         update = m / denom
         update *= step_size
         p.data -= update  # theta -= step_size * (m / denom)
+
+    def apply_weight_decay(self, p, grad, lr, weight_decay):
+        """Adam's weight decay is an L2 penalty, (weight_decay / 2) ||theta||^2, whose gradient
+        weight_decay * theta is added to g. (AdamW replaces this one step.)"""
+        if weight_decay != 0.0:
+            grad = grad + weight_decay * p.data
+        return grad
