@@ -25,7 +25,7 @@
 #
 # Figures are saved as PNG files in `lessons/output/<lesson>/` (the lesson prints the folder).
 # `minigrad lessons` lists all eleven; `lessons/README.md` is the syllabus. Formula ids such as
-# F6 refer to `seed-formulas.md`, the catalogue of the mathematics in the source documents.
+# F6 refer to `lessons/FORMULAS.md`, the catalogue of the mathematics in the source documents.
 #
 # ## What this lesson does
 #

@@ -39,5 +39,5 @@ class ScaledDotProductAttention(minigrad.Function):
         q, k, v, weights = ctx.saved_tensors
         raise NotImplementedError(
             "write (dL/dQ, dL/dK, dL/dV) for attention: see the module docstring and F8 in "
-            "seed-formulas.md"
+            "lessons/FORMULAS.md"
         )

@@ -8,7 +8,7 @@ one number: the mean over the N rows. The labels get no gradient (return None fo
 
 Your job: return (dL/dz, None). The upstream gradient `grad` is dL/dL_out, a scalar (one number
 in a 0-d array), and must multiply your result. Work out the derivative of one row's loss
--log p[t] with respect to z_c first (F2 in seed-formulas.md gives the answer -- and warns about
+-log p[t] with respect to z_c first (F2 in lessons/FORMULAS.md gives the answer -- and warns about
 the document's wrong version), then do not forget the 1/N.
 
 Check your answer:   minigrad check cross_entropy
@@ -34,5 +34,5 @@ class CrossEntropy(minigrad.Function):
         log_p, target = ctx.saved_tensors
         raise NotImplementedError(
             "write (dL/dlogits, None) for cross-entropy: see the module docstring and F2 in "
-            "seed-formulas.md"
+            "lessons/FORMULAS.md"
         )

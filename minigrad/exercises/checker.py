@@ -160,7 +160,7 @@ def _explain_error(error, exercise, filename, during=None):
             f"{during} is not written yet: it raised NotImplementedError "
             f"({error}).{_location_in(error, filename)}\n"
             "Replace the `raise NotImplementedError(...)` line with your code: "
-            f"{where}{exercise.formula_ids} in seed-formulas.md."
+            f"{where}{exercise.formula_ids} in lessons/FORMULAS.md."
         )
     text = (
         f"{during} raised {type(error).__name__}: {error}{_location_in(error, filename)}"
@@ -360,7 +360,7 @@ def check_case(exercise, cls, arrays, upstream_seed, filename, label):
         if exercise.reference is None:
             text += "The maths: the chain rule, dL/dx = dL/dy · dy/dx, with your function's dy/dx."
         else:
-            text += (f"The maths: {exercise.formula_ids} in seed-formulas.md and your file's "
+            text += (f"The maths: {exercise.formula_ids} in lessons/FORMULAS.md and your file's "
                      "docstring.")
         raise CaseFailed(text)
 

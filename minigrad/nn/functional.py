@@ -14,7 +14,7 @@ because fusing makes them simpler, faster or more stable:
     _BinaryCrossEntropyWithLogits    F3, stable form: max(z,0) - z*y + log(1 + e^-|z|)
 
 Every function checks its arguments first and names the problem in the error. Formula ids (F1, F2,
-...) refer to shared/seed-formulas.md.
+...) refer to shared/lessons/FORMULAS.md.
 """
 
 import math

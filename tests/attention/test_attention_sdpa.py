@@ -1,6 +1,6 @@
 """scaled_dot_product_attention: gradients, structure, the documents' worked examples, PyTorch.
 
-F8-F10 refer to shared/seed-formulas.md.
+F8-F10 refer to shared/lessons/FORMULAS.md.
 """
 
 import math
