@@ -564,9 +564,12 @@ SPECS: dict[str, OpSpec] = {
     "cast": OpSpec(  # float64 -> float32 -> float64 (float32 -> float64 -> float32 is exact)
         lambda a: a.astype(OTHER_FLOAT[a.dtype]).astype(a.dtype),
         lambda a: a.astype(np.float32).astype(np.float64),
-        # the round trip rounds to float32 (error <= 2.4e-7 for |x| <= 2): a step of 1e-3 keeps
-        # the finite-difference error below 2.4e-4, inside gradcheck's rtol of 1e-3
-        eps=1e-3,
+        # The round trip rounds to float32 (error <= 2.4e-7 for |x| <= 2). It is otherwise the
+        # identity, a linear map, so a large step has no truncation error and divides the
+        # rounding error down: with eps = 0.1 the finite-difference error is <= 2.4e-6 per
+        # element. (eps = 1e-3 failed under the thorough profile when a random <u, Jv> nearly
+        # cancelled to 1.8e-3.)
+        eps=1e-1,
         rtol=1e-3,
     ),
     "to_device": OpSpec(
