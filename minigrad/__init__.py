@@ -76,7 +76,7 @@ from minigrad.gradcheck import GradcheckError, gradcheck
 from minigrad.printing import get_printoptions, printoptions, set_printoptions
 from minigrad.random import manual_seed
 from minigrad.serialization import CheckpointError, load, save
-from minigrad.tensor import Tensor, cat, concat, matmul, split, stack, where
+from minigrad.tensor import Tensor, broadcast_shapes, cat, concat, matmul, split, stack, where
 from minigrad.trace import trace
 
 # The libraries built on the engine (imported last: they use everything above).
@@ -96,7 +96,7 @@ __all__ = [
     "detect_anomaly", "is_anomaly_enabled", "AnomalyError", "trace",
     "nn", "optim", "data", "models", "tokenizers", "viz", "metrics",
     "save", "load", "CheckpointError",
-    "ops", "matmul", "concat", "cat", "stack", "split", "where",
+    "ops", "broadcast_shapes", "matmul", "concat", "cat", "stack", "split", "where",
     "abs", "clamp", "clip", "exp", "gelu", "log", "log_softmax", "logsumexp", "max", "maximum",
     "mean", "min", "minimum", "relu", "sigmoid", "softmax", "sqrt", "sum", "tanh", "var",
 ]  # fmt: skip

@@ -876,6 +876,14 @@ def _same_device(a, b, op):
         )
 
 
+def broadcast_shapes(*shapes):
+    """The shape that all `shapes` broadcast to (torch.broadcast_shapes), or a ValueError."""
+    result = ()
+    for shape in shapes:
+        result = _broadcast_shapes(result, shape, "broadcast_shapes")
+    return result
+
+
 def _compare(a, b, name):
     a, b = _binary_operands(a, b, name)
     _same_device(a, b, name)

@@ -123,19 +123,6 @@ def _row_sums(xp, a):
     return rows.reshape(a.shape[:-1] + (1,))
 
 
-def _broadcast_shape(shape_a, shape_b):
-    """The shape two shapes broadcast to (NumPy's rules), or None if they do not."""
-    ndim = max(len(shape_a), len(shape_b))
-    a = (1,) * (ndim - len(shape_a)) + tuple(shape_a)
-    b = (1,) * (ndim - len(shape_b)) + tuple(shape_b)
-    result = []
-    for size_a, size_b in zip(a, b):
-        if size_a != size_b and 1 not in (size_a, size_b):
-            return None
-        result.append(size_b if size_a == 1 else size_a)
-    return tuple(result)
-
-
 def _check_qkv(query, key, value):
     """Check the three inputs; return the shape of the scores, (*batch, L, S)."""
     fn = "scaled_dot_product_attention"
@@ -161,11 +148,11 @@ def _check_qkv(query, key, value):
         )
     if key.shape[-2] == 0:
         raise ValueError(f"{fn}: there are no keys to attend to (key has shape {key.shape})")
-    batch = _broadcast_shape(query.shape[:-2], key.shape[:-2])
-    batch = None if batch is None else _broadcast_shape(batch, value.shape[:-2])
-    if batch is None:
+    try:
+        batch = minigrad.broadcast_shapes(query.shape[:-2], key.shape[:-2], value.shape[:-2])
+    except ValueError:
         raise ValueError(f"{fn}: the batch dimensions of query {query.shape}, key {key.shape} "
-                         f"and value {value.shape} cannot be broadcast together")
+                         f"and value {value.shape} cannot be broadcast together") from None
     return batch + (query.shape[-2], key.shape[-2])
 
 
@@ -220,7 +207,11 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     if attn_mask is not None:
         if not isinstance(attn_mask, minigrad.Tensor):
             attn_mask = minigrad.tensor(attn_mask, device=query.device)
-        if _broadcast_shape(attn_mask.shape, score_shape) != score_shape:
+        try:
+            fits = minigrad.broadcast_shapes(attn_mask.shape, score_shape) == score_shape
+        except ValueError:
+            fits = False
+        if not fits:
             raise ValueError(f"{fn}: attn_mask of shape {attn_mask.shape} does not broadcast to "
                              f"the scores' shape {score_shape} (..., L, S)")
         if attn_mask.dtype == minigrad.bool:

@@ -249,3 +249,11 @@ def test_reshape_to_wrong_size():
     with pytest.raises(ValueError, match="reshape") as excinfo:
         mg.ones(2, 3).reshape(4, 2)
     assert_mentions(excinfo, "(2, 3)", "(4, 2)")
+
+
+def test_broadcast_shapes_gives_the_common_shape_or_names_both_shapes():
+    """minigrad.broadcast_shapes follows NumPy's rules (as torch.broadcast_shapes does)."""
+    assert mg.broadcast_shapes((3, 1), (4,), ()) == (3, 4)
+    assert mg.broadcast_shapes() == ()
+    with pytest.raises(ValueError, match=r"shapes \(3, 4\) and \(2,\) cannot be broadcast"):
+        mg.broadcast_shapes((3, 1), (4,), (2,))
