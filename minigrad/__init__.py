@@ -49,7 +49,7 @@ from minigrad.dtypes import (
     set_default_dtype,
     uint8,
 )
-from minigrad.functions import (
+from minigrad.routines import (
     abs,
     clamp,
     clip,

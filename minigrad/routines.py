@@ -4,7 +4,17 @@ Tensor.exp). Each one only calls the Tensor method; the op itself lives in minig
 The names shadow Python's built-in abs, max, min and sum inside this module only.
 """
 
-from minigrad.tensor import _binary_operands, ops
+from minigrad.tensor import (  # noqa: F401  (interim: these move here in the layout change)
+    _binary_operands,
+    broadcast_shapes,
+    cat,
+    concat,
+    matmul,
+    ops,
+    split,
+    stack,
+    where,
+)
 
 
 def exp(x):
