@@ -57,3 +57,13 @@ def _fresh_global_state():
     minigrad.set_default_device("cpu")
     minigrad.set_default_dtype(minigrad.float32)
     minigrad.set_grad_enabled(True)
+
+
+@pytest.fixture(params=DEVICES, scope="session")
+def device(request):
+    """Each test that takes `device` runs once per device in DEVICES ("cpu", "strict", ...).
+
+    Session-scoped because hypothesis refuses function-scoped fixtures in @given tests; the
+    value is a plain string, so sharing it between tests is safe.
+    """
+    return request.param
