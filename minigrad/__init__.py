@@ -49,15 +49,23 @@ from minigrad.dtypes import (
     set_default_dtype,
     uint8,
 )
+from minigrad.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from minigrad.gradcheck import GradcheckError, gradcheck
+from minigrad.printing import get_printoptions, printoptions, set_printoptions
+from minigrad.random import manual_seed
 from minigrad.routines import (
     abs,
+    broadcast_shapes,
+    cat,
     clamp,
     clip,
+    concat,
     exp,
     gelu,
     log,
     log_softmax,
     logsumexp,
+    matmul,
     max,
     maximum,
     mean,
@@ -66,21 +74,20 @@ from minigrad.routines import (
     relu,
     sigmoid,
     softmax,
+    split,
     sqrt,
+    stack,
     sum,
     tanh,
     var,
+    where,
 )
-from minigrad.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
-from minigrad.gradcheck import GradcheckError, gradcheck
-from minigrad.printing import get_printoptions, printoptions, set_printoptions
-from minigrad.random import manual_seed
 from minigrad.serialization import CheckpointError, load, save
-from minigrad.tensor import Tensor, broadcast_shapes, cat, concat, matmul, split, stack, where
+from minigrad.tensor import Tensor
 from minigrad.trace import trace
 
-# The libraries built on the engine (imported last: they use everything above).
-from minigrad import data, metrics, models, nn, optim, tokenizers, viz  # noqa: E402  isort: skip
+# interim (until the library modules stop importing the package face)
+from minigrad import data, metrics, models, nn, optim, tokenizers, viz  # isort: skip
 
 __version__ = "0.1.0"
 

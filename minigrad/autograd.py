@@ -17,10 +17,14 @@ all gradients flowing into it. Two jobs are done here, once, for every op:
   shape (3, 4) and is summed back to (3, 1). No op's backward has to think about broadcasting.
 * checking: a backward that returns a gradient of the wrong shape or dtype is reported,
   naming the op.
+
+This file knows tensors only through `TensorBase`, the fields the engine reads and writes.
+`Tensor` (tensor.py) builds on it and adds the methods that call the ops; the ops build on
+`Function` here. So the imports run one way: autograd <- ops <- tensor, with no cycle.
 """
 
 from minigrad import grad_mode
-from minigrad.backend import get_backend, get_default_device
+from minigrad.backend import get_backend
 
 # Observers of the forward and backward passes: anomaly mode (minigrad.detect_anomaly) and the
 # backward tracer (minigrad.trace) add a callable here while they are active; empty otherwise.
@@ -30,17 +34,40 @@ forward_observers = []
 backward_observers = []
 
 
+class TensorBase:
+    """What the engine needs of a tensor: its numbers, its gradient and its place in the graph.
+
+    `Tensor` (tensor.py) subclasses this and adds everything a user calls. The engine makes
+    new tensors through `_make`, which a Tensor provides, so it never has to import tensor.py.
+    """
+
+    __slots__ = (
+        "data",  # the numbers: a backend array (NumPy on "cpu", CuPy on "cuda")
+        "grad",  # dL/d(this tensor) after backward(), or None
+        "_requires_grad",
+        "_ctx",  # the Context of the op that made this tensor; None for a leaf
+        "_device",  # "cpu", "cuda", "strict"
+        "_retains_grad",  # keep .grad on this non-leaf tensor (retain_grad())
+        "__weakref__",
+    )
+
+    @staticmethod
+    def _make(data, device, requires_grad=False, ctx=None):
+        raise NotImplementedError("Tensor (tensor.py) defines _make")
+
+
 class Context:
     """What one call of an op remembers for its backward pass (PyTorch's `ctx`).
 
     Ops may also store plain attributes on it (`ctx.axis = axis`).
     """
 
-    def __init__(self, function, parents, xp):
+    def __init__(self, function, parents, device, xp):
         self.function = function  # the Function subclass that made the output
         self.parents = parents  # one entry per positional input: its Tensor, or None
+        self.device = device  # where the output goes: the inputs' device (ToDevice changes it)
         self.xp = xp  # the array module to compute with (numpy, cupy, ...)
-        self.needs_input_grad = tuple([p is not None and p.requires_grad for p in parents])
+        self.needs_input_grad = tuple([p is not None and p._requires_grad for p in parents])
         self.freed = False
         self._saved = ()
 
@@ -111,18 +138,18 @@ class Function:
         # One pass over the arguments (this runs for every op, so it is kept lean): a Tensor
         # hands its array to forward and becomes a parent in the graph; anything else (an axis,
         # a shape) is passed through unchanged and has no parent.
-        device = None
+        first = None
         requires_grad = False
         parents = []
         arrays = []
         for arg in args:
-            if isinstance(arg, Tensor):
-                if device is None:
-                    device = arg._device
-                elif arg._device != device:
+            if isinstance(arg, TensorBase):
+                if first is None:
+                    first = arg
+                elif arg._device != first._device:
                     raise RuntimeError(
                         f"{cls.__name__}: expected all tensors on the same device, but got "
-                        f"'{device}' and '{arg.device}'. Move them with .to(device) first."
+                        f"'{first._device}' and '{arg._device}'. Move them with .to(device) first."
                     )
                 requires_grad = requires_grad or arg._requires_grad
                 parents.append(arg)
@@ -130,22 +157,20 @@ class Function:
             else:
                 parents.append(None)
                 arrays.append(arg)
-        if device is None:
-            device = get_default_device()
-        backend = get_backend(device)
-        record = requires_grad and grad_mode.is_grad_enabled()
+        if first is None:
+            raise TypeError(f"{cls.__name__}.apply: at least one argument must be a Tensor")
 
-        ctx = Context(cls, tuple(parents), backend.xp)
+        ctx = Context(cls, tuple(parents), first._device, get_backend(first._device).xp)
         out = cls.forward(ctx, *arrays, **kwargs)
+        backend = get_backend(ctx.device)  # ctx.device: forward may move the output (ToDevice)
         if not isinstance(out, backend.array_type):
             # NumPy reductions return scalars such as np.float32(3.0); a Tensor holds an array.
             out = backend.asarray(out)
-        if forward_observers:
-            for observe in forward_observers:
-                observe(cls, ctx, args, out)
-        if not record:
-            return Tensor._make(out, device)
-        return Tensor._make(out, device, requires_grad=True, ctx=ctx)
+        for observe in forward_observers:
+            observe(cls, ctx, args, out)
+        if requires_grad and grad_mode.is_grad_enabled():
+            return first._make(out, ctx.device, requires_grad=True, ctx=ctx)
+        return first._make(out, ctx.device)
 
 
 # --------------------------------------------------------------------------------------------
@@ -159,97 +184,106 @@ def backward(tensors, grad_tensors=None, retain_graph=False):
     `tensors`: a Tensor or a sequence of Tensors; `grad_tensors`: dL/d(output) for each
     (None means 1, allowed only for a one-element output). Like `torch.autograd.backward`.
     """
-    if isinstance(tensors, Tensor):
-        tensors = [tensors]
-        grad_tensors = [grad_tensors]
-    elif grad_tensors is None:
-        grad_tensors = [None] * len(tensors)
-    if len(grad_tensors) != len(tensors):
-        raise ValueError(f"backward: got {len(tensors)} outputs but {len(grad_tensors)} gradients")
+    roots, seeds = _roots_and_seeds(tensors, grad_tensors)
+    grads = {}  # id(tensor) -> dL/d(tensor), summed over every path that reached it so far
+    for root, seed in zip(roots, seeds):
+        _add_gradient(grads, root, seed)
 
-    grads = {}  # id(tensor) -> dL/d(tensor) accumulated so far
-    owned = set()  # ids whose array in `grads` was made here, so it may be updated in place
-    for root, grad in zip(tensors, grad_tensors):
-        seed = _seed_gradient(root, grad)
-        key = id(root)
-        grads[key] = grads[key] + seed if key in grads else seed
-
-    for tensor in _reverse_topological_order(tensors):
-        grad = grads.pop(id(tensor), None)
+    for tensor in _reverse_topological_order(roots):
+        grad = grads.pop(id(tensor), None)  # complete: every consumer has already sent its part
         if grad is None:
             continue  # nothing flowed here (this node does not lead to any output)
         ctx = tensor._ctx
         if ctx is None or tensor._retains_grad:
-            _accumulate_grad(tensor, grad, owned=id(tensor) in owned and ctx is None)
+            _accumulate_grad(tensor, grad)
         if ctx is None:
-            continue
-        if ctx.freed:
-            raise RuntimeError(_freed_graph_message(ctx.function))
+            continue  # a leaf: its gradient is stored, nothing to pass on
 
-        input_grads = ctx.function.backward(ctx, grad)
-        if not isinstance(input_grads, tuple):
-            input_grads = (input_grads,)
-        if len(input_grads) != len(ctx.parents):
-            raise RuntimeError(
-                f"{ctx.function.__name__}.backward returned {len(input_grads)} gradient(s), but "
-                f"forward took {len(ctx.parents)} input(s): return one per input (None for none)"
-            )
-        fitted = []
-        for index, (parent, parent_grad) in enumerate(zip(ctx.parents, input_grads)):
-            if parent is None or parent_grad is None or not parent._requires_grad:
-                fitted.append(None)
-                continue
-            data = parent.data
-            # The usual case, an array with the input's shape and dtype, needs no fitting.
-            if getattr(parent_grad, "shape", None) != data.shape or parent_grad.dtype != data.dtype:
-                parent_grad = _fit_to_input(parent_grad, parent, ctx, index)
-            fitted.append(parent_grad)
-            key = id(parent)
-            if key not in grads:
-                grads[key] = parent_grad  # may be shared (Add returns one array twice): not ours
-            elif key in owned:
-                grads[key] += parent_grad  # a sum this loop made: nobody else holds it
-            else:
-                grads[key] = grads[key] + parent_grad
-                owned.add(key)
-        if backward_observers:
-            for observe in backward_observers:
-                observe(ctx, grad, fitted)
+        input_grads = _local_backward(ctx, grad)  # the chain rule for this one op
+        for parent, parent_grad in zip(ctx.parents, input_grads):
+            if parent_grad is not None:
+                _add_gradient(grads, parent, parent_grad)
+        for observe in backward_observers:
+            observe(ctx, grad, input_grads)
         if not retain_graph:
             ctx.release()
 
 
+def _roots_and_seeds(tensors, grad_tensors):
+    """The outputs to start from, each with its dL/d(output)."""
+    if isinstance(tensors, TensorBase):
+        tensors, grad_tensors = [tensors], [grad_tensors]
+    elif grad_tensors is None:
+        grad_tensors = [None] * len(tensors)
+    if len(grad_tensors) != len(tensors):
+        raise ValueError(f"backward: got {len(tensors)} outputs but {len(grad_tensors)} gradients")
+    return list(tensors), [_seed_gradient(t, g) for t, g in zip(tensors, grad_tensors)]
+
+
+def _add_gradient(grads, tensor, grad):
+    """grads[tensor] += grad. A new array each time: `grad` may be shared (Add returns one
+    array for both inputs), so it is never changed in place."""
+    key = id(tensor)
+    grads[key] = grads[key] + grad if key in grads else grad
+
+
+def _local_backward(ctx, grad):
+    """Run one op's backward; return one checked gradient (or None) per input."""
+    if ctx.freed:
+        raise RuntimeError(_freed_graph_message(ctx.function))
+    input_grads = ctx.function.backward(ctx, grad)
+    if not isinstance(input_grads, tuple):
+        input_grads = (input_grads,)
+    if len(input_grads) != len(ctx.parents):
+        raise RuntimeError(
+            f"{ctx.function.__name__}.backward returned {len(input_grads)} gradient(s), but "
+            f"forward took {len(ctx.parents)} input(s): return one per input (None for none)"
+        )
+    checked = []
+    for index, (parent, parent_grad) in enumerate(zip(ctx.parents, input_grads)):
+        if parent is None or parent_grad is None or not parent._requires_grad:
+            checked.append(None)
+            continue
+        # The usual case, an array with the input's shape and dtype, needs no fitting.
+        data = parent.data
+        if getattr(parent_grad, "shape", None) != data.shape or parent_grad.dtype != data.dtype:
+            parent_grad = _fit_to_input(parent_grad, parent, ctx, index)
+        checked.append(parent_grad)
+    return checked
+
+
 def _seed_gradient(root, grad):
     """dL/d(root): ones for a one-element output, else the given gradient (checked)."""
-    if not root.requires_grad:
+    if not root._requires_grad:
         raise RuntimeError(
             "backward() was called on a tensor that does not require grad: none of the tensors "
             "it was computed from has requires_grad=True, or it was computed inside no_grad()"
         )
-    xp = root.xp
+    data, device = root.data, root._device
+    shape = tuple(data.shape)
     if grad is None:
-        if root.size != 1:
+        if data.size != 1:
             raise RuntimeError(
                 f"backward() without a gradient works only for a scalar output, but this tensor "
-                f"has shape {root.shape}. Reduce it first (y.sum().backward()) or pass the "
+                f"has shape {shape}. Reduce it first (y.sum().backward()) or pass the "
                 f"gradient of the same shape: y.backward(minigrad.ones_like(y))."
             )
-        return xp.ones(root.shape, dtype=root.dtype)
-    if isinstance(grad, Tensor):
-        if grad.device != root.device:
+        return get_backend(device).xp.ones(shape, dtype=data.dtype)
+    if isinstance(grad, TensorBase):
+        if grad._device != device:
             raise RuntimeError(
-                f"backward: the gradient is on '{grad.device}' but the output on '{root.device}'"
+                f"backward: the gradient is on '{grad._device}' but the output on '{device}'"
             )
         grad = grad.data
     else:
-        grad = get_backend(root.device).asarray(grad, dtype=root.dtype)
-    if tuple(grad.shape) != root.shape:
+        grad = get_backend(device).asarray(grad, dtype=data.dtype)
+    if tuple(grad.shape) != shape:
         raise ValueError(
             f"backward: the gradient has shape {tuple(grad.shape)} but the output has shape "
-            f"{root.shape}; they must be the same"
+            f"{shape}; they must be the same"
         )
-    if grad.dtype != root.dtype:
-        raise TypeError(f"backward: the gradient is {grad.dtype} but the output is {root.dtype}")
+    if grad.dtype != data.dtype:
+        raise TypeError(f"backward: the gradient is {grad.dtype} but the output is {data.dtype}")
     return grad
 
 
@@ -261,7 +295,7 @@ def _reverse_topological_order(roots):
     """
     order = []  # post-order: inputs before the outputs that use them
     visited = set()
-    stack = [(root, False) for root in roots if root.requires_grad]
+    stack = [(root, False) for root in roots if root._requires_grad]
     while stack:
         tensor, inputs_done = stack.pop()
         if inputs_done:
@@ -280,14 +314,10 @@ def _reverse_topological_order(roots):
     return order
 
 
-def _accumulate_grad(tensor, grad, owned=False):
-    """tensor.grad += grad, never sharing memory with an array some other tensor may hold.
-
-    owned: `grad` is a sum the backward pass made itself, which nothing else refers to, so it
-    can become .grad without a copy.
-    """
+def _accumulate_grad(tensor, grad):
+    """tensor.grad += grad, in a new array: `grad` may be shared with another tensor's."""
     if tensor.grad is None:
-        tensor.grad = grad if owned else grad.copy()
+        tensor.grad = grad.copy()
     else:
         tensor.grad = tensor.grad + grad
 
@@ -331,7 +361,3 @@ def unbroadcast(grad, shape, op="op", index=0):
     if axes:
         grad = grad.sum(axis=axes, keepdims=True)
     return grad.reshape(shape)
-
-
-# Tensor needs this module and this module needs Tensor; importing it last breaks the cycle.
-from minigrad.tensor import Tensor  # noqa: E402

@@ -1,96 +1,23 @@
-"""The tensor ops as functions, `minigrad.exp(x)` beside `x.exp()` (as torch.exp beside
-Tensor.exp). Each one only calls the Tensor method; the op itself lives in minigrad/ops/.
+"""The module-level functions: `minigrad.exp(x)` beside `x.exp()`, `minigrad.cat([...])`, ...
+(as torch.exp beside Tensor.exp, and torch.cat).
 
-The names shadow Python's built-in abs, max, min and sum inside this module only.
+Each name is the checked entry point of an op in minigrad/ops/, the same function the Tensor
+method calls; nothing is defined here. (NumPy calls such module-level functions "routines"; the
+name keeps them apart from nn.functional and from autograd's Function.)
 """
 
-from minigrad.tensor import (  # noqa: F401  (interim: these move here in the layout change)
-    _binary_operands,
-    broadcast_shapes,
-    cat,
-    concat,
-    matmul,
-    ops,
-    split,
-    stack,
-    where,
-)
+from minigrad.ops.arithmetic import maximum, minimum
+from minigrad.ops.matmul import matmul
+from minigrad.ops.reductions import max, mean, min, std, sum, var
+from minigrad.ops.shape import broadcast_shapes, concat, split, stack, where
+from minigrad.ops.softmax import log_softmax, logsumexp, softmax
+from minigrad.ops.unary import abs, clip, exp, gelu, log, relu, sigmoid, sqrt, tanh
 
+cat = concat  # PyTorch's name
+clamp = clip  # PyTorch's name
 
-def exp(x):
-    return x.exp()
-
-
-def log(x):
-    return x.log()
-
-
-def sqrt(x):
-    return x.sqrt()
-
-
-def abs(x):  # noqa: A001
-    return x.abs()
-
-
-def tanh(x):
-    return x.tanh()
-
-
-def sigmoid(x):
-    return x.sigmoid()
-
-
-def relu(x):
-    return x.relu()
-
-
-def gelu(x, approximate="none"):
-    return x.gelu(approximate=approximate)
-
-
-def clip(x, min=None, max=None):  # noqa: A002
-    return x.clip(min, max)
-
-
-clamp = clip
-
-
-def maximum(a, b):
-    return ops.Maximum.apply(*_binary_operands(a, b, "maximum"))
-
-
-def minimum(a, b):
-    return ops.Minimum.apply(*_binary_operands(a, b, "minimum"))
-
-
-def sum(x, axis=None, keepdims=False, **kwargs):  # noqa: A001
-    return x.sum(axis, keepdims, **kwargs)
-
-
-def mean(x, axis=None, keepdims=False, **kwargs):
-    return x.mean(axis, keepdims, **kwargs)
-
-
-def var(x, axis=None, correction=1, keepdims=False, **kwargs):
-    return x.var(axis, correction, keepdims, **kwargs)
-
-
-def max(x, axis=None, keepdims=False, **kwargs):  # noqa: A001
-    return x.max(axis, keepdims, **kwargs)
-
-
-def min(x, axis=None, keepdims=False, **kwargs):  # noqa: A001
-    return x.min(axis, keepdims, **kwargs)
-
-
-def softmax(x, axis=-1, **kwargs):
-    return x.softmax(axis, **kwargs)
-
-
-def log_softmax(x, axis=-1, **kwargs):
-    return x.log_softmax(axis, **kwargs)
-
-
-def logsumexp(x, axis=-1, keepdims=False, **kwargs):
-    return x.logsumexp(axis, keepdims, **kwargs)
+__all__ = [
+    "abs", "cat", "clamp", "clip", "concat", "exp", "gelu", "log", "log_softmax", "logsumexp",
+    "matmul", "max", "maximum", "mean", "min", "minimum", "relu", "sigmoid", "softmax", "split",
+    "sqrt", "stack", "std", "sum", "tanh", "var", "where", "broadcast_shapes",
+]  # fmt: skip

@@ -5,6 +5,7 @@ sums them back to each input's shape (see autograd.unbroadcast), so broadcasting
 `ctx.needs_input_grad` lets a backward skip the work for inputs that need no gradient.
 """
 
+from minigrad._coerce import as_float, binary_operands
 from minigrad.autograd import Function
 
 
@@ -146,3 +147,42 @@ class Minimum(Function):
         grad_a = grad * share_a if ctx.needs_input_grad[0] else None
         grad_b = grad * (1 - share_a) if ctx.needs_input_grad[1] else None
         return grad_a, grad_b
+
+
+# --------------------------------------------------------------------------------------------
+# The entry points: `x + y`, `minigrad.maximum(x, y)`, ... Python numbers and arrays become
+# tensors of the other operand's dtype, and the shapes are checked before the op runs.
+# --------------------------------------------------------------------------------------------
+
+
+def add(a, b):
+    return Add.apply(*binary_operands(a, b, "add"))
+
+
+def sub(a, b):
+    return Sub.apply(*binary_operands(a, b, "sub"))
+
+
+def mul(a, b):
+    return Mul.apply(*binary_operands(a, b, "mul"))
+
+
+def div(a, b):
+    a, b = binary_operands(a, b, "div")
+    return Div.apply(as_float(a), as_float(b))  # integers divide to floats, as in PyTorch
+
+
+def pow(a, b):
+    return Pow.apply(*binary_operands(a, b, "pow"))
+
+
+def neg(a):
+    return Neg.apply(a)
+
+
+def maximum(a, b):
+    return Maximum.apply(*binary_operands(a, b, "maximum"))
+
+
+def minimum(a, b):
+    return Minimum.apply(*binary_operands(a, b, "minimum"))

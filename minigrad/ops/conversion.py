@@ -1,8 +1,8 @@
 """Changing a tensor's dtype or device. The gradient travels back the way the values came."""
 
-from minigrad import grad_mode
-from minigrad.autograd import Context, Function
-from minigrad.backend import get_backend
+from minigrad import dtypes
+from minigrad.autograd import Function
+from minigrad.backend import get_backend, normalize_device
 
 
 class Cast(Function):
@@ -27,6 +27,8 @@ class ToDevice(Function):
 
     @staticmethod
     def forward(ctx, x, source, destination):
+        ctx.source, ctx.destination = source, destination
+        ctx.device = destination  # the output lives on the destination, not on x's device
         host = get_backend(source).to_numpy(x)
         return get_backend(destination).asarray(host)
 
@@ -35,18 +37,26 @@ class ToDevice(Function):
         host = get_backend(ctx.destination).to_numpy(grad)
         return get_backend(ctx.source).asarray(host), None, None
 
-    @classmethod
-    def apply(cls, x, destination):
-        # Function.apply makes its output on the inputs' device; this op's output is elsewhere,
-        # so it builds its graph record itself.
-        from minigrad.tensor import Tensor
 
-        source = x.device
-        if destination == source:
-            return x
-        ctx = Context(cls, (x, None, None), get_backend(destination).xp)
-        ctx.source, ctx.destination = source, destination
-        out = cls.forward(ctx, x.data, source, destination)
-        if x.requires_grad and grad_mode.is_grad_enabled():
-            return Tensor._make(out, destination, requires_grad=True, ctx=ctx)
-        return Tensor._make(out, destination)
+# --------------------------------------------------------------------------------------------
+# The entry points (`x.astype(dtype)`, `x.to(device)`)
+# --------------------------------------------------------------------------------------------
+
+
+def astype(x, dtype):
+    """A copy with another dtype; differentiable (the gradient is cast back)."""
+    dtype = dtypes.as_dtype(dtype)
+    if dtype == x.dtype:
+        return x
+    if dtype.kind != "f":
+        # Rounding to integers is piecewise constant: no gradient flows through it (PyTorch).
+        return x._make(x.data.astype(dtype), x.device)
+    return Cast.apply(x, dtype)
+
+
+def to_device(x, device):
+    """A copy on another device (differentiable); x itself if it is already there."""
+    device = normalize_device(device)
+    if device == x.device:
+        return x
+    return ToDevice.apply(x, x.device, device)

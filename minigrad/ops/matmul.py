@@ -1,5 +1,6 @@
 """Matrix multiplication, with NumPy's batching and 1-D rules."""
 
+from minigrad._coerce import binary_operands, broadcast_pair
 from minigrad.autograd import Function
 
 
@@ -41,3 +42,23 @@ class MatMul(Function):
             if b.ndim == 1:
                 grad_b = grad_b[..., 0]
         return grad_a, grad_b
+
+
+def matmul(a, b):
+    """Matrix product with NumPy's rules: batch dimensions broadcast, 1-D operands as vectors."""
+    a, b = binary_operands(a, b, "matmul")
+    if a.ndim == 0 or b.ndim == 0:
+        raise ValueError(
+            f"matmul: both operands need at least one dimension, got shapes {a.shape} and {b.shape}"
+            " (use * to multiply by a scalar)"
+        )
+    k_a = a.shape[-1]
+    k_b = b.shape[0] if b.ndim == 1 else b.shape[-2]
+    if k_a != k_b:
+        raise ValueError(
+            f"matmul: cannot multiply shapes {a.shape} and {b.shape}: the inner dimensions "
+            f"{k_a} and {k_b} differ"
+        )
+    if a.ndim > 2 or b.ndim > 2:
+        broadcast_pair(a.shape[:-2], b.shape[:-2], "matmul (batch dimensions)")
+    return MatMul.apply(a, b)

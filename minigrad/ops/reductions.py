@@ -5,6 +5,7 @@ each input that contributed: `_expand` turns the reduced gradient back into the 
 Axes arrive normalised by the Tensor method: None or a sorted tuple of non-negative ints.
 """
 
+from minigrad._coerce import as_float, single_axis
 from minigrad.autograd import Function
 
 
@@ -162,3 +163,76 @@ def _extreme_backward(ctx, grad):
     grad = _expand(ctx.xp, grad, is_extreme.shape, ctx.axis, ctx.keepdims)
     ties = is_extreme.sum(axis=ctx.axis, keepdims=True)
     return grad * is_extreme / ties.astype(grad.dtype)
+
+
+# --------------------------------------------------------------------------------------------
+# The entry points (`x.sum(...)`, `minigrad.sum(x, ...)`). `axis`/`keepdims` as in NumPy;
+# PyTorch's `dim`/`keepdim` are accepted too. Axes reach the ops normalised: None or a sorted
+# tuple of non-negative ints.
+# --------------------------------------------------------------------------------------------
+
+
+def reduction_args(tensor, axis, dim, keepdims, keepdim, op):
+    if dim is not None:
+        if axis is not None:
+            raise TypeError(f"{op}: give axis or dim, not both")
+        axis = dim
+    if keepdim is not None:
+        keepdims = keepdim
+    if axis is None:
+        return None, bool(keepdims)
+    axes = axis if isinstance(axis, (tuple, list)) else (axis,)
+    if tensor.ndim == 0:
+        if any(a not in (0, -1) for a in axes):
+            raise IndexError(f"{op}: axis {axis} is out of range for a 0-d tensor")
+        return None, bool(keepdims)
+    normalized = tuple(sorted({single_axis(tensor, a, op) for a in axes}))
+    if len(normalized) != len(axes):
+        raise ValueError(f"{op}: axis {axis} names the same axis twice")
+    return normalized, bool(keepdims)
+
+
+def sum(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
+    axis, keepdims = reduction_args(x, axis, dim, keepdims, keepdim, "sum")
+    return Sum.apply(x, axis, keepdims)
+
+
+def mean(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
+    axis, keepdims = reduction_args(x, axis, dim, keepdims, keepdim, "mean")
+    return Mean.apply(as_float(x), axis, keepdims)
+
+
+def var(x, axis=None, correction=1, keepdims=False, *, dim=None, keepdim=None, unbiased=None):
+    axis, keepdims = reduction_args(x, axis, dim, keepdims, keepdim, "var")
+    if unbiased is not None:  # the older PyTorch spelling
+        correction = 1 if unbiased else 0
+    return Var.apply(as_float(x), axis, correction, keepdims)
+
+
+def std(x, axis=None, correction=1, keepdims=False, *, dim=None, keepdim=None):
+    axis, keepdims = reduction_args(x, axis, dim, keepdims, keepdim, "std")
+    return Std.apply(as_float(x), axis, correction, keepdims)
+
+
+def max(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
+    axis, keepdims = reduction_args(x, axis, dim, keepdims, keepdim, "max")
+    return Max.apply(x, axis, keepdims)
+
+
+def min(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
+    axis, keepdims = reduction_args(x, axis, dim, keepdims, keepdim, "min")
+    return Min.apply(x, axis, keepdims)
+
+
+def argmax(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
+    """The index of the largest value (not differentiable: an index has no gradient)."""
+    axis = single_axis(x, dim if dim is not None else axis, "argmax")
+    keepdims = keepdim if keepdim is not None else keepdims
+    return x._make(x.data.argmax(axis=axis, keepdims=keepdims), x.device)
+
+
+def argmin(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
+    """The index of the smallest value (not differentiable)."""
+    axis = single_axis(x, dim if dim is not None else axis, "argmin")
+    keepdims = keepdim if keepdim is not None else keepdims
+    return x._make(x.data.argmin(axis=axis, keepdims=keepdims), x.device)

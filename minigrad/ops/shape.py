@@ -5,7 +5,16 @@ Their backward passes move the gradient back the same way: the inverse reshape o
 a sum over broadcast copies, a scatter into the indexed positions.
 """
 
-from minigrad.autograd import Function
+from minigrad._coerce import (
+    as_mask,
+    binary_operands,
+    broadcast_pair,
+    common_dtype,
+    prepare_index,
+    shape_arg,
+    single_axis,
+)
+from minigrad.autograd import Function, TensorBase
 from minigrad.backend import get_backend
 
 
@@ -177,3 +186,231 @@ class MaskedFill(Function):
     def backward(ctx, grad):
         (mask,) = ctx.saved_tensors
         return ctx.xp.where(mask, 0, grad), None, None
+
+
+# --------------------------------------------------------------------------------------------
+# The entry points (`x.reshape(...)`, `x[...]`, `minigrad.cat(...)`, ...): shapes and axes
+# are checked and normalised here, so that the ops above see only valid arguments.
+# --------------------------------------------------------------------------------------------
+
+
+def resolve_reshape(old_shape, shape):
+    size = 1
+    for s in old_shape:
+        size *= s
+    unknown = [i for i, s in enumerate(shape) if s == -1]
+    if len(unknown) > 1:
+        raise ValueError(f"reshape: only one dimension can be -1, got {shape}")
+    known = 1
+    for s in shape:
+        if s != -1:
+            known *= s
+    if unknown:
+        if known == 0 or size % known:
+            raise ValueError(f"reshape: cannot reshape a tensor of shape {old_shape} into {shape}")
+        shape = tuple(size // known if s == -1 else s for s in shape)
+    elif known != size:
+        raise ValueError(
+            f"reshape: cannot reshape a tensor of shape {old_shape} ({size} elements) into "
+            f"{shape} ({known} elements)"
+        )
+    return shape
+
+
+def reshape(x, *shape):
+    new_shape = resolve_reshape(x.shape, shape_arg(shape))
+    if new_shape == x.shape:
+        return x
+    return Reshape.apply(x, new_shape)
+
+
+def flatten(x, start_dim=0, end_dim=-1):
+    if x.ndim == 0:
+        return reshape(x, 1)
+    start = single_axis(x, start_dim, "flatten")
+    end = single_axis(x, end_dim, "flatten")
+    if start > end:
+        raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
+    middle = 1
+    for size in x.shape[start : end + 1]:
+        middle *= size
+    return reshape(x, x.shape[:start] + (middle,) + x.shape[end + 1 :])
+
+
+def permute(x, *dims):
+    dims = shape_arg(dims)
+    if sorted(single_axis(x, d, "permute") for d in dims) != list(range(x.ndim)):
+        raise ValueError(f"permute: {dims} is not a permutation of the axes of shape {x.shape}")
+    return Permute.apply(x, tuple(single_axis(x, d, "permute") for d in dims))
+
+
+def transpose(x, dim0=-2, dim1=-1):
+    """Swap two axes (PyTorch's transpose; for NumPy's full reversal use .T or permute)."""
+    if x.ndim < 2:
+        return x
+    dims = list(range(x.ndim))
+    a, b = single_axis(x, dim0, "transpose"), single_axis(x, dim1, "transpose")
+    dims[a], dims[b] = dims[b], dims[a]
+    return Permute.apply(x, tuple(dims))
+
+
+def reverse_axes(x):
+    """x.T: every axis reversed (a matrix is transposed)."""
+    if x.ndim < 2:
+        return x
+    return Permute.apply(x, tuple(reversed(range(x.ndim))))
+
+
+def broadcast_to(x, shape):
+    shape = tuple(shape_arg((shape,) if isinstance(shape, int) else tuple(shape)))
+    if broadcast_pair(x.shape, shape, "broadcast_to") != shape:
+        raise ValueError(f"broadcast_to: cannot broadcast shape {x.shape} to {shape}")
+    if shape == x.shape:
+        return x
+    return BroadcastTo.apply(x, shape)
+
+
+def expand(x, *shape):
+    """Broadcast to a bigger shape without copying; -1 keeps a dimension's size."""
+    shape = shape_arg(shape)
+    extra = len(shape) - x.ndim
+    if extra < 0:
+        raise ValueError(f"expand: cannot expand shape {x.shape} to fewer dimensions {shape}")
+    shape = tuple(
+        x.shape[i - extra] if size == -1 and i >= extra else size for i, size in enumerate(shape)
+    )
+    return broadcast_to(x, shape)
+
+
+def squeeze(x, axis=None, *, dim=None):
+    axis = dim if dim is not None else axis
+    if axis is None:
+        return reshape(x, tuple(size for size in x.shape if size != 1))
+    axes = {single_axis(x, a, "squeeze") for a in (axis if isinstance(axis, tuple) else (axis,))}
+    # As in PyTorch, squeezing an axis whose size is not 1 leaves it alone.
+    return reshape(
+        x, tuple(size for i, size in enumerate(x.shape) if not (i in axes and size == 1))
+    )
+
+
+def unsqueeze(x, axis=None, *, dim=None):
+    axis = dim if dim is not None else axis
+    if not -x.ndim - 1 <= axis <= x.ndim:
+        raise IndexError(f"unsqueeze: axis {axis} is out of range for a {x.ndim}-d tensor")
+    if axis < 0:
+        axis += x.ndim + 1
+    return reshape(x, x.shape[:axis] + (1,) + x.shape[axis:])
+
+
+def getitem(x, index):
+    return GetItem.apply(x, prepare_index(index, x))
+
+
+def masked_fill(x, mask, value):
+    """Where mask is True the result is `value`, elsewhere x (the mask broadcasts to x)."""
+    mask = as_mask(mask, x, "masked_fill")
+    broadcast_pair(x.shape, mask.shape, "masked_fill")
+    return MaskedFill.apply(x, mask, value)
+
+
+def where(condition, x, y):
+    """Elementwise choice: x where condition is True, else y (all three broadcast together)."""
+    if not isinstance(x, TensorBase) and not isinstance(y, TensorBase):
+        raise TypeError("where: at least one of x and y must be a Tensor")
+    x, y = binary_operands(x, y, "where")
+    condition = as_mask(condition, x, "where")
+    broadcast_pair(condition.shape, broadcast_pair(x.shape, y.shape, "where"), "where")
+    return Where.apply(condition, x, y)
+
+
+def same_kind_tensors(tensors, op):
+    tensors = list(tensors)
+    if not tensors:
+        raise ValueError(f"{op}: expected a non-empty list of tensors")
+    if not all(isinstance(t, TensorBase) for t in tensors):
+        raise TypeError(f"{op}: expected a list of Tensors")
+    first = tensors[0]
+    for t in tensors[1:]:
+        if t.dtype != first.dtype:
+            t_first, t_other = common_dtype(first, t, op)  # raises for float/float mismatches
+            del t_first, t_other
+    dtype = tensors[0].dtype
+    for t in tensors:
+        if t.dtype.kind == "f":
+            dtype = t.dtype
+    return [t if t.dtype == dtype else t.astype(dtype) for t in tensors]
+
+
+def concat(tensors, axis=0, *, dim=None):
+    """Join tensors along an existing axis (torch.cat)."""
+    axis = axis if dim is None else dim
+    tensors = same_kind_tensors(tensors, "concat")
+    first = tensors[0]
+    if first.ndim == 0:
+        raise ValueError("concat: zero-dimensional tensors cannot be concatenated; use stack")
+    axis = single_axis(first, axis, "concat")
+    for t in tensors[1:]:
+        if t.ndim != first.ndim or any(
+            t.shape[i] != first.shape[i] for i in range(first.ndim) if i != axis
+        ):
+            raise ValueError(
+                f"concat: shapes {first.shape} and {t.shape} differ outside axis {axis}"
+            )
+    return Concat.apply(*tensors, axis=axis)
+
+
+def stack(tensors, axis=0, *, dim=None):
+    """Join same-shaped tensors along a new axis."""
+    axis = axis if dim is None else dim
+    tensors = same_kind_tensors(tensors, "stack")
+    first = tensors[0]
+    for t in tensors[1:]:
+        if t.shape != first.shape:
+            raise ValueError(
+                f"stack: all tensors need the same shape, got {first.shape} and {t.shape}"
+            )
+    if not -first.ndim - 1 <= axis <= first.ndim:
+        raise IndexError(f"stack: axis {axis} is out of range for {first.ndim + 1}-d results")
+    if axis < 0:
+        axis += first.ndim + 1
+    return Stack.apply(*tensors, axis=axis)
+
+
+def _split_sizes(length, split_size_or_sections, axis):
+    if isinstance(split_size_or_sections, int):
+        if split_size_or_sections <= 0:
+            raise ValueError(
+                f"split: the piece size must be positive, got {split_size_or_sections}"
+            )
+        sizes = [split_size_or_sections] * (length // split_size_or_sections)
+        if length % split_size_or_sections:
+            sizes.append(length % split_size_or_sections)
+        return sizes
+    sizes = list(split_size_or_sections)
+    if sum(sizes) != length:
+        raise ValueError(
+            f"split: section sizes {sizes} add up to {sum(sizes)}, but axis {axis} has {length}"
+        )
+    return sizes
+
+
+def split(x, split_size_or_sections, axis=0, *, dim=None):
+    """Cut a tensor into pieces along an axis (torch.split): an int is the size of every piece
+    (the last may be smaller), a list gives each piece's size. The pieces are slices, so their
+    gradients flow back through indexing."""
+    axis = single_axis(x, axis if dim is None else dim, "split")
+    pieces = []
+    start = 0
+    for size in _split_sizes(x.shape[axis], split_size_or_sections, axis):
+        index = (slice(None),) * axis + (slice(start, start + size),)
+        pieces.append(getitem(x, index))
+        start += size
+    return tuple(pieces)
+
+
+def broadcast_shapes(*shapes):
+    """The shape that all `shapes` broadcast to (torch.broadcast_pair), or a ValueError."""
+    result = ()
+    for shape in shapes:
+        result = broadcast_pair(result, shape, "broadcast_pair")
+    return result

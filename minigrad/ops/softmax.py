@@ -4,7 +4,9 @@ All three subtract the maximum first: e^(x - m) never overflows, and the results
 because softmax(x) = softmax(x - m) and logsumexp(x) = m + logsumexp(x - m).
 """
 
+from minigrad._coerce import as_float, single_axis
 from minigrad.autograd import Function
+from minigrad.ops.reductions import reduction_args
 
 
 def _shifted(xp, x, axis):
@@ -96,3 +98,23 @@ class LogSumExp(Function):
         if ctx.axis is not None and not ctx.keepdims:
             grad = ctx.xp.expand_dims(grad, ctx.axis)
         return grad * softmax, None, None
+
+
+# --------------------------------------------------------------------------------------------
+# The entry points (`x.softmax(-1)`, `minigrad.softmax(x, dim=-1)`).
+# --------------------------------------------------------------------------------------------
+
+
+def softmax(x, axis=-1, *, dim=None):
+    axis = single_axis(x, dim if dim is not None else axis, "softmax")
+    return Softmax.apply(as_float(x), axis)
+
+
+def log_softmax(x, axis=-1, *, dim=None):
+    axis = single_axis(x, dim if dim is not None else axis, "log_softmax")
+    return LogSoftmax.apply(as_float(x), axis)
+
+
+def logsumexp(x, axis=-1, keepdims=False, *, dim=None, keepdim=None):
+    axis, keepdims = reduction_args(x, axis, dim, keepdims, keepdim, "logsumexp")
+    return LogSumExp.apply(as_float(x), axis, keepdims)

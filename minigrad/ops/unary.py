@@ -8,6 +8,7 @@ import math
 
 import numpy as np
 
+from minigrad._coerce import as_float
 from minigrad.autograd import Function
 
 
@@ -334,3 +335,52 @@ class Clip(Function):
     def backward(ctx, grad):
         (inside,) = ctx.saved_tensors
         return grad * inside, None, None
+
+
+# --------------------------------------------------------------------------------------------
+# The entry points (`x.exp()`, `minigrad.exp(x)`): integer tensors become the default float
+# dtype first, as in PyTorch.
+# --------------------------------------------------------------------------------------------
+
+
+def exp(x):
+    return Exp.apply(as_float(x))
+
+
+def log(x):
+    return Log.apply(as_float(x))
+
+
+def sqrt(x):
+    return Sqrt.apply(as_float(x))
+
+
+def abs(x):
+    return Abs.apply(x)
+
+
+def tanh(x):
+    return Tanh.apply(as_float(x))
+
+
+def sigmoid(x):
+    return Sigmoid.apply(as_float(x))
+
+
+def relu(x):
+    return ReLU.apply(x)
+
+
+def gelu(x, approximate="none"):
+    if approximate not in ("none", "tanh"):
+        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', not {approximate!r}")
+    return GELU.apply(as_float(x), approximate)
+
+
+def clip(x, min=None, max=None):
+    if min is None and max is None:
+        raise ValueError("clip: give at least one of min and max")
+    # Python floats keep a float32 tensor float32; a NumPy float64 bound would promote it.
+    lo = None if min is None else float(min)
+    hi = None if max is None else float(max)
+    return Clip.apply(x, lo, hi)
