@@ -363,6 +363,12 @@ def main(argv=None):
         sys.exit(f"unknown workload(s)/framework(s): {', '.join(unknown)}")
     if args.quick and "--frameworks" not in " ".join(sys.argv):
         frameworks = [f for f in frameworks if f != "tinygrad"]
+    if "minigrad" in frameworks:
+        # minigrad's documented speed switch (README, "Speed"): glibc keeps freed memory for
+        # the next arrays. It is process-wide, so the other frameworks run under it too.
+        import minigrad
+
+        minigrad.keep_freed_memory()
 
     info = machine_info()
     print(f"{info['date']}  {info['cpu']}, {info['logical_cpus']} logical CPUs, Python "

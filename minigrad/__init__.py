@@ -22,6 +22,7 @@ from minigrad.backend import (
     DeviceUnavailableError,
     get_backend,
     get_default_device,
+    keep_freed_memory,
     set_default_device,
 )
 from minigrad.creation import (
@@ -98,7 +99,7 @@ __all__ = [
     "float16", "float32", "float64", "int32", "int64", "uint8", "bool",
     "get_default_dtype", "set_default_dtype",
     "no_grad", "enable_grad", "is_grad_enabled", "set_grad_enabled",
-    "get_backend", "set_default_device", "get_default_device", "DeviceUnavailableError", "cuda",
+    "get_backend", "keep_freed_memory", "set_default_device", "get_default_device", "DeviceUnavailableError", "cuda",
     "set_printoptions", "get_printoptions", "printoptions",
     "detect_anomaly", "is_anomaly_enabled", "AnomalyError", "trace",
     "nn", "optim", "data", "models", "tokenizers", "viz", "metrics",

@@ -14,13 +14,13 @@ directly on a tensor's data. That single rule is what lets the same code run on 
 Devices:
     "cpu"     NumPy (the default)
     "cuda"    CuPy on an NVIDIA GPU (`pip install minigrad[gpu]`)
-    "strict"  a CPU stand-in for CuPy, used by the test suite (CI has no GPU). Its arrays refuse
-              exactly what CuPy arrays refuse -- implicit conversion to NumPy (`np.asarray(a)`),
-              mixing with NumPy arrays (`a + np_array`) -- and, stricter than CuPy, any NumPy
-              function applied to them (`np.exp(a)`). Code that runs on "strict" is backend-clean.
+    "strict"  a CPU stand-in for CuPy, used by the test suite (CI has no GPU): its arrays refuse
+              whatever CuPy arrays refuse, and more (see strict.py).
 """
 
 import numpy as np
+
+from minigrad.strict import StrictBackend
 
 
 class DeviceUnavailableError(RuntimeError):
@@ -36,9 +36,6 @@ class NumpyBackend:
     name = "cpu"
     xp = np
     array_type = np.ndarray
-
-    def __init__(self):
-        _keep_freed_memory()
 
     def asarray(self, data, dtype=None):
         return np.asarray(data, dtype=dtype)
@@ -81,34 +78,33 @@ def _numpy_scatter_add(out, index, values):
     out[sorted_rows[starts]] += sums.reshape((starts.size,) + out.shape[1:])
 
 
-def _keep_freed_memory():
+def keep_freed_memory():
     """Ask the C library's malloc to keep freed memory for the next arrays (Linux/glibc only).
+
+    A process-wide switch, off unless you call it (`minigrad.keep_freed_memory()`); the
+    `minigrad demo` command and `python -m benchmarks` turn it on.
 
     Why: NumPy allocates a new array for every result, and glibc by default gives big blocks
     (above ~128 KiB) back to the operating system as soon as they are freed. The next training
     step then asks for the same memory again and pays a page fault for every 4 KiB of it: in
-    W2 of benchmarks/ (a tiny GPT) ~25,000 faults, a third of the step's time. Keeping up to
-    512 MiB of freed memory in the process (and serving arrays up to 32 MiB from it) removes
-    that cost. PyTorch's GPU caching allocator exists for the same reason.
+    W2 of benchmarks/ (a tiny GPT) ~25,000 faults, up to a third of the step's time. Keeping
+    up to 512 MiB of freed memory in the process (and serving arrays up to 32 MiB from it)
+    removes that cost. PyTorch's GPU caching allocator exists for the same reason.
 
-    Nothing changes but speed and how soon memory is returned; elsewhere this does nothing.
-    Set the environment variable MINIGRAD_KEEP_FREED_MEMORY=0 to leave malloc's settings alone.
+    Nothing changes but speed and how soon memory goes back to the operating system. Returns
+    True if the setting was applied, False where malloc is not glibc's (macOS, Windows, musl).
     """
-    import os
-
-    if os.environ.get("MINIGRAD_KEEP_FREED_MEMORY", "1") == "0":
-        return
-    import ctypes
-    import ctypes.util
+    import ctypes.util  # only here: nothing is loaded unless the switch is used
 
     m_trim_threshold, m_mmap_threshold = -1, -3  # the option numbers in glibc's <malloc.h>
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c"))
         mallopt = libc.mallopt
-    except (OSError, AttributeError, TypeError):  # not glibc (macOS, Windows, musl, ...)
-        return
+    except (OSError, AttributeError, TypeError):  # not glibc
+        return False
     mallopt(m_mmap_threshold, 32 * 2**20)
     mallopt(m_trim_threshold, 512 * 2**20)
+    return True
 
 
 # --------------------------------------------------------------------------------------------
@@ -155,194 +151,6 @@ class CupyBackend:
         import cupyx
 
         cupyx.scatter_add(out, index, values)
-
-
-# --------------------------------------------------------------------------------------------
-# "strict": a CPU stand-in for CuPy that makes backend mistakes loud
-# --------------------------------------------------------------------------------------------
-
-
-def _refuse_numpy(what):
-    raise TypeError(
-        f"{what} on a 'strict' device array. The strict device stands in for a GPU: like a CuPy "
-        "array, its data cannot be handed to NumPy. Use the backend's array module "
-        "(`xp = tensor.xp`; `xp.exp(...)`) or copy it to the host with `.numpy()`."
-    )
-
-
-def _unwrap(obj):
-    """StrictArray -> its NumPy array (also inside lists, tuples, dicts); NumPy arrays refused."""
-    if isinstance(obj, StrictArray):
-        return obj._array
-    if isinstance(obj, np.ndarray):
-        raise TypeError(
-            "mixing a 'strict' device array with a NumPy array (as with CuPy, arrays on "
-            "different devices cannot be combined); move the NumPy data to the device first"
-        )
-    if isinstance(obj, (list, tuple)):
-        return type(obj)(_unwrap(item) for item in obj)
-    if isinstance(obj, dict):  # keyword arguments, e.g. out=... (CuPy accepts it too)
-        return {key: _unwrap(value) for key, value in obj.items()}
-    return obj
-
-
-def _wrap(obj):
-    """NumPy results -> StrictArray. NumPy scalars become 0-d arrays, as CuPy returns them."""
-    if isinstance(obj, np.ndarray):
-        return StrictArray(obj)
-    if isinstance(obj, np.generic):
-        return StrictArray(np.asarray(obj))
-    if isinstance(obj, (list, tuple)):
-        return type(obj)(_wrap(item) for item in obj)
-    return obj
-
-
-class StrictArray:
-    """A NumPy array in a box: arithmetic works, handing it to NumPy does not."""
-
-    __slots__ = ("_array",)
-    __hash__ = None
-
-    def __init__(self, array):
-        self._array = array
-
-    # Everything NumPy could use to get at the data refuses.
-    def __array__(self, dtype=None, copy=None):
-        _refuse_numpy("implicit conversion to a NumPy array (np.asarray / np.array)")
-
-    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        _refuse_numpy(f"the NumPy function np.{ufunc.__name__} was called")
-
-    def __array_function__(self, func, types, args, kwargs):
-        _refuse_numpy(f"the NumPy function np.{func.__name__} was called")
-
-    # Attributes and methods (reshape, sum, astype, ...) come from the NumPy array, re-wrapped.
-    def __getattr__(self, name):
-        if name.startswith("__"):
-            # NumPy looks for __array_interface__ / __array_struct__ to reach the raw buffer;
-            # passing those through would let np.asarray(a) succeed where CuPy refuses it.
-            raise AttributeError(name)
-        attribute = getattr(self._array, name)
-        if not callable(attribute):
-            return _wrap(attribute)
-
-        def method(*args, **kwargs):
-            return _wrap(attribute(*_unwrap(args), **_unwrap(kwargs)))
-
-        return method
-
-    def __repr__(self):
-        return "strict_" + repr(self._array)
-
-    def __len__(self):
-        return len(self._array)
-
-    def __iter__(self):
-        return (_wrap(item) for item in self._array)
-
-    def __bool__(self):
-        return bool(self._array)
-
-    def __float__(self):
-        return float(self._array)
-
-    def __int__(self):
-        return int(self._array)
-
-    def __index__(self):
-        return self._array.__index__()
-
-    def __getitem__(self, index):
-        return _wrap(self._array[_unwrap(index)])
-
-    def __setitem__(self, index, value):
-        self._array[_unwrap(index)] = _unwrap(value)
-
-
-def _binary_method(name):
-    def method(self, other):
-        return _wrap(getattr(self._array, name)(_unwrap(other)))
-
-    method.__name__ = name
-    return method
-
-
-def _inplace_method(name):
-    def method(self, other):
-        getattr(self._array, name)(_unwrap(other))
-        return self
-
-    method.__name__ = name
-    return method
-
-
-def _unary_method(name):
-    def method(self):
-        return _wrap(getattr(self._array, name)())
-
-    method.__name__ = name
-    return method
-
-
-# The operator methods all have the same shape (unwrap, call NumPy's, wrap), so they are made
-# in a loop rather than written out forty times. This is test infrastructure, not an op.
-for _name in (
-    "add radd sub rsub mul rmul truediv rtruediv floordiv rfloordiv mod rmod pow rpow "
-    "matmul rmatmul and rand or ror xor rxor lt le gt ge eq ne"
-).split():
-    setattr(StrictArray, f"__{_name}__", _binary_method(f"__{_name}__"))
-for _name in "iadd isub imul itruediv ipow iand ior".split():
-    setattr(StrictArray, f"__{_name}__", _inplace_method(f"__{_name}__"))
-for _name in "neg pos abs invert".split():
-    setattr(StrictArray, f"__{_name}__", _unary_method(f"__{_name}__"))
-
-
-class _StrictFunction:
-    """A NumPy function (or ufunc) that unwraps its arguments and wraps its results."""
-
-    def __init__(self, function):
-        self._function = function
-
-    def __call__(self, *args, **kwargs):
-        return _wrap(self._function(*_unwrap(args), **_unwrap(kwargs)))
-
-    def __getattr__(self, name):  # ufunc methods such as np.add.at / np.maximum.reduce
-        return _StrictFunction(getattr(self._function, name))
-
-
-class _StrictNamespace:
-    """Looks like the `numpy` module, but every function takes and returns StrictArrays."""
-
-    def __init__(self, module):
-        self._module = module
-
-    def __getattr__(self, name):
-        attribute = getattr(self._module, name)
-        if isinstance(attribute, type(np)):  # a submodule such as xp.linalg
-            return _StrictNamespace(attribute)
-        if isinstance(attribute, (type, np.dtype)) or not callable(attribute):
-            return attribute  # dtypes (xp.float32), constants (xp.pi, xp.newaxis)
-        return _StrictFunction(attribute)
-
-
-class StrictBackend:
-    name = "strict"
-    xp = _StrictNamespace(np)
-    array_type = StrictArray
-
-    def asarray(self, data, dtype=None):
-        if isinstance(data, StrictArray):
-            data = data._array
-        return StrictArray(np.asarray(data, dtype=dtype))
-
-    def to_numpy(self, array):
-        return np.array(array._array)
-
-    def is_array(self, obj):
-        return isinstance(obj, StrictArray)
-
-    def scatter_add(self, out, index, values):
-        _numpy_scatter_add(out._array, _unwrap(index), _unwrap(values))
 
 
 # --------------------------------------------------------------------------------------------

@@ -22,12 +22,12 @@ from minigrad.ops import (
     comparison,
     conversion,
     inplace,
-    matmul,
     reductions,
-    softmax,
     unary,
 )
+from minigrad.ops import matmul as matmul_ops
 from minigrad.ops import shape as shape_ops
+from minigrad.ops import softmax as softmax_ops
 
 
 class Tensor(TensorBase):
@@ -265,63 +265,47 @@ class Tensor(TensorBase):
     __hash__ = object.__hash__
 
     # ----------------------------------------------------------------------------------------
-    # Arithmetic: + - * / ** @ and their reflected forms (ops/arithmetic.py, ops/matmul.py)
+    # The ops. Each method *is* the entry point of an op in minigrad/ops/ (the function that
+    # checks the arguments and calls the op's Function), so `x.exp()` runs `unary.exp(x)`:
+    # follow the name on the right to read the op, its formula and its backward.
     # ----------------------------------------------------------------------------------------
 
-    def __add__(self, other):
-        return arithmetic.add(self, other)
+    # Arithmetic (ops/arithmetic.py, ops/matmul.py). The reflected forms (2 - x) swap operands.
+    __add__ = add = arithmetic.add
+    __sub__ = sub = arithmetic.sub
+    __mul__ = mul = arithmetic.mul
+    __truediv__ = div = arithmetic.div
+    __pow__ = pow = arithmetic.pow
+    __matmul__ = matmul = matmul_ops.matmul
+    __neg__ = neg = arithmetic.neg
+    __abs__ = unary.abs
+    maximum = arithmetic.maximum
+    minimum = arithmetic.minimum
 
     def __radd__(self, other):
         return arithmetic.add(other, self)
 
-    def __sub__(self, other):
-        return arithmetic.sub(self, other)
-
     def __rsub__(self, other):
         return arithmetic.sub(other, self)
-
-    def __mul__(self, other):
-        return arithmetic.mul(self, other)
 
     def __rmul__(self, other):
         return arithmetic.mul(other, self)
 
-    def __truediv__(self, other):
-        return arithmetic.div(self, other)
-
     def __rtruediv__(self, other):
         return arithmetic.div(other, self)
-
-    def __pow__(self, other):
-        return arithmetic.pow(self, other)
 
     def __rpow__(self, other):
         return arithmetic.pow(other, self)
 
-    def __matmul__(self, other):
-        return matmul.matmul(self, other)
-
     def __rmatmul__(self, other):
-        return matmul.matmul(other, self)
-
-    def __neg__(self):
-        return arithmetic.neg(self)
+        return matmul_ops.matmul(other, self)
 
     def __pos__(self):
         return self
 
-    def __abs__(self):
-        return unary.abs(self)
-
-    add = __add__
-    sub = __sub__
-    mul = __mul__
-    div = __truediv__
-    pow = __pow__
-    matmul = __matmul__
-    neg = __neg__
-
     # In-place updates (ops/inplace.py): allowed inside no_grad() or without requires_grad.
+    __setitem__ = inplace.setitem
+
     def __iadd__(self, other):
         return inplace.update(self, other, "+=")
 
@@ -334,165 +318,54 @@ class Tensor(TensorBase):
     def __itruediv__(self, other):
         return inplace.update(self, other, "/=")
 
-    def __setitem__(self, index, value):
-        inplace.setitem(self, index, value)
-
     # Comparisons and logic give boolean tensors, with no gradient (ops/comparison.py).
-    def __eq__(self, other):
-        return comparison.eq(self, other)
+    __eq__ = comparison.eq
+    __ne__ = comparison.ne
+    __lt__ = comparison.lt
+    __le__ = comparison.le
+    __gt__ = comparison.gt
+    __ge__ = comparison.ge
+    __invert__ = comparison.logical_not
+    __and__ = comparison.logical_and
+    __or__ = comparison.logical_or
+    any = comparison.any
+    all = comparison.all
 
-    def __ne__(self, other):
-        return comparison.ne(self, other)
+    # Elementwise functions (ops/unary.py)
+    exp = unary.exp
+    log = unary.log
+    sqrt = unary.sqrt
+    abs = unary.abs
+    tanh = unary.tanh
+    sigmoid = unary.sigmoid
+    relu = unary.relu
+    gelu = unary.gelu
+    clip = clamp = unary.clip
 
-    def __lt__(self, other):
-        return comparison.lt(self, other)
-
-    def __le__(self, other):
-        return comparison.le(self, other)
-
-    def __gt__(self, other):
-        return comparison.gt(self, other)
-
-    def __ge__(self, other):
-        return comparison.ge(self, other)
-
-    def __invert__(self):
-        return comparison.logical_not(self)
-
-    def __and__(self, other):
-        return comparison.logical_and(self, other)
-
-    def __or__(self, other):
-        return comparison.logical_or(self, other)
-
-    def any(self):
-        return comparison.any(self)
-
-    def all(self):
-        return comparison.all(self)
-
-    # ----------------------------------------------------------------------------------------
-    # Elementwise functions (ops/unary.py, ops/arithmetic.py)
-    # ----------------------------------------------------------------------------------------
-
-    def exp(self):
-        return unary.exp(self)
-
-    def log(self):
-        return unary.log(self)
-
-    def sqrt(self):
-        return unary.sqrt(self)
-
-    def abs(self):
-        return unary.abs(self)
-
-    def tanh(self):
-        return unary.tanh(self)
-
-    def sigmoid(self):
-        return unary.sigmoid(self)
-
-    def relu(self):
-        return unary.relu(self)
-
-    def gelu(self, approximate="none"):
-        return unary.gelu(self, approximate)
-
-    def clip(self, min=None, max=None):
-        return unary.clip(self, min, max)
-
-    clamp = clip
-
-    def maximum(self, other):
-        return arithmetic.maximum(self, other)
-
-    def minimum(self, other):
-        return arithmetic.minimum(self, other)
-
-    # ----------------------------------------------------------------------------------------
     # Reductions (ops/reductions.py, ops/softmax.py): `axis`/`keepdims` as in NumPy, or
     # PyTorch's `dim`/`keepdim`.
-    # ----------------------------------------------------------------------------------------
+    sum = reductions.sum
+    mean = reductions.mean
+    var = reductions.var
+    std = reductions.std
+    max = reductions.max
+    min = reductions.min
+    argmax = reductions.argmax
+    argmin = reductions.argmin
+    softmax = softmax_ops.softmax
+    log_softmax = softmax_ops.log_softmax
+    logsumexp = softmax_ops.logsumexp
 
-    def sum(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
-        return reductions.sum(self, axis, keepdims, dim=dim, keepdim=keepdim)
-
-    def mean(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
-        return reductions.mean(self, axis, keepdims, dim=dim, keepdim=keepdim)
-
-    def var(
-        self, axis=None, correction=1, keepdims=False, *, dim=None, keepdim=None, unbiased=None
-    ):
-        return reductions.var(
-            self, axis, correction, keepdims, dim=dim, keepdim=keepdim, unbiased=unbiased
-        )
-
-    def std(self, axis=None, correction=1, keepdims=False, *, dim=None, keepdim=None):
-        return reductions.std(self, axis, correction, keepdims, dim=dim, keepdim=keepdim)
-
-    def max(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
-        return reductions.max(self, axis, keepdims, dim=dim, keepdim=keepdim)
-
-    def min(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
-        return reductions.min(self, axis, keepdims, dim=dim, keepdim=keepdim)
-
-    def argmax(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
-        return reductions.argmax(self, axis, keepdims, dim=dim, keepdim=keepdim)
-
-    def argmin(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
-        return reductions.argmin(self, axis, keepdims, dim=dim, keepdim=keepdim)
-
-    def softmax(self, axis=-1, *, dim=None):
-        return softmax.softmax(self, axis, dim=dim)
-
-    def log_softmax(self, axis=-1, *, dim=None):
-        return softmax.log_softmax(self, axis, dim=dim)
-
-    def logsumexp(self, axis=-1, keepdims=False, *, dim=None, keepdim=None):
-        return softmax.logsumexp(self, axis, keepdims, dim=dim, keepdim=keepdim)
-
-    # ----------------------------------------------------------------------------------------
     # Shapes and indexing (ops/shape.py)
-    # ----------------------------------------------------------------------------------------
-
-    def reshape(self, *sizes):
-        return shape_ops.reshape(self, *sizes)
-
-    view = reshape
-
-    def flatten(self, start_dim=0, end_dim=-1):
-        return shape_ops.flatten(self, start_dim, end_dim)
-
-    def permute(self, *dims):
-        return shape_ops.permute(self, *dims)
-
-    def transpose(self, dim0=-2, dim1=-1):
-        return shape_ops.transpose(self, dim0, dim1)
-
-    swapaxes = transpose
-
-    @property
-    def T(self):
-        return shape_ops.reverse_axes(self)
-
-    def expand(self, *sizes):
-        return shape_ops.expand(self, *sizes)
-
-    def broadcast_to(self, size):
-        return shape_ops.broadcast_to(self, size)
-
-    def squeeze(self, axis=None, *, dim=None):
-        return shape_ops.squeeze(self, axis, dim=dim)
-
-    def unsqueeze(self, axis=None, *, dim=None):
-        return shape_ops.unsqueeze(self, axis, dim=dim)
-
-    def __getitem__(self, index):
-        return shape_ops.getitem(self, index)
-
-    def masked_fill(self, mask, value):
-        return shape_ops.masked_fill(self, mask, value)
-
-    def split(self, split_size_or_sections, axis=0, *, dim=None):
-        return shape_ops.split(self, split_size_or_sections, axis, dim=dim)
+    reshape = view = shape_ops.reshape
+    flatten = shape_ops.flatten
+    permute = shape_ops.permute
+    transpose = swapaxes = shape_ops.transpose
+    T = property(shape_ops.reverse_axes)
+    expand = shape_ops.expand
+    broadcast_to = shape_ops.broadcast_to
+    squeeze = shape_ops.squeeze
+    unsqueeze = shape_ops.unsqueeze
+    __getitem__ = shape_ops.getitem
+    masked_fill = shape_ops.masked_fill
+    split = shape_ops.split
