@@ -194,6 +194,15 @@ def ratio(results, workload, framework, reference="torch"):
 def tables(results, frameworks, memory_results):
     """The results as Markdown tables (printed, and written to results.md)."""
     names = [f for f in frameworks if any(f in r["stats"] for r in results.values())]
+    lines = _time_table(results, names)
+    lines += _ratio_table(results, names)
+    lines += _gflops_table(results, names)
+    lines += _throughput_lines(results)
+    lines += _memory_table(memory_results)
+    return "\n".join(lines)
+
+
+def _time_table(results, names):
     lines = ["Median time per step [interquartile range]. W5 is the matmul ceiling "
              "(in minigrad's column: NumPy's matmul).", "",
              "| workload | unit | " + " | ".join(names) + " |",
@@ -207,20 +216,26 @@ def tables(results, frameworks, memory_results):
             f" (other processes: {100 * background:.0f}% CPU)")
         lines.append(f"| {key} {workload.TITLE}{note} | {workload.UNIT} | "
                      + " | ".join(cells) + " |")
+    return lines
 
-    lines += ["", "Time relative to PyTorch eager CPU (median / median; < 1 is faster):", "",
-              "| workload | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
+
+def _ratio_table(results, names):
+    lines = ["", "Time relative to PyTorch eager CPU (median / median; < 1 is faster):", "",
+             "| workload | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
     for key in results:
         cells = []
         for n in names:
             r = ratio(results, key, n)
             cells.append("–" if r is None else f"{r:.2f}×")
         lines.append(f"| {key} | " + " | ".join(cells) + " |")
+    return lines
 
+
+def _gflops_table(results, names):
     ceiling = _ceiling_gflops(results)
-    lines += ["", "Achieved GFLOP/s (nominal FLOPs / median time; % of NumPy's 1024³ matmul):", "",
-              "| workload | GFLOP/step | " + " | ".join(names) + " |",
-              "|---|---|" + "---|" * len(names)]
+    lines = ["", "Achieved GFLOP/s (nominal FLOPs / median time; % of NumPy's 1024³ matmul):", "",
+             "| workload | GFLOP/step | " + " | ".join(names) + " |",
+             "|---|---|" + "---|" * len(names)]
     for key, result in results.items():
         workload = WORKLOADS[key]
         if not workload.FLOPS:
@@ -234,28 +249,36 @@ def tables(results, frameworks, memory_results):
             share = f" ({100 * gflops / ceiling:.0f}%)" if ceiling else ""
             cells.append(f"{gflops:.0f}{share}")
         lines.append(f"| {key} | {workload.FLOPS / 1e9:.2f} | " + " | ".join(cells) + " |")
+    return lines
 
-    if "W2" in results and "minigrad" in results["W2"]["stats"]:
-        median = results["W2"]["stats"]["minigrad"]["median"]
-        lines += ["", f"W2 minigrad: {w2_gpt.TOKENS_PER_STEP / median:,.0f} tokens/s"]
-        if "torch" in results["W2"]["stats"]:
-            torch_median = results["W2"]["stats"]["torch"]["median"]
-            lines[-1] += f" (PyTorch: {w2_gpt.TOKENS_PER_STEP / torch_median:,.0f} tokens/s)"
 
-    if memory_results:
-        lines += ["", "Peak memory of a training step (growth of the resident set over the loaded "
-                  "model, in a fresh process; MiB):", "",
-                  "| workload | framework | peak RSS growth | tracemalloc peak (NumPy arrays) |",
-                  "|---|---|---|---|"]
-        for m in memory_results:
-            if "error" in m:
-                lines.append(f"| {m['workload']} | {m['framework']} | error: {m['error']} | |")
-                continue
-            traced = m["tracemalloc_peak_mib"]
-            lines.append(f"| {m['workload']} | {m['framework']} | "
-                         f"{m['peak_rss_growth_mib']:.1f} | "
-                         f"{'–' if traced is None else f'{traced:.1f}'} |")
-    return "\n".join(lines)
+def _throughput_lines(results):
+    if "W2" not in results or "minigrad" not in results["W2"]["stats"]:
+        return []
+    median = results["W2"]["stats"]["minigrad"]["median"]
+    line = f"W2 minigrad: {w2_gpt.TOKENS_PER_STEP / median:,.0f} tokens/s"
+    if "torch" in results["W2"]["stats"]:
+        torch_median = results["W2"]["stats"]["torch"]["median"]
+        line += f" (PyTorch: {w2_gpt.TOKENS_PER_STEP / torch_median:,.0f} tokens/s)"
+    return ["", line]
+
+
+def _memory_table(memory_results):
+    if not memory_results:
+        return []
+    lines = ["", "Peak memory of a training step (growth of the resident set over the loaded "
+             "model, in a fresh process; MiB):", "",
+             "| workload | framework | peak RSS growth | tracemalloc peak (NumPy arrays) |",
+             "|---|---|---|---|"]
+    for m in memory_results:
+        if "error" in m:
+            lines.append(f"| {m['workload']} | {m['framework']} | error: {m['error']} | |")
+            continue
+        traced = m["tracemalloc_peak_mib"]
+        lines.append(f"| {m['workload']} | {m['framework']} | "
+                     f"{m['peak_rss_growth_mib']:.1f} | "
+                     f"{'–' if traced is None else f'{traced:.1f}'} |")
+    return lines
 
 
 def _ceiling_gflops(results):
@@ -355,14 +378,7 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
-    keys = [k.strip().upper() for k in args.workloads.split(",") if k.strip()]
-    frameworks = [f.strip() for f in args.frameworks.split(",") if f.strip()]
-    unknown = [k for k in keys if k not in WORKLOADS] + [f for f in frameworks
-                                                          if f not in FRAMEWORKS]
-    if unknown:
-        sys.exit(f"unknown workload(s)/framework(s): {', '.join(unknown)}")
-    if args.quick and "--frameworks" not in " ".join(sys.argv):
-        frameworks = [f for f in frameworks if f != "tinygrad"]
+    keys, frameworks = _selection(args)
     if "minigrad" in frameworks:
         # minigrad's documented speed switch (README, "Speed"): glibc keeps freed memory for
         # the next arrays. It is process-wide, so the other frameworks run under it too.
@@ -381,37 +397,8 @@ def main(argv=None):
         print(f"WARNING: other processes use {100 * background:.0f}% of the CPUs: multi-threaded "
               "timings (BLAS, PyTorch) will be noisy")
     started = time.perf_counter()
-    results = {}
-    for key in keys:
-        workload = WORKLOADS[key]
-        print(f"\n{key}: {workload.TITLE}")
-        results[key] = run_workload(workload, frameworks, args.quick, max_wait)
-        background = results[key]["background_load"]
-        if background is not None and background > 0.1:
-            print(f"    WARNING: other processes used {100 * background:.0f}% of the CPUs "
-                  "meanwhile: these timings are noisy")
-        mismatched = loss_mismatches(results[key]["first_loss"])
-        if mismatched:
-            print(f"    WARNING: first losses differ from minigrad's "
-                  f"({results[key]['first_loss'].get('minigrad')}): {mismatched}")
-        for name, stat in results[key]["stats"].items():
-            r = ratio(results, key, name)
-            print(f"    {name:9s} {time_cell(stat, workload.UNIT)} {workload.UNIT}"
-                  f"  (n={stat['n']}){'' if r is None else f'  {r:.2f}× PyTorch'}")
-
-    memory_results = []
-    if not args.no_memory:
-        print("\npeak memory (one fresh process each)")
-        for key in ("W1", "W2"):
-            if key not in keys:
-                continue
-            for name in ("minigrad", "torch"):
-                if name in frameworks:
-                    m = memory.measure(key, name)
-                    m.setdefault("workload", key)
-                    m.setdefault("framework", name)
-                    memory_results.append(m)
-                    print(f"    {key} {name}: {m.get('peak_rss_growth_mib', m.get('error'))}")
+    results = {key: _run_and_print(key, frameworks, args.quick, max_wait) for key in keys}
+    memory_results = [] if args.no_memory else _measure_memory(keys, frameworks)
 
     text = tables(results, frameworks, memory_results)
     checks = targets(results, memory_results)
@@ -419,10 +406,60 @@ def main(argv=None):
                            for what, value, met in checks)
     print("\n" + text + "\n\nTargets:\n" + check_text)
     print(f"\n(benchmarks took {time.perf_counter() - started:.0f} s)")
+    _write(Path(args.output), info, args.quick, results, memory_results, checks, text,
+           check_text, frameworks)
 
-    out = Path(args.output)
+
+def _selection(args):
+    keys = [k.strip().upper() for k in args.workloads.split(",") if k.strip()]
+    frameworks = [f.strip() for f in args.frameworks.split(",") if f.strip()]
+    unknown = [k for k in keys if k not in WORKLOADS] + [f for f in frameworks
+                                                          if f not in FRAMEWORKS]
+    if unknown:
+        sys.exit(f"unknown workload(s)/framework(s): {', '.join(unknown)}")
+    if args.quick and "--frameworks" not in " ".join(sys.argv):
+        frameworks = [f for f in frameworks if f != "tinygrad"]
+    return keys, frameworks
+
+
+def _run_and_print(key, frameworks, quick, max_wait):
+    workload = WORKLOADS[key]
+    print(f"\n{key}: {workload.TITLE}")
+    result = run_workload(workload, frameworks, quick, max_wait)
+    background = result["background_load"]
+    if background is not None and background > 0.1:
+        print(f"    WARNING: other processes used {100 * background:.0f}% of the CPUs "
+              "meanwhile: these timings are noisy")
+    mismatched = loss_mismatches(result["first_loss"])
+    if mismatched:
+        print(f"    WARNING: first losses differ from minigrad's "
+              f"({result['first_loss'].get('minigrad')}): {mismatched}")
+    for name, stat in result["stats"].items():
+        r = ratio({key: result}, key, name)
+        print(f"    {name:9s} {time_cell(stat, workload.UNIT)} {workload.UNIT}"
+              f"  (n={stat['n']}){'' if r is None else f'  {r:.2f}× PyTorch'}")
+    return result
+
+
+def _measure_memory(keys, frameworks):
+    print("\npeak memory (one fresh process each)")
+    memory_results = []
+    for key in ("W1", "W2"):
+        if key not in keys:
+            continue
+        for name in ("minigrad", "torch"):
+            if name in frameworks:
+                m = memory.measure(key, name)
+                m.setdefault("workload", key)
+                m.setdefault("framework", name)
+                memory_results.append(m)
+                print(f"    {key} {name}: {m.get('peak_rss_growth_mib', m.get('error'))}")
+    return memory_results
+
+
+def _write(out, info, quick, results, memory_results, checks, text, check_text, frameworks):
     out.mkdir(parents=True, exist_ok=True)
-    payload = {"machine": info, "quick": args.quick, "results": results,
+    payload = {"machine": info, "quick": quick, "results": results,
                "memory": memory_results,
                "targets": [{"target": t, "value": v, "met": m} for t, v, m in checks]}
     (out / "results.json").write_text(json.dumps(payload, indent=2))
