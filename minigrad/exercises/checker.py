@@ -296,25 +296,34 @@ def _diagnose(exercise, cls, arrays, upstream, got, expected, i, names):
         if _close(mine, _fit(wrong[i], arrays[i].shape), rtol=1e-4, atol=1e-6):
             return mistake.hint
 
-    useful = np.abs(right) > 1e-8
-    if np.any(useful):
-        ratio = mine[useful] / right[useful]
-        if np.allclose(ratio, ratio[0], rtol=1e-4):
-            factor = float(ratio[0])
-            for value, hint in exercise.factors(arrays) if exercise.factors else []:
-                if np.isclose(factor, value, rtol=1e-4):
-                    return hint
-            if np.isclose(factor, -1.0, rtol=1e-4):
-                return "the sign is flipped: check the sign of your derivative."
-            return (
-                f"your gradient is {factor:.4g} times the right one everywhere: a constant "
-                "factor is missing or extra."
-            )
+    factor_hint = _factor_hint(exercise, arrays, mine, right)
+    if factor_hint:
+        return factor_hint
 
     if mine.ndim >= 2 and mine.shape[-1] == mine.shape[-2]:
         if _close(mine, np.swapaxes(right, -1, -2), rtol=1e-4, atol=1e-6):
             return "your gradient is the transpose of the right one."
     return ""
+
+
+def _factor_hint(exercise, arrays, mine, right):
+    """A hint when `mine` is the right gradient times one constant everywhere, else ''."""
+    useful = np.abs(right) > 1e-8
+    if not np.any(useful):
+        return ""
+    ratio = mine[useful] / right[useful]
+    if not np.allclose(ratio, ratio[0], rtol=1e-4):
+        return ""
+    factor = float(ratio[0])
+    for value, hint in exercise.factors(arrays) if exercise.factors else []:
+        if np.isclose(factor, value, rtol=1e-4):
+            return hint
+    if np.isclose(factor, -1.0, rtol=1e-4):
+        return "the sign is flipped: check the sign of your derivative."
+    return (
+        f"your gradient is {factor:.4g} times the right one everywhere: a constant "
+        "factor is missing or extra."
+    )
 
 
 def _element_table(name, x, mine, right, max_rows=5):
