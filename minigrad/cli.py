@@ -1,5 +1,7 @@
 """The `minigrad` command (also `python -m minigrad`).
 
+Commands:
+
     minigrad lessons               list the lessons, with the formulas each covers
     minigrad lesson 3 [--fast]     run lesson 3 (its figures go to lessons/output/)
     minigrad check sigmoid [FILE]  grade an exercise (default: lessons/exercises/sigmoid.py)
@@ -17,9 +19,21 @@ import time
 from pathlib import Path
 
 import numpy as np
+from tqdm import tqdm
 
+# interim: `import minigrad` and build_graph serve only the gradcheck section below, which
+# moves to minigrad/opcheck.py; drop both imports with it.
 import minigrad
+from minigrad import exercises, viz
+from minigrad.creation import tensor
+from minigrad.data.text import CharDataset, load_text_corpus
+from minigrad.models.gpt import GPT
+from minigrad.optim.adam import Adam
+from minigrad.random import manual_seed
 from minigrad.viz import build_graph
+
+# The folder above the minigrad package: the repository, when minigrad runs from a checkout.
+_REPOSITORY = Path(__file__).resolve().parent.parent
 
 # ============================================================================================
 # Lessons
@@ -28,8 +42,7 @@ from minigrad.viz import build_graph
 
 def lessons_dir():
     """The lessons folder: ./lessons if it exists, else the one next to the minigrad package."""
-    for candidate in (Path.cwd() / "lessons",
-                      Path(minigrad.__file__).resolve().parent.parent / "lessons"):
+    for candidate in (Path.cwd() / "lessons", _REPOSITORY / "lessons"):
         if candidate.is_dir() and any(candidate.glob("[0-9][0-9]_*.py")):
             return candidate
     raise FileNotFoundError(
@@ -76,8 +89,9 @@ def cmd_lessons(args):
 def cmd_lesson(args):
     lessons = {number: path for number, path, _, _ in find_lessons(args.dir)}
     if args.number not in lessons:
-        print(f"there is no lesson {args.number}; the lessons are {sorted(lessons)}",
-              file=sys.stderr)
+        print(
+            f"there is no lesson {args.number}; the lessons are {sorted(lessons)}", file=sys.stderr
+        )
         return 2
     env = dict(os.environ)
     if args.fast:
@@ -93,8 +107,6 @@ def cmd_lesson(args):
 
 
 def cmd_check(args):
-    from minigrad import exercises
-
     if args.list or not args.exercise:
         print("Exercises (stubs in lessons/exercises/):")
         for name, exercise in exercises.EXERCISES.items():
@@ -102,8 +114,9 @@ def cmd_check(args):
         print("\nGrade one with `minigrad check NAME [FILE]`.")
         return 0
     try:
-        result = exercises.check(args.exercise, args.file, max_examples=args.examples,
-                                 reveal=args.reveal)
+        result = exercises.check(
+            args.exercise, args.file, max_examples=args.examples, reveal=args.reveal
+        )
     except ValueError as error:
         print(error, file=sys.stderr)
         return 2
@@ -241,10 +254,6 @@ def cmd_demo(args):
 def gpt_demo(seconds=60.0, output=None, fast=False):
     """Train a small character-level GPT on the built-in corpus for `seconds`; print samples
     before and after, save the loss curve and the attention maps. Returns 0."""
-    from minigrad import viz
-    from minigrad.data import CharDataset, load_text_corpus
-    from minigrad.models import GPT
-
     if fast:
         seconds = min(seconds, 5.0)
     folder = Path(output) if output else None
@@ -252,22 +261,28 @@ def gpt_demo(seconds=60.0, output=None, fast=False):
         folder = viz.lesson_output_dir("demo")
     else:
         folder.mkdir(parents=True, exist_ok=True)
-    minigrad.manual_seed(0)
+    manual_seed(0)
     rng = np.random.default_rng(0)
     data = CharDataset(load_text_corpus(), block_size=64)
     model = GPT(vocab_size=data.vocab_size, block_size=64, n_layer=2, n_head=4, d_model=64)
-    optimizer = minigrad.optim.Adam(model.parameters(), lr=3e-3)
-    prompt = minigrad.tensor([data.encode("def ")])
+    optimizer = Adam(model.parameters(), lr=3e-3)
+    prompt = tensor([data.encode("def ")])
 
     def sample():
-        minigrad.manual_seed(1)
+        manual_seed(1)
         return data.decode(model.generate(prompt, max_new_tokens=160, temperature=0.8)[0])
 
-    print(f"minigrad demo: a character-level GPT ({model.num_parameters():,} parameters) learns "
-          f"to write Python from {len(data):,} characters of the standard library, for "
-          f"{seconds:.0f} seconds on the CPU.\n")
+    print(
+        f"minigrad demo: a character-level GPT ({model.num_parameters():,} parameters) learns "
+        f"to write Python from {len(data):,} characters of the standard library, for "
+        f"{seconds:.0f} seconds on the CPU.\n"
+    )
     print("Before training:\n" + sample() + "\n")
     losses = []
+    # A live counter of steps (with the latest loss) on stderr. disable=None turns it off when
+    # stderr is not a terminal (a log file, CI, a test capturing output): those get only the
+    # plain lines that progress.write prints every 50 steps (it prints them above the bar).
+    progress = tqdm(desc="training", unit=" steps", file=sys.stderr, disable=None)
     start = time.perf_counter()
     while time.perf_counter() - start < seconds:
         x, y = data.get_batch(rng.integers(0, len(data), 32))
@@ -276,19 +291,34 @@ def gpt_demo(seconds=60.0, output=None, fast=False):
         loss.backward()
         optimizer.step()
         losses.append(loss.item())
+        progress.set_postfix(loss=f"{losses[-1]:.3f}", refresh=False)
+        progress.update(1)
         if len(losses) % 50 == 0:
-            print(f"step {len(losses):4d}   loss {np.mean(losses[-50:]):.3f}   "
-                  f"{time.perf_counter() - start:5.1f} s", flush=True)
+            progress.write(
+                f"step {len(losses):4d}   loss {np.mean(losses[-50:]):.3f}   "
+                f"{time.perf_counter() - start:5.1f} s",
+                file=sys.stdout,
+            )
+    progress.close()
     print(f"\n{len(losses)} steps; loss {losses[0]:.3f} -> {np.mean(losses[-20:]):.3f}\n")
     print("After training:\n" + sample() + "\n")
 
-    viz.plot_loss_curves({"training loss": losses}, folder / "demo_loss.png",
-                         title="character-level GPT on Python source")
+    viz.plot_loss_curves(
+        {"training loss": losses},
+        folder / "demo_loss.png",
+        title="character-level GPT on Python source",
+    )
     snippet = "    def __init__(self):"
-    weights = model.attention_weights(minigrad.tensor([data.encode(snippet)]))[-1][0, 0]
+    weights = model.attention_weights(tensor([data.encode(snippet)]))[-1][0, 0]
     labels = [repr(ch)[1:-1] for ch in snippet]
-    viz.plot_attention(weights, folder / "demo_attention.png", x_labels=labels,
-                       y_labels=labels, title="last block, head 1", annotate=False)
+    viz.plot_attention(
+        weights,
+        folder / "demo_attention.png",
+        x_labels=labels,
+        y_labels=labels,
+        title="last block, head 1",
+        annotate=False,
+    )
     print("Next: the lessons (`minigrad lessons`) explain every piece of this.")
     return 0
 
@@ -317,12 +347,19 @@ def build_parser():
 
     p = sub.add_parser("check", help="grade a gradient exercise")
     p.add_argument("exercise", nargs="?", help="sigmoid, tanh, softmax, ... (see --list)")
-    p.add_argument("file", nargs="?", default=None,
-                   help="your solution (default: lessons/exercises/EXERCISE.py)")
+    p.add_argument(
+        "file",
+        nargs="?",
+        default=None,
+        help="your solution (default: lessons/exercises/EXERCISE.py)",
+    )
     p.add_argument("--list", action="store_true", help="list the exercises")
     p.add_argument("--examples", type=int, default=25, help="generated cases to try")
-    p.add_argument("--reveal", action="store_true",
-                   help="on failure, also show the formula backward must compute")
+    p.add_argument(
+        "--reveal",
+        action="store_true",
+        help="on failure, also show the formula backward must compute",
+    )
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("gradcheck", help="gradient-check every registered op")

@@ -26,12 +26,12 @@ accuracy and 0.0 recall. That is why spam filters and the like report all four (
 
 import numpy as np
 
-import minigrad
+from minigrad.tensor import Tensor
 
 
 def _labels(values, name):
     """Labels as a flat int64 NumPy array on the host, with a clear error for non-labels."""
-    if isinstance(values, minigrad.Tensor):
+    if isinstance(values, Tensor):
         values = values.numpy()
     try:
         array = np.asarray(values)

@@ -38,8 +38,9 @@ import zlib
 
 import numpy as np
 
-import minigrad
 from minigrad.backend import get_backend, normalize_device
+from minigrad.creation import tensor
+from minigrad.tensor import Tensor
 
 FORMAT_NAME = "minigrad-checkpoint"
 FORMAT_VERSION = 1
@@ -93,7 +94,7 @@ def _encode(value, arrays, where):
                 )
             items.append([key, _encode(item, arrays, f"{where}[{key!r}]")])
         return {"type": "dict", "items": items}
-    if isinstance(value, minigrad.Tensor):
+    if isinstance(value, Tensor):
         name = _add_array(value.numpy(), arrays, where)
         return {"type": "tensor", "name": name, "requires_grad": value.requires_grad}
     host = _to_host(value)
@@ -275,6 +276,6 @@ def _decode(node, archive, device):
         if kind == "scalar":
             return array[()]  # a 0-d array -> the NumPy scalar of the same dtype
         if kind == "tensor":
-            return minigrad.tensor(array, requires_grad=node["requires_grad"], device=device)
+            return tensor(array, requires_grad=node["requires_grad"], device=device)
         return array if device == "cpu" else get_backend(device).asarray(array)
     raise CheckpointError(f"the header contains an unknown node {str(node)[:80]!r}")

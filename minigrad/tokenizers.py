@@ -16,12 +16,12 @@ from collections import Counter
 
 import numpy as np
 
-import minigrad
+from minigrad.tensor import Tensor
 
 
 def _ids_to_list(ids):
     """A list, NumPy array or Tensor of ids (any shape) -> a flat list of Python ints."""
-    if isinstance(ids, minigrad.Tensor):
+    if isinstance(ids, Tensor):
         ids = ids.numpy()
     return [int(i) for i in np.asarray(ids).reshape(-1)]
 
@@ -57,8 +57,10 @@ class CharTokenizer:
             return [self.stoi.get(ch, self.unk_id) for ch in text]
         for position, ch in enumerate(text):
             if ch not in self.stoi:
-                raise ValueError(f"CharTokenizer.encode: character {ch!r} at position {position} "
-                                 f"is not in the vocabulary (built without an unk_token)")
+                raise ValueError(
+                    f"CharTokenizer.encode: character {ch!r} at position {position} "
+                    f"is not in the vocabulary (built without an unk_token)"
+                )
         return [self.stoi[ch] for ch in text]
 
     def decode(self, ids):
@@ -66,8 +68,10 @@ class CharTokenizer:
         ids = _ids_to_list(ids)
         for i in ids:
             if not 0 <= i < self.vocab_size:
-                raise ValueError(f"CharTokenizer.decode: id {i} is outside the vocabulary "
-                                 f"(0..{self.vocab_size - 1})")
+                raise ValueError(
+                    f"CharTokenizer.decode: id {i} is outside the vocabulary "
+                    f"(0..{self.vocab_size - 1})"
+                )
         return "".join(self.itos[i] for i in ids)
 
     def __repr__(self):
@@ -90,10 +94,13 @@ class WordTokenizer:
     def __init__(self, text, min_freq=1, max_size=None, lower=True, special_tokens=()):
         self.lower = lower
         counts = Counter(self.tokenize(text))
-        specials = [self.PAD, self.UNK] + [t for t in special_tokens if t not in (self.PAD,
-                                                                                 self.UNK)]
-        words = sorted((w for w, c in counts.items() if c >= min_freq and w not in specials),
-                       key=lambda w: (-counts[w], w))
+        specials = [self.PAD, self.UNK] + [
+            t for t in special_tokens if t not in (self.PAD, self.UNK)
+        ]
+        words = sorted(
+            (w for w, c in counts.items() if c >= min_freq and w not in specials),
+            key=lambda w: (-counts[w], w),
+        )
         if max_size is not None:
             words = words[:max_size]
         self.itos = specials + words  # id -> token
@@ -129,8 +136,10 @@ class WordTokenizer:
         tokens = []
         for i in _ids_to_list(ids):
             if not 0 <= i < self.vocab_size:
-                raise ValueError(f"WordTokenizer.decode: id {i} is outside the vocabulary "
-                                 f"(0..{self.vocab_size - 1})")
+                raise ValueError(
+                    f"WordTokenizer.decode: id {i} is outside the vocabulary "
+                    f"(0..{self.vocab_size - 1})"
+                )
             if skip_special_tokens and i in self.special_ids and i != self.unk_id:
                 continue
             tokens.append(self.itos[i])

@@ -22,10 +22,16 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import matplotlib
 import numpy as np
 
-import minigrad
+# `creation.tensor`, not a bare `tensor`: the graph functions below name their argument tensor.
+from minigrad import creation
+from minigrad.backend import get_backend
+from minigrad.grad_mode import no_grad
+from minigrad.tensor import Tensor
+
+# The folder above the minigrad package: the repository, when minigrad runs from a checkout.
+_REPOSITORY = Path(__file__).resolve().parent.parent
 
 
 def _in_notebook():
@@ -37,7 +43,12 @@ def pyplot():
 
     Lessons run as scripts on machines without a screen (CI, a remote server); Agg writes PNGs
     without needing one. In Jupyter the notebook's own inline backend is kept, so figures show.
+
+    matplotlib is imported here, when the first picture is drawn, not when minigrad is imported:
+    it takes longer to import than all of minigrad, and most programs never draw.
     """
+    import matplotlib
+
     if not _in_notebook() and "matplotlib.pyplot" not in sys.modules:
         matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -60,7 +71,7 @@ def lesson_output_dir(name):
     if root:
         base = Path(root)
     else:
-        lessons = Path(minigrad.__file__).resolve().parent.parent / "lessons"
+        lessons = _REPOSITORY / "lessons"
         base = lessons / "output" if lessons.is_dir() else Path.cwd() / "minigrad-output"
     folder = base / name
     folder.mkdir(parents=True, exist_ok=True)
@@ -168,7 +179,7 @@ def _tensor_label(tensor, name, show_values, show_grads):
         if tensor.grad is None:
             lines.append("grad -")
         else:
-            host = minigrad.get_backend(tensor.device).to_numpy(tensor.grad)
+            host = get_backend(tensor.device).to_numpy(tensor.grad)
             lines.append(f"grad {_format_numbers(host)}")
     return lines
 
@@ -210,8 +221,9 @@ def _layout(graph):
     for _, out, inputs in graph.ops:
         for parent in inputs:
             if parent.is_leaf:
-                first_use[id(parent)] = min(first_use.get(id(parent), depth[id(out)]),
-                                            depth[id(out)])
+                first_use[id(parent)] = min(
+                    first_use.get(id(parent), depth[id(out)]), depth[id(out)]
+                )
     for key, used_at in first_use.items():
         depth[key] = used_at - 1
     # A tensor sits in column 2*depth and the op that made it in the column just before.
@@ -227,8 +239,7 @@ def _layout(graph):
     return position, max(columns) + 1, max(len(m) for m in columns.values())
 
 
-def draw_graph(tensor, path=None, show_values=False, show_grads=False, names=None,
-               max_nodes=150):
+def draw_graph(tensor, path=None, show_values=False, show_grads=False, names=None, max_nodes=150):
     """Draw the computation graph below `tensor` with matplotlib; save it to `path` if given.
 
     names: {"x": x, "w": w} labels some tensors by name. show_values / show_grads add each
@@ -262,14 +273,28 @@ def draw_graph(tensor, path=None, show_values=False, show_grads=False, names=Non
         text = "\n".join(_tensor_label(t, labels.get(id(t)), show_values, show_grads))
         # Leaves that learn in blue, constants (no gradient wanted) in grey, results in white.
         colour = "#ffffff" if not t.is_leaf else "#dbe9f6" if t.requires_grad else "#eeeeee"
-        ax.text(x, y, text, ha="center", va="center", fontsize=8,
-                bbox=dict(boxstyle="round,pad=0.4", facecolor=colour, edgecolor="#1f4e79"))
+        ax.text(
+            x,
+            y,
+            text,
+            ha="center",
+            va="center",
+            fontsize=8,
+            bbox=dict(boxstyle="round,pad=0.4", facecolor=colour, edgecolor="#1f4e79"),
+        )
     for k, (op, _, _) in enumerate(graph.ops):
         x, y = position[("op", k)]
-        ax.text(x, y, op, ha="center", va="center", fontsize=9, fontweight="bold",
-                bbox=dict(boxstyle="ellipse,pad=0.3", facecolor="#fde9c8", edgecolor="#b36b00"))
-    ax.set_title("computation graph: leaves in blue, constants in grey, ops in orange",
-                 fontsize=9)
+        ax.text(
+            x,
+            y,
+            op,
+            ha="center",
+            va="center",
+            fontsize=9,
+            fontweight="bold",
+            bbox=dict(boxstyle="ellipse,pad=0.3", facecolor="#fde9c8", edgecolor="#b36b00"),
+        )
+    ax.set_title("computation graph: leaves in blue, constants in grey, ops in orange", fontsize=9)
     if path is not None:
         save_figure(fig, path)
     return fig
@@ -281,13 +306,14 @@ def draw_graph(tensor, path=None, show_values=False, show_grads=False, names=Non
 
 
 def _host(values):
-    if isinstance(values, minigrad.Tensor):
+    if isinstance(values, Tensor):
         return values.numpy()
     return np.asarray(values)
 
 
-def plot_loss_curves(curves, path=None, title="loss", xlabel="step", ylabel="loss",
-                     log_scale=False, ax=None):
+def plot_loss_curves(
+    curves, path=None, title="loss", xlabel="step", ylabel="loss", log_scale=False, ax=None
+):
     """One line per entry of `curves` ({label: list of losses}); returns the Figure."""
     plt = pyplot()
     fig = None
@@ -307,8 +333,9 @@ def plot_loss_curves(curves, path=None, title="loss", xlabel="step", ylabel="los
     return fig if fig is not None else ax.figure
 
 
-def plot_attention(weights, path=None, x_labels=None, y_labels=None, title="attention",
-                   ax=None, annotate=None):
+def plot_attention(
+    weights, path=None, x_labels=None, y_labels=None, title="attention", ax=None, annotate=None
+):
     """A heat map of one attention matrix: row i = query i, column j = how much it looks at key j.
 
     annotate: write the numbers in the cells (default: when the matrix is at most 8 x 8).
@@ -316,12 +343,15 @@ def plot_attention(weights, path=None, x_labels=None, y_labels=None, title="atte
     plt = pyplot()
     weights = _host(weights)
     if weights.ndim != 2:
-        raise ValueError(f"plot_attention: expected one (queries, keys) matrix, got shape "
-                         f"{weights.shape}; pick one batch element and head first")
+        raise ValueError(
+            f"plot_attention: expected one (queries, keys) matrix, got shape "
+            f"{weights.shape}; pick one batch element and head first"
+        )
     fig = None
     if ax is None:
-        fig, ax = plt.subplots(figsize=(1.0 + 0.45 * weights.shape[1],
-                                        1.0 + 0.45 * weights.shape[0]))
+        fig, ax = plt.subplots(
+            figsize=(1.0 + 0.45 * weights.shape[1], 1.0 + 0.45 * weights.shape[0])
+        )
     image = ax.imshow(weights, cmap="viridis", vmin=0.0, vmax=max(1e-12, weights.max()))
     ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
     if x_labels is not None:
@@ -334,8 +364,15 @@ def plot_attention(weights, path=None, x_labels=None, y_labels=None, title="atte
         for i in range(weights.shape[0]):
             for j in range(weights.shape[1]):
                 light = weights[i, j] < 0.6 * weights.max()
-                ax.text(j, i, f"{weights[i, j]:.2f}", ha="center", va="center", fontsize=7,
-                        color="white" if light else "black")
+                ax.text(
+                    j,
+                    i,
+                    f"{weights[i, j]:.2f}",
+                    ha="center",
+                    va="center",
+                    fontsize=7,
+                    color="white" if light else "black",
+                )
     ax.set_xlabel("key (attended to)")
     ax.set_ylabel("query")
     ax.set_title(title)
@@ -344,8 +381,9 @@ def plot_attention(weights, path=None, x_labels=None, y_labels=None, title="atte
     return fig if fig is not None else ax.figure
 
 
-def plot_decision_boundary(predict, X, y, path=None, title="decision boundary", ax=None,
-                           resolution=150):
+def plot_decision_boundary(
+    predict, X, y, path=None, title="decision boundary", ax=None, resolution=150
+):
     """Colour the plane by `predict` (points (M, 2) -> probability of class 1) and draw the data.
 
     predict receives a float32 Tensor and returns a Tensor or array of M probabilities.
@@ -357,13 +395,12 @@ def plot_decision_boundary(predict, X, y, path=None, title="decision boundary", 
     ys = np.linspace(X[:, 1].min() - margin, X[:, 1].max() + margin, resolution)
     grid_x, grid_y = np.meshgrid(xs, ys)
     points = np.stack([grid_x.ravel(), grid_y.ravel()], axis=1).astype(np.float32)
-    with minigrad.no_grad():
-        probability = _host(predict(minigrad.tensor(points))).reshape(grid_x.shape)
+    with no_grad():
+        probability = _host(predict(creation.tensor(points))).reshape(grid_x.shape)
     fig = None
     if ax is None:
         fig, ax = plt.subplots(figsize=(5, 4))
-    ax.contourf(grid_x, grid_y, probability, levels=np.linspace(0, 1, 11), cmap="RdBu_r",
-                alpha=0.6)
+    ax.contourf(grid_x, grid_y, probability, levels=np.linspace(0, 1, 11), cmap="RdBu_r", alpha=0.6)
     ax.contour(grid_x, grid_y, probability, levels=[0.5], colors="black", linewidths=1.5)
     ax.scatter(X[:, 0], X[:, 1], c=y, cmap="RdBu_r", edgecolors="black", linewidths=0.4, s=14)
     ax.set_title(title)
@@ -374,8 +411,7 @@ def plot_decision_boundary(predict, X, y, path=None, title="decision boundary", 
     return fig if fig is not None else ax.figure
 
 
-def plot_confusion_matrix(matrix, path=None, class_names=None, title="confusion matrix",
-                          ax=None):
+def plot_confusion_matrix(matrix, path=None, class_names=None, title="confusion matrix", ax=None):
     """Rows: the true class; columns: the predicted class; each cell counts samples."""
     plt = pyplot()
     matrix = _host(matrix)
@@ -389,8 +425,14 @@ def plot_confusion_matrix(matrix, path=None, class_names=None, title="confusion 
     for i in range(matrix.shape[0]):
         for j in range(matrix.shape[1]):
             dark = matrix[i, j] > 0.5 * matrix.max()
-            ax.text(j, i, str(int(matrix[i, j])), ha="center", va="center",
-                    color="white" if dark else "black")
+            ax.text(
+                j,
+                i,
+                str(int(matrix[i, j])),
+                ha="center",
+                va="center",
+                color="white" if dark else "black",
+            )
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")
     ax.set_title(title)
@@ -399,8 +441,18 @@ def plot_confusion_matrix(matrix, path=None, class_names=None, title="confusion 
     return fig if fig is not None else ax.figure
 
 
-def plot_contours(f, xlim, ylim, trajectories=None, path=None, title="", ax=None, levels=30,
-                  log_levels=True, resolution=200):
+def plot_contours(
+    f,
+    xlim,
+    ylim,
+    trajectories=None,
+    path=None,
+    title="",
+    ax=None,
+    levels=30,
+    log_levels=True,
+    resolution=200,
+):
     """Contour lines of a function of two variables, with optimiser paths drawn on top.
 
     f: a NumPy function of two arrays (x, y) -> values. trajectories: {label: (steps, 2) array}.
@@ -416,15 +468,20 @@ def plot_contours(f, xlim, ylim, trajectories=None, path=None, title="", ax=None
     if log_levels:
         # Valleys are flat: evenly spaced levels would all crowd around the walls.
         low, high = max(values.min(), 1e-3), values.max()
-        ax.contour(grid_x, grid_y, values, levels=np.geomspace(low, high, levels),
-                   cmap="viridis", linewidths=0.6, alpha=0.7)
+        ax.contour(
+            grid_x,
+            grid_y,
+            values,
+            levels=np.geomspace(low, high, levels),
+            cmap="viridis",
+            linewidths=0.6,
+            alpha=0.7,
+        )
     else:
-        ax.contour(grid_x, grid_y, values, levels=levels, cmap="viridis", linewidths=0.6,
-                   alpha=0.7)
+        ax.contour(grid_x, grid_y, values, levels=levels, cmap="viridis", linewidths=0.6, alpha=0.7)
     for label, path_xy in (trajectories or {}).items():
         path_xy = _host(path_xy)
-        ax.plot(path_xy[:, 0], path_xy[:, 1], marker=".", markersize=3, linewidth=1,
-                label=label)
+        ax.plot(path_xy[:, 0], path_xy[:, 1], marker=".", markersize=3, linewidth=1, label=label)
     ax.set_xlim(*xlim)
     ax.set_ylim(*ylim)
     ax.set_title(title)

@@ -67,3 +67,9 @@ def device(request):
     value is a plain string, so sharing it between tests is safe.
     """
     return request.param
+
+
+@pytest.fixture(params=[d for d in DEVICES if d != "cpu"], scope="session")
+def other_device(request):
+    """Each device in DEVICES except "cpu": for tests that run on it and compare with the CPU."""
+    return request.param

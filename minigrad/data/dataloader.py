@@ -7,6 +7,13 @@
 
 One pass over the loader is one epoch. With shuffle=True a new random order is drawn at the
 start of every epoch; the same generator seed gives the same sequence of orders.
+
+A progress bar, as with PyTorch's DataLoader, comes from wrapping the loader in tqdm (len(loader)
+gives the bar its length):
+
+    from tqdm import tqdm
+    for xb, yb in tqdm(loader, desc=f"epoch {epoch}"):
+        ...
 """
 
 import numpy as np

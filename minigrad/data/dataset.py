@@ -14,7 +14,10 @@ import math
 
 import numpy as np
 
-import minigrad
+from minigrad import random
+from minigrad.creation import tensor
+from minigrad.routines import stack
+from minigrad.tensor import Tensor
 
 
 class Dataset:
@@ -40,12 +43,12 @@ def default_collate(samples):
     Anything else (strings, say) is returned as a list.
     """
     first = samples[0]
-    if isinstance(first, minigrad.Tensor):
-        return minigrad.stack(samples)
+    if isinstance(first, Tensor):
+        return stack(samples)
     if isinstance(first, np.ndarray):
-        return minigrad.tensor(np.stack(samples))
+        return tensor(np.stack(samples))
     if isinstance(first, (bool, int, float, np.generic)):
-        return minigrad.tensor(list(samples))
+        return tensor(list(samples))
     if isinstance(first, dict):
         return {key: default_collate([sample[key] for sample in samples]) for key in first}
     if isinstance(first, (tuple, list)):
@@ -65,9 +68,7 @@ class TensorDataset(Dataset):
     def __init__(self, *tensors):
         if len(tensors) == 0:
             raise ValueError("TensorDataset needs at least one tensor")
-        tensors = tuple(
-            t if isinstance(t, minigrad.Tensor) else minigrad.tensor(t) for t in tensors
-        )
+        tensors = tuple(t if isinstance(t, Tensor) else tensor(t) for t in tensors)
         lengths = [t.shape[0] if t.ndim > 0 else None for t in tensors]
         if None in lengths or len(set(lengths)) != 1:
             shapes = ", ".join(str(t.shape) for t in tensors)
@@ -112,7 +113,7 @@ class Subset(Dataset):
 def resolve_generator(generator):
     """None -> minigrad's global generator; an int -> a new seeded Generator; a Generator as is."""
     if generator is None:
-        return minigrad.random.generator()
+        return random.generator()
     if isinstance(generator, np.random.Generator):
         return generator
     if isinstance(generator, (int, np.integer)) and not isinstance(generator, bool):

@@ -15,7 +15,7 @@ float32 Tensors of shape (n_samples, 1) -- the shape a Linear(…, 1) layer outp
 
 import numpy as np
 
-import minigrad
+from minigrad.creation import tensor
 
 
 def _check_common(n_samples, noise):
@@ -28,8 +28,8 @@ def _check_common(n_samples, noise):
 def _classification(X, y, rng):
     """Shuffle (so that classes are not in blocks) and convert to Tensors."""
     order = rng.permutation(len(y))
-    X = minigrad.tensor(X[order].astype(np.float32))
-    y = minigrad.tensor(y[order].astype(np.int64))
+    X = tensor(X[order].astype(np.float32))
+    y = tensor(y[order].astype(np.int64))
     return X, y
 
 
@@ -120,9 +120,9 @@ def make_linear_regression(n_samples=100, n_features=1, noise=0.1, bias=0.0, see
     X = rng.standard_normal((n_samples, n_features))
     y = X @ w + bias + noise * rng.standard_normal(n_samples)
     return (
-        minigrad.tensor(X.astype(np.float32)),
-        minigrad.tensor(y.reshape(n_samples, 1).astype(np.float32)),
-        minigrad.tensor(w.astype(np.float32)),
+        tensor(X.astype(np.float32)),
+        tensor(y.reshape(n_samples, 1).astype(np.float32)),
+        tensor(w.astype(np.float32)),
     )
 
 
@@ -147,7 +147,7 @@ def make_polynomial_regression(n_samples=100, degree=3, noise=0.1, x_range=(-1.0
     powers = x[:, None] ** np.arange(degree + 1)  # column k holds x^k
     y = powers @ coefficients + noise * rng.standard_normal(n_samples)
     return (
-        minigrad.tensor(x.reshape(n_samples, 1).astype(np.float32)),
-        minigrad.tensor(y.reshape(n_samples, 1).astype(np.float32)),
-        minigrad.tensor(coefficients.astype(np.float32)),
+        tensor(x.reshape(n_samples, 1).astype(np.float32)),
+        tensor(y.reshape(n_samples, 1).astype(np.float32)),
+        tensor(coefficients.astype(np.float32)),
     )

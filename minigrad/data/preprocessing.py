@@ -14,12 +14,14 @@ validation and test data -- otherwise information about the test set leaks into 
     X_train, X_val = scaler.transform(X_train), scaler.transform(X_val)
 """
 
-import minigrad
+from minigrad.creation import tensor
+from minigrad.grad_mode import no_grad
+from minigrad.tensor import Tensor
 
 
 def _as_tensor(x):
     """Tensors pass through; arrays and lists become Tensors; integers become floats."""
-    x = x if isinstance(x, minigrad.Tensor) else minigrad.tensor(x)
+    x = x if isinstance(x, Tensor) else tensor(x)
     return x if x.dtype.kind == "f" else x.float()
 
 
@@ -40,7 +42,7 @@ class Standardizer:
 
     def fit(self, x):
         x = _as_tensor(x)
-        with minigrad.no_grad():
+        with no_grad():
             self.mean = x.mean(axis=0, keepdims=True)
             std = x.var(axis=0, correction=0, keepdims=True).sqrt()
             self.std = std.masked_fill(std == 0, 1.0)

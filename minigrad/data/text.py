@@ -23,8 +23,9 @@ import warnings
 
 import numpy as np
 
-import minigrad
+from minigrad.creation import tensor
 from minigrad.data.dataset import Dataset
+from minigrad.tensor import Tensor
 
 STDLIB_CORPUS_MODULES = (
     "difflib.py",
@@ -139,7 +140,7 @@ class CharDataset(Dataset):
 
     def decode(self, ids):
         """A sequence of ids (list, NumPy array or Tensor) -> a string."""
-        if isinstance(ids, minigrad.Tensor):
+        if isinstance(ids, Tensor):
             ids = ids.numpy()
         return "".join(self.itos[int(i)] for i in np.asarray(ids).reshape(-1))
 
@@ -152,7 +153,7 @@ class CharDataset(Dataset):
         if not 0 <= index < len(self):
             raise IndexError(f"index {index} is out of range for a CharDataset of {len(self)}")
         chunk = self.data[index : index + self.block_size + 1].copy()  # not a view of the corpus
-        return minigrad.tensor(chunk[:-1]), minigrad.tensor(chunk[1:])
+        return tensor(chunk[:-1]), tensor(chunk[1:])
 
     def get_batch(self, indices):
         # Row r of `windows` holds the positions indices[r], indices[r] + 1, ..., so one
@@ -160,4 +161,4 @@ class CharDataset(Dataset):
         starts = np.asarray(indices, dtype=np.int64)
         windows = starts[:, None] + np.arange(self.block_size + 1)
         chunks = self.data[windows]
-        return minigrad.tensor(chunks[:, :-1]), minigrad.tensor(chunks[:, 1:])
+        return tensor(chunks[:, :-1]), tensor(chunks[:, 1:])

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-import minigrad
+from minigrad.creation import arange
 
 LAYER_NORM_EPS = 1e-5  # the stubs' layer norm uses the same epsilon
 
@@ -152,8 +152,9 @@ SOFTMAX = Exercise(
     make_case=_rows_case,
     reference=lambda x: x.softmax(-1),
     mistakes=(
-        Mistake(_NOT_DIAGONAL,
-                lambda inputs, g: [g * _softmax(inputs[0]) * (1 - _softmax(inputs[0]))]),
+        Mistake(
+            _NOT_DIAGONAL, lambda inputs, g: [g * _softmax(inputs[0]) * (1 - _softmax(inputs[0]))]
+        ),
         Mistake(
             "the sum Σ_j g_j y_j must be taken along each row (axis=-1, keepdims=True), not "
             "over the whole array.",
@@ -235,8 +236,9 @@ def _layer_norm_mean_only(inputs, g):
 
 def _layer_norm_forgot_gamma(inputs, g):
     x_hat, g_hat, inv_std, dgamma, dbeta = _layer_norm_parts(inputs, g)
-    dx = (g - g.mean(axis=-1, keepdims=True)
-          - x_hat * (g * x_hat).mean(axis=-1, keepdims=True)) * inv_std
+    dx = (
+        g - g.mean(axis=-1, keepdims=True) - x_hat * (g * x_hat).mean(axis=-1, keepdims=True)
+    ) * inv_std
     return [dx, dgamma, dbeta]
 
 
@@ -357,7 +359,7 @@ def _cross_entropy_case(sizes, rng):
 
 def _cross_entropy_reference(logits, target):
     n = logits.shape[0]
-    picked = logits.log_softmax(-1)[minigrad.arange(n), target]
+    picked = logits.log_softmax(-1)[arange(n), target]
     return -picked.mean()
 
 
@@ -386,20 +388,26 @@ CROSS_ENTROPY = Exercise(
             "this is the document's cross-entropy derivative 1/ŷ - y/ŷ (the F2 erratum, see "
             "lesson 3). On logits the gradient is (softmax(z) - onehot(t)) / N.",
             lambda inputs, g: [
-                g * (1 - _one_hot(inputs[1], inputs[0].shape[1])) / _softmax(inputs[0])
+                g
+                * (1 - _one_hot(inputs[1], inputs[0].shape[1]))
+                / _softmax(inputs[0])
                 / inputs[0].shape[0],
                 None,
             ],
         ),
     ),
     factors=lambda inputs: [
-        (inputs[0].shape[0],
-         f"your gradient is off by a factor of N = {inputs[0].shape[0]} (the batch size): "
-         "did you forget the mean? The loss averages over the N rows, so its gradient is "
-         "divided by N too."),
-        (1 / inputs[0].shape[0],
-         f"your gradient is N = {inputs[0].shape[0]} times too small: did you divide by N "
-         "twice?"),
+        (
+            inputs[0].shape[0],
+            f"your gradient is off by a factor of N = {inputs[0].shape[0]} (the batch size): "
+            "did you forget the mean? The loss averages over the N rows, so its gradient is "
+            "divided by N too.",
+        ),
+        (
+            1 / inputs[0].shape[0],
+            f"your gradient is N = {inputs[0].shape[0]} times too small: did you divide by N "
+            "twice?",
+        ),
     ],
 )
 
@@ -452,12 +460,16 @@ ATTENTION = Exercise(
         ),
     ),
     factors=lambda inputs: [
-        (math.sqrt(inputs[0].shape[-1]),
-         f"this gradient is √d = {math.sqrt(inputs[0].shape[-1]):.4g} times too large: did you "
-         "forget the scale s = 1/√d in the backward? S = s Q Kᵀ, so dQ and dK carry s too."),
-        (1 / math.sqrt(inputs[0].shape[-1]),
-         f"this gradient is √d = {math.sqrt(inputs[0].shape[-1]):.4g} times too small: did you "
-         "apply the scale 1/√d twice?"),
+        (
+            math.sqrt(inputs[0].shape[-1]),
+            f"this gradient is √d = {math.sqrt(inputs[0].shape[-1]):.4g} times too large: did you "
+            "forget the scale s = 1/√d in the backward? S = s Q Kᵀ, so dQ and dK carry s too.",
+        ),
+        (
+            1 / math.sqrt(inputs[0].shape[-1]),
+            f"this gradient is √d = {math.sqrt(inputs[0].shape[-1]):.4g} times too small: did you "
+            "apply the scale 1/√d twice?",
+        ),
     ],
     error_hint=(
         "backward returns (dL/dQ, dL/dK, dL/dV) in this order, each with its input's shape: "
@@ -483,7 +495,15 @@ CUSTOM = Exercise(
 
 EXERCISES = {
     e.name: e
-    for e in (SIGMOID, TANH, SOFTMAX, LOG_SOFTMAX, LAYER_NORM, MATMUL, CROSS_ENTROPY, ATTENTION,
-              CUSTOM)
+    for e in (
+        SIGMOID,
+        TANH,
+        SOFTMAX,
+        LOG_SOFTMAX,
+        LAYER_NORM,
+        MATMUL,
+        CROSS_ENTROPY,
+        ATTENTION,
+        CUSTOM,
+    )
 }
-

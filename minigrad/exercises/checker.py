@@ -24,9 +24,16 @@ from pathlib import Path
 
 import numpy as np
 
-import minigrad
-from minigrad.autograd import unbroadcast
+from minigrad.autograd import Function, unbroadcast
+from minigrad.creation import tensor
 from minigrad.exercises.catalogue import EXERCISES
+from minigrad.grad_mode import no_grad
+from minigrad.gradcheck import GradcheckError, gradcheck
+from minigrad.tensor import Tensor
+
+# The repository this file sits in (minigrad/exercises/checker.py): its lessons/exercises holds
+# the stubs when the current directory has none.
+_REPOSITORY = Path(__file__).resolve().parents[2]
 
 RTOL = 1e-5
 ATOL = 1e-7
@@ -81,7 +88,7 @@ def stub_path(name):
     exercise = _resolve(name)
     candidates = [
         Path.cwd() / "lessons" / "exercises" / exercise.stub,
-        Path(minigrad.__file__).resolve().parent.parent / "lessons" / "exercises" / exercise.stub,
+        _REPOSITORY / "lessons" / "exercises" / exercise.stub,
     ]
     for path in candidates:
         if path.is_file():
@@ -118,7 +125,7 @@ def _find_class(module, exercise, where):
             f"{where} has no class named {exercise.class_name}. Keep the class name of the stub "
             f"(class {exercise.class_name}(minigrad.Function))."
         )
-    if not (isinstance(cls, type) and issubclass(cls, minigrad.Function)):
+    if not (isinstance(cls, type) and issubclass(cls, Function)):
         raise CaseFailed(f"{exercise.class_name} in {where} must subclass minigrad.Function.")
     return cls
 
@@ -132,8 +139,11 @@ def _location_in(error, filename):
     """'line N: <code>' of the deepest frame of the traceback that lies in the student's file."""
     if not filename:
         return ""
-    frames = [f for f in traceback.extract_tb(error.__traceback__)
-              if Path(f.filename).resolve() == Path(filename).resolve()]
+    frames = [
+        f
+        for f in traceback.extract_tb(error.__traceback__)
+        if Path(f.filename).resolve() == Path(filename).resolve()
+    ]
     if not frames:
         return ""
     frame = frames[-1]
@@ -162,9 +172,7 @@ def _explain_error(error, exercise, filename, during=None):
             "Replace the `raise NotImplementedError(...)` line with your code: "
             f"{where}{exercise.formula_ids} in lessons/FORMULAS.md."
         )
-    text = (
-        f"{during} raised {type(error).__name__}: {error}{_location_in(error, filename)}"
-    )
+    text = f"{during} raised {type(error).__name__}: {error}{_location_in(error, filename)}"
     if exercise.error_hint:
         text += f"\nHint: {exercise.error_hint}"
     return text
@@ -180,12 +188,12 @@ def _describe_case(names, arrays):
 
 def _run(cls, arrays, upstream_seed):
     """Forward and backward of cls on fresh tensors; (output array, [grad or None per input])."""
-    tensors = [minigrad.tensor(a.copy(), requires_grad=a.dtype.kind == "f") for a in arrays]
+    tensors = [tensor(a.copy(), requires_grad=a.dtype.kind == "f") for a in arrays]
     out = cls.apply(*tensors)
-    if not isinstance(out, minigrad.Tensor):
+    if not isinstance(out, Tensor):
         raise TypeError(f"apply returned {type(out).__name__}, not a Tensor")
     upstream = np.random.default_rng(upstream_seed).standard_normal(out.shape)
-    seed = minigrad.tensor(upstream.copy(), dtype=out.dtype)
+    seed = tensor(upstream.copy(), dtype=out.dtype)
     out.backward(seed)
     if not np.array_equal(seed.numpy(), upstream):
         raise CaseFailed(
@@ -204,9 +212,9 @@ def _run(cls, arrays, upstream_seed):
 
 
 def _reference_gradients(exercise, arrays, upstream):
-    tensors = [minigrad.tensor(a.copy(), requires_grad=a.dtype.kind == "f") for a in arrays]
+    tensors = [tensor(a.copy(), requires_grad=a.dtype.kind == "f") for a in arrays]
     out = exercise.reference(*tensors)
-    out.backward(minigrad.tensor(upstream, dtype=out.dtype))
+    out.backward(tensor(upstream, dtype=out.dtype))
     grads = [None if t.grad is None else t.grad.astype(np.float64) for t in tensors]
     return out.numpy(), grads
 
@@ -215,8 +223,8 @@ def _numeric_gradients(cls, arrays, upstream):
     """d<upstream, f(x)>/dx for every element of every float input, by central differences."""
 
     def projected(values):
-        with minigrad.no_grad():
-            out = cls.apply(*[minigrad.tensor(v) for v in values])
+        with no_grad():
+            out = cls.apply(*[tensor(v) for v in values])
         return float(np.sum(upstream * out.numpy().astype(np.float64)))
 
     grads = []
@@ -242,8 +250,12 @@ def _expected(exercise, cls, arrays, upstream):
 
 
 def _close(a, b, rtol=RTOL, atol=ATOL):
-    return a is not None and b is not None and a.shape == b.shape and np.allclose(
-        a, b, rtol=rtol, atol=atol)
+    return (
+        a is not None
+        and b is not None
+        and a.shape == b.shape
+        and np.allclose(a, b, rtol=rtol, atol=atol)
+    )
 
 
 def _fit(gradient, shape):
@@ -260,36 +272,33 @@ def _diagnose(exercise, cls, arrays, upstream, got, expected, i, names):
     """A hint for input i's wrong gradient, or '' when the mistake is not a known one."""
     mine, right = got[i], expected[i]
     if np.all(mine == 0) and np.any(right != 0):
-        return ("your backward gives zero for this input. Return the gradient itself, not "
-                "zeros, and in the order forward takes its inputs.")
+        return (
+            "your backward gives zero for this input. Return the gradient itself, not "
+            "zeros, and in the order forward takes its inputs."
+        )
 
     with_ones = _expected(exercise, cls, arrays, np.ones_like(upstream))[i]
     if _close(mine, with_ones, rtol=1e-4, atol=1e-6):
-        return ("this would be right if the upstream gradient dL/dy were all ones. It is not: "
-                "by the chain rule, dL/dx = dL/dy · dy/dx, so multiply by `grad`.")
+        return (
+            "this would be right if the upstream gradient dL/dy were all ones. It is not: "
+            "by the chain rule, dL/dx = dL/dy · dy/dx, so multiply by `grad`."
+        )
 
     for j, other in enumerate(expected):
         if j != i and _close(mine, other, rtol=1e-4, atol=1e-6):
-            return (f"this is the gradient of {names[j]}: return the gradients in the order "
-                    f"forward takes its inputs ({', '.join(names)}).")
+            return (
+                f"this is the gradient of {names[j]}: return the gradients in the order "
+                f"forward takes its inputs ({', '.join(names)})."
+            )
 
     for mistake in exercise.mistakes:
         wrong = mistake.gradients(arrays, upstream)
         if _close(mine, _fit(wrong[i], arrays[i].shape), rtol=1e-4, atol=1e-6):
             return mistake.hint
 
-    useful = np.abs(right) > 1e-8
-    if np.any(useful):
-        ratio = mine[useful] / right[useful]
-        if np.allclose(ratio, ratio[0], rtol=1e-4):
-            factor = float(ratio[0])
-            for value, hint in (exercise.factors(arrays) if exercise.factors else []):
-                if np.isclose(factor, value, rtol=1e-4):
-                    return hint
-            if np.isclose(factor, -1.0, rtol=1e-4):
-                return "the sign is flipped: check the sign of your derivative."
-            return (f"your gradient is {factor:.4g} times the right one everywhere: a constant "
-                    "factor is missing or extra.")
+    factor_hint = _factor_hint(exercise, arrays, mine, right)
+    if factor_hint:
+        return factor_hint
 
     if mine.ndim >= 2 and mine.shape[-1] == mine.shape[-2]:
         if _close(mine, np.swapaxes(right, -1, -2), rtol=1e-4, atol=1e-6):
@@ -297,18 +306,40 @@ def _diagnose(exercise, cls, arrays, upstream, got, expected, i, names):
     return ""
 
 
+def _factor_hint(exercise, arrays, mine, right):
+    """A hint when `mine` is the right gradient times one constant everywhere, else ''."""
+    useful = np.abs(right) > 1e-8
+    if not np.any(useful):
+        return ""
+    ratio = mine[useful] / right[useful]
+    if not np.allclose(ratio, ratio[0], rtol=1e-4):
+        return ""
+    factor = float(ratio[0])
+    for value, hint in exercise.factors(arrays) if exercise.factors else []:
+        if np.isclose(factor, value, rtol=1e-4):
+            return hint
+    if np.isclose(factor, -1.0, rtol=1e-4):
+        return "the sign is flipped: check the sign of your derivative."
+    return (
+        f"your gradient is {factor:.4g} times the right one everywhere: a constant "
+        "factor is missing or extra."
+    )
+
+
 def _element_table(name, x, mine, right, max_rows=5):
     error = np.abs(mine - right)
     bad = error > ATOL + RTOL * np.abs(right)
     order = np.argsort(-error, axis=None)[:max_rows]
-    rows = [f"    {'element':<12}{name + ' =':>12}{'expected dL/d' + name:>20}"
-            f"{'your dL/d' + name:>18}"]
+    rows = [
+        f"    {'element':<12}{name + ' =':>12}{'expected dL/d' + name:>20}{'your dL/d' + name:>18}"
+    ]
     for flat in order:
         k = np.unravel_index(flat, mine.shape)
         if not bad[k]:
             break
-        rows.append(f"    {str(tuple(int(j) for j in k)):<12}{x[k]:>12.4g}{right[k]:>20.6g}"
-                    f"{mine[k]:>18.6g}")
+        rows.append(
+            f"    {str(tuple(int(j) for j in k)):<12}{x[k]:>12.4g}{right[k]:>20.6g}{mine[k]:>18.6g}"
+        )
     return int(bad.sum()), "\n".join(rows)
 
 
@@ -324,16 +355,17 @@ def check_case(exercise, cls, arrays, upstream_seed, filename, label):
         raise CaseFailed(f"On {case}:\n" + _explain_error(error, exercise, filename)) from None
     if exercise.reference is not None:
         right_out, expected = _reference_gradients(exercise, arrays, upstream)
-        if out.shape != right_out.shape or not np.allclose(out, right_out, rtol=1e-6,
-                                                           atol=1e-9):
+        if out.shape != right_out.shape or not np.allclose(out, right_out, rtol=1e-6, atol=1e-9):
             raise CaseFailed(
                 f"On {case}: your forward gives the wrong values (shape {out.shape}, expected "
                 f"{right_out.shape}). The stub's forward was right: compare yours with it."
             )
     else:
         if not np.all(np.isfinite(out)):
-            raise CaseFailed(f"On {case}: your forward returned inf or nan; keep example_inputs "
-                             "in the function's domain.")
+            raise CaseFailed(
+                f"On {case}: your forward returned inf or nan; keep example_inputs "
+                "in the function's domain."
+            )
         expected = _numeric_gradients(cls, arrays, upstream)
 
     for i, (name, x) in enumerate(zip(names, arrays)):
@@ -360,8 +392,10 @@ def check_case(exercise, cls, arrays, upstream_seed, filename, label):
         if exercise.reference is None:
             text += "The maths: the chain rule, dL/dx = dL/dy · dy/dx, with your function's dy/dx."
         else:
-            text += (f"The maths: {exercise.formula_ids} in lessons/FORMULAS.md and your file's "
-                     "docstring.")
+            text += (
+                f"The maths: {exercise.formula_ids} in lessons/FORMULAS.md and your file's "
+                "docstring."
+            )
         raise CaseFailed(text)
 
 
@@ -376,25 +410,28 @@ def _case_arrays(exercise, module, sizes, seed):
         return exercise.make_case(sizes, rng)
     example_inputs = getattr(module, "example_inputs", None)
     if example_inputs is None:
-        raise CaseFailed("your file must define example_inputs(rng), returning a tuple of "
-                         "float64 NumPy arrays, the inputs of your Function.")
+        raise CaseFailed(
+            "your file must define example_inputs(rng), returning a tuple of "
+            "float64 NumPy arrays, the inputs of your Function."
+        )
     arrays = example_inputs(rng)
     if not isinstance(arrays, tuple):
         arrays = (arrays,)
-    arrays = tuple(a.numpy() if isinstance(a, minigrad.Tensor) else np.asarray(a)
-                   for a in arrays)
+    arrays = tuple(a.numpy() if isinstance(a, Tensor) else np.asarray(a) for a in arrays)
     for a in arrays:
         if a.dtype.kind == "f" and a.dtype != np.float64:
-            raise CaseFailed("example_inputs must return float64 arrays (finite differences "
-                             f"need the precision), got {a.dtype}.")
+            raise CaseFailed(
+                "example_inputs must return float64 arrays (finite differences "
+                f"need the precision), got {a.dtype}."
+            )
     return arrays
 
 
 def _gradcheck(exercise, cls, arrays, filename):
-    tensors = [minigrad.tensor(a.copy(), requires_grad=a.dtype.kind == "f") for a in arrays]
+    tensors = [tensor(a.copy(), requires_grad=a.dtype.kind == "f") for a in arrays]
     try:
-        minigrad.gradcheck(lambda *t: cls.apply(*t), tensors)
-    except minigrad.GradcheckError as error:
+        gradcheck(lambda *t: cls.apply(*t), tensors)
+    except GradcheckError as error:
         raise CaseFailed(f"minigrad.gradcheck found a problem:\n{error}") from None
     except Exception as error:
         raise CaseFailed(_explain_error(error, exercise, filename, "gradcheck's run")) from None
@@ -414,11 +451,19 @@ def _random_cases(exercise, run_case, max_examples):
 
     ran = []
 
-    @settings(max_examples=max_examples, derandomize=True, database=None, deadline=None,
-              verbosity=Verbosity.quiet, report_multiple_bugs=False,
-              suppress_health_check=list(HealthCheck))
-    @given(sizes=st.tuples(*[st.integers(low, high) for low, high in exercise.sizes]),
-           seed=st.integers(0, 2**31 - 1))
+    @settings(
+        max_examples=max_examples,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        verbosity=Verbosity.quiet,
+        report_multiple_bugs=False,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(
+        sizes=st.tuples(*[st.integers(low, high) for low, high in exercise.sizes]),
+        seed=st.integers(0, 2**31 - 1),
+    )
     def generated(sizes, seed):
         ran.append(sizes)
         run_case(sizes, seed)
@@ -463,8 +508,9 @@ def check(exercise_name, module_or_path=None, max_examples=25, reveal=False):
         explanation = f"FAILED {exercise.name}: {exercise.title}\n{failure}"
         if reveal:
             explanation += f"\nThe answer: {exercise.formula}"
-        return CheckResult(exercise=exercise.name, passed=False, explanation=explanation,
-                           cases=cases)
+        return CheckResult(
+            exercise=exercise.name, passed=False, explanation=explanation, cases=cases
+        )
     return CheckResult(
         exercise=exercise.name,
         passed=True,

@@ -1,5 +1,7 @@
 """minigrad.nn: layers, losses and the Module system, with PyTorch's names.
 
+Used as in PyTorch:
+
     import minigrad.nn as nn
     import minigrad.nn.functional as F
 
@@ -36,4 +38,4 @@ __all__ = [
     "MultiHeadAttention", "KVCache", "FeedForward", "TransformerBlock",
     "PositionalEmbedding", "SinusoidalPositionalEncoding",
     "MSELoss", "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss",
-]
+]  # fmt: skip

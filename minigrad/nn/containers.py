@@ -82,8 +82,9 @@ class ModuleList(Module):
         self.add_module(names[index], module)
 
     def forward(self, *args, **kwargs):
-        raise NotImplementedError("ModuleList has no forward(): iterate over it and call "
-                                  "each module yourself")
+        raise NotImplementedError(
+            "ModuleList has no forward(): iterate over it and call each module yourself"
+        )
 
 
 class ModuleDict(Module):
@@ -129,5 +130,6 @@ class ModuleDict(Module):
         return self._modules.items()
 
     def forward(self, *args, **kwargs):
-        raise NotImplementedError("ModuleDict has no forward(): look modules up by name and "
-                                  "call them yourself")
+        raise NotImplementedError(
+            "ModuleDict has no forward(): look modules up by name and call them yourself"
+        )

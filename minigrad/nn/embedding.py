@@ -1,6 +1,6 @@
 """Embedding: a trainable lookup table from token ids to vectors (S1, S3, S5)."""
 
-import minigrad
+from minigrad.creation import zeros
 from minigrad.nn import functional as F
 from minigrad.nn import init
 from minigrad.nn.module import Module, Parameter
@@ -19,15 +19,16 @@ class Embedding(Module):
         super().__init__()
         if padding_idx is not None:
             if not -num_embeddings <= padding_idx < num_embeddings:
-                raise ValueError(f"Embedding: padding_idx={padding_idx} must be within "
-                                 f"[-{num_embeddings}, {num_embeddings - 1}]")
+                raise ValueError(
+                    f"Embedding: padding_idx={padding_idx} must be within "
+                    f"[-{num_embeddings}, {num_embeddings - 1}]"
+                )
             if padding_idx < 0:
                 padding_idx += num_embeddings
         self.num_embeddings = num_embeddings
         self.embedding_dim = embedding_dim
         self.padding_idx = padding_idx
-        self.weight = Parameter(minigrad.zeros(num_embeddings, embedding_dim, dtype=dtype,
-                                               device=device))
+        self.weight = Parameter(zeros(num_embeddings, embedding_dim, dtype=dtype, device=device))
         self.reset_parameters()
 
     def reset_parameters(self):

@@ -17,7 +17,7 @@ device and writes them into `tensor.data`. It returns the tensor, like PyTorch's
 
 import math
 
-import minigrad
+from minigrad import random
 from minigrad.backend import get_backend
 
 
@@ -45,8 +45,9 @@ def calculate_gain(nonlinearity, param=None):
     if nonlinearity == "leaky_relu":
         slope = 0.01 if param is None else param
         if isinstance(slope, bool) or not isinstance(slope, (int, float)):
-            raise ValueError(f"calculate_gain('leaky_relu'): negative slope {slope!r} "
-                             "is not a number")
+            raise ValueError(
+                f"calculate_gain('leaky_relu'): negative slope {slope!r} is not a number"
+            )
         return math.sqrt(2.0 / (1.0 + slope**2))
     known = ", ".join(linear_like + ["tanh", "relu", "leaky_relu", "selu"])
     raise ValueError(f"calculate_gain: unsupported nonlinearity {nonlinearity!r}; known: {known}")
@@ -58,11 +59,14 @@ def _calculate_fan_in_and_fan_out(tensor):
     A Linear weight (out_features, in_features) has fan_in = in_features, fan_out = out_features.
     """
     if tensor.ndim < 2:
-        raise ValueError(f"fan in and fan out cannot be computed for a tensor with fewer than 2 "
-                         f"dimensions (got shape {tuple(tensor.shape)})")
+        raise ValueError(
+            f"fan in and fan out cannot be computed for a tensor with fewer than 2 "
+            f"dimensions (got shape {tuple(tensor.shape)})"
+        )
     if tensor.size == 0:
-        raise ValueError(f"cannot initialise a tensor with no elements "
-                         f"(shape {tuple(tensor.shape)})")
+        raise ValueError(
+            f"cannot initialise a tensor with no elements (shape {tuple(tensor.shape)})"
+        )
     receptive_field = 1
     for size in tensor.shape[2:]:
         receptive_field *= size
@@ -80,13 +84,13 @@ def _calculate_fan(tensor, mode):
 
 def uniform_(tensor, a=0.0, b=1.0):
     """Fill with U(a, b)."""
-    generator = minigrad.random.generator()
+    generator = random.generator()
     return _write(tensor, generator.uniform(a, b, size=tensor.shape))
 
 
 def normal_(tensor, mean=0.0, std=1.0):
     """Fill with N(mean, std²)."""
-    generator = minigrad.random.generator()
+    generator = random.generator()
     return _write(tensor, generator.normal(mean, std, size=tensor.shape))
 
 

@@ -2,7 +2,7 @@
 
 import math
 
-import minigrad
+from minigrad.creation import zeros
 from minigrad.nn import functional as F
 from minigrad.nn import init
 from minigrad.nn.module import Module, Parameter
@@ -32,10 +32,9 @@ class Linear(Module):
         super().__init__()
         self.in_features = in_features
         self.out_features = out_features
-        self.weight = Parameter(minigrad.zeros(out_features, in_features, dtype=dtype,
-                                               device=device))
+        self.weight = Parameter(zeros(out_features, in_features, dtype=dtype, device=device))
         if bias:
-            self.bias = Parameter(minigrad.zeros(out_features, dtype=dtype, device=device))
+            self.bias = Parameter(zeros(out_features, dtype=dtype, device=device))
         else:
             self.register_parameter("bias", None)
         self.reset_parameters()
@@ -48,10 +47,14 @@ class Linear(Module):
 
     def forward(self, input):
         if input.ndim == 0 or input.shape[-1] != self.in_features:
-            raise ValueError(f"Linear({self.extra_repr()}): expected input of shape "
-                             f"(..., {self.in_features}), got {input.shape}")
+            raise ValueError(
+                f"Linear({self.extra_repr()}): expected input of shape "
+                f"(..., {self.in_features}), got {input.shape}"
+            )
         return F.linear(input, self.weight, self.bias)
 
     def extra_repr(self):
-        return (f"in_features={self.in_features}, out_features={self.out_features}, "
-                f"bias={self.bias is not None}")
+        return (
+            f"in_features={self.in_features}, out_features={self.out_features}, "
+            f"bias={self.bias is not None}"
+        )

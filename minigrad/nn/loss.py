@@ -1,5 +1,7 @@
 """Loss functions as Modules: hold the options, call the function in functional.py.
 
+For example:
+
     criterion = CrossEntropyLoss(label_smoothing=0.1)
     loss = criterion(logits, target)      # == F.cross_entropy(logits, target, label_smoothing=0.1)
 """
@@ -30,8 +32,14 @@ class CrossEntropyLoss(Module):
         self.label_smoothing = label_smoothing
 
     def forward(self, input, target):
-        return F.cross_entropy(input, target, weight=self.weight, ignore_index=self.ignore_index,
-                               reduction=self.reduction, label_smoothing=self.label_smoothing)
+        return F.cross_entropy(
+            input,
+            target,
+            weight=self.weight,
+            ignore_index=self.ignore_index,
+            reduction=self.reduction,
+            label_smoothing=self.label_smoothing,
+        )
 
 
 class NLLLoss(Module):
@@ -44,8 +52,13 @@ class NLLLoss(Module):
         self.reduction = reduction
 
     def forward(self, input, target):
-        return F.nll_loss(input, target, weight=self.weight, ignore_index=self.ignore_index,
-                          reduction=self.reduction)
+        return F.nll_loss(
+            input,
+            target,
+            weight=self.weight,
+            ignore_index=self.ignore_index,
+            reduction=self.reduction,
+        )
 
 
 class BCELoss(Module):
@@ -57,8 +70,7 @@ class BCELoss(Module):
         self.reduction = reduction
 
     def forward(self, input, target):
-        return F.binary_cross_entropy(input, target, weight=self.weight,
-                                      reduction=self.reduction)
+        return F.binary_cross_entropy(input, target, weight=self.weight, reduction=self.reduction)
 
 
 class BCEWithLogitsLoss(Module):
@@ -70,5 +82,6 @@ class BCEWithLogitsLoss(Module):
         self.reduction = reduction
 
     def forward(self, input, target):
-        return F.binary_cross_entropy_with_logits(input, target, weight=self.weight,
-                                                  reduction=self.reduction)
+        return F.binary_cross_entropy_with_logits(
+            input, target, weight=self.weight, reduction=self.reduction
+        )

@@ -23,12 +23,13 @@ attribute files it in `self._parameters` or `self._modules` (two ordered dicts),
 
 from collections import OrderedDict, namedtuple
 
-import minigrad
 from minigrad import dtypes
 from minigrad.backend import get_backend
+from minigrad.creation import tensor
+from minigrad.tensor import Tensor
 
 
-class Parameter(minigrad.Tensor):
+class Parameter(Tensor):
     """A Tensor that is a trainable weight of a Module (requires_grad=True by default).
 
     `Parameter(data)` accepts what `minigrad.tensor` accepts (a Tensor, a NumPy array, nested
@@ -37,11 +38,12 @@ class Parameter(minigrad.Tensor):
     """
 
     def __init__(self, data, requires_grad=True):
-        if not isinstance(data, minigrad.Tensor):
-            data = minigrad.tensor(data)
+        if not isinstance(data, Tensor):
+            data = tensor(data)
         # Copy the numbers, not the graph: a Parameter is always a leaf with its own memory.
-        super().__init__(data.data.copy(), dtype=data.dtype, requires_grad=requires_grad,
-                         device=data.device)
+        super().__init__(
+            data.data.copy(), dtype=data.dtype, requires_grad=requires_grad, device=data.device
+        )
 
     def __repr__(self):
         return "Parameter containing:\n" + super().__repr__()
@@ -110,8 +112,10 @@ class Module:
     def register_parameter(self, name, param):
         """Same as `self.name = param`; `param` may be None (e.g. a layer built with bias=False)."""
         if param is not None and not isinstance(param, Parameter):
-            raise TypeError(f"register_parameter('{name}'): expected a Parameter or None, "
-                            f"got {type(param).__name__}")
+            raise TypeError(
+                f"register_parameter('{name}'): expected a Parameter or None, "
+                f"got {type(param).__name__}"
+            )
         self.__setattr__(name, param)
         if param is None:
             self._parameters[name] = None
@@ -255,16 +259,19 @@ class Module:
             if name not in state_dict:
                 continue
             value = state_dict[name]
-            if isinstance(value, minigrad.Tensor):
+            if isinstance(value, Tensor):
                 value = value.to(param.device).data
             if not hasattr(value, "shape"):
-                raise TypeError(f"{where}: '{name}' must be an array or a Tensor, "
-                                f"got {type(value).__name__}")
+                raise TypeError(
+                    f"{where}: '{name}' must be an array or a Tensor, got {type(value).__name__}"
+                )
             if getattr(value, "dtype", None) is None or value.dtype.kind not in "biuf":
                 # strings, objects, complex numbers: not weights (complex would lose its
                 # imaginary part silently)
-                raise TypeError(f"{where}: '{name}' must hold real numbers, got an array of "
-                                f"dtype {getattr(value, 'dtype', None)}")
+                raise TypeError(
+                    f"{where}: '{name}' must hold real numbers, got an array of "
+                    f"dtype {getattr(value, 'dtype', None)}"
+                )
             if tuple(value.shape) != tuple(param.shape):
                 raise RuntimeError(
                     f"{where}: shape mismatch for '{name}': the state_dict has shape "
@@ -297,11 +304,11 @@ class Module:
 
     def double(self):
         """Cast every parameter to float64 (used by gradient checks)."""
-        return self.to(dtype=minigrad.float64)
+        return self.to(dtype=dtypes.float64)
 
     def float(self):
         """Cast every parameter to float32."""
-        return self.to(dtype=minigrad.float32)
+        return self.to(dtype=dtypes.float32)
 
     # ------------------------------------------------------------------------------------------
     # Printing

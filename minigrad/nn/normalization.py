@@ -1,6 +1,6 @@
 """LayerNorm (F12: the Transformer normalises every token's features)."""
 
-import minigrad
+from minigrad.creation import ones, zeros
 from minigrad.nn import functional as F
 from minigrad.nn.module import Module, Parameter
 
@@ -13,8 +13,15 @@ class LayerNorm(Module):
     functional._LayerNorm.
     """
 
-    def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True,
-                 device=None, dtype=None):
+    def __init__(
+        self,
+        normalized_shape,
+        eps=1e-5,
+        elementwise_affine=True,
+        bias=True,
+        device=None,
+        dtype=None,
+    ):
         super().__init__()
         if isinstance(normalized_shape, int):
             normalized_shape = (normalized_shape,)
@@ -22,13 +29,11 @@ class LayerNorm(Module):
         self.eps = eps
         self.elementwise_affine = elementwise_affine
         if elementwise_affine:
-            self.weight = Parameter(minigrad.ones(self.normalized_shape, dtype=dtype,
-                                                  device=device))
+            self.weight = Parameter(ones(self.normalized_shape, dtype=dtype, device=device))
         else:
             self.register_parameter("weight", None)
         if elementwise_affine and bias:
-            self.bias = Parameter(minigrad.zeros(self.normalized_shape, dtype=dtype,
-                                                 device=device))
+            self.bias = Parameter(zeros(self.normalized_shape, dtype=dtype, device=device))
         else:
             self.register_parameter("bias", None)
 
@@ -36,5 +41,6 @@ class LayerNorm(Module):
         return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
 
     def extra_repr(self):
-        return (f"{self.normalized_shape}, eps={self.eps}, "
-                f"elementwise_affine={self.elementwise_affine}")
+        return (
+            f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
+        )

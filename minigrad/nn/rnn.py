@@ -18,10 +18,12 @@ back-propagates through time on its own.
 
 import math
 
-import minigrad
+from minigrad.creation import zeros
 from minigrad.nn import functional as F
 from minigrad.nn import init
 from minigrad.nn.module import Module, Parameter
+from minigrad.routines import stack
+from minigrad.tensor import Tensor
 
 
 def _lstm_update(gates, c):
@@ -37,7 +39,7 @@ def _lstm_update(gates, c):
 
 
 def _check_state(state, expected, name, who):
-    if not isinstance(state, minigrad.Tensor):
+    if not isinstance(state, Tensor):
         raise TypeError(f"{who}: {name} must be a Tensor, got {type(state).__name__}")
     if state.shape != expected:
         raise ValueError(f"{who}: expected {name} of shape {expected}, got {state.shape}")
@@ -57,13 +59,11 @@ class LSTMCell(Module):
         self.hidden_size = hidden_size
         self.bias = bias
         gate_size = 4 * hidden_size
-        self.weight_ih = Parameter(minigrad.zeros(gate_size, input_size, dtype=dtype,
-                                                  device=device))
-        self.weight_hh = Parameter(minigrad.zeros(gate_size, hidden_size, dtype=dtype,
-                                                  device=device))
+        self.weight_ih = Parameter(zeros(gate_size, input_size, dtype=dtype, device=device))
+        self.weight_hh = Parameter(zeros(gate_size, hidden_size, dtype=dtype, device=device))
         if bias:
-            self.bias_ih = Parameter(minigrad.zeros(gate_size, dtype=dtype, device=device))
-            self.bias_hh = Parameter(minigrad.zeros(gate_size, dtype=dtype, device=device))
+            self.bias_ih = Parameter(zeros(gate_size, dtype=dtype, device=device))
+            self.bias_hh = Parameter(zeros(gate_size, dtype=dtype, device=device))
         else:
             self.register_parameter("bias_ih", None)
             self.register_parameter("bias_hh", None)
@@ -77,23 +77,26 @@ class LSTMCell(Module):
     def forward(self, input, hx=None):
         who = f"LSTMCell({self.extra_repr()})"
         if input.ndim not in (1, 2) or input.shape[-1] != self.input_size:
-            raise ValueError(f"{who}: expected input of shape (N, {self.input_size}) or "
-                             f"({self.input_size},), got {input.shape}")
+            raise ValueError(
+                f"{who}: expected input of shape (N, {self.input_size}) or "
+                f"({self.input_size},), got {input.shape}"
+            )
         batched = input.ndim == 2
         if not batched:
             input = input.unsqueeze(0)  # (1, input_size)
         state_shape = (input.shape[0], self.hidden_size)
         if hx is None:
-            h = minigrad.zeros(state_shape, dtype=input.dtype, device=input.device)
-            c = minigrad.zeros(state_shape, dtype=input.dtype, device=input.device)
+            h = zeros(state_shape, dtype=input.dtype, device=input.device)
+            c = zeros(state_shape, dtype=input.dtype, device=input.device)
         else:
             h, c = hx
             if not batched:
                 h, c = h.unsqueeze(0), c.unsqueeze(0)
             _check_state(h, state_shape, "h", who)
             _check_state(c, state_shape, "c", who)
-        gates = F.linear(input, self.weight_ih, self.bias_ih) + F.linear(h, self.weight_hh,
-                                                                        self.bias_hh)
+        gates = F.linear(input, self.weight_ih, self.bias_ih) + F.linear(
+            h, self.weight_hh, self.bias_hh
+        )
         h, c = _lstm_update(gates, c)  # (N, H) each
         if not batched:
             h, c = h.squeeze(0), c.squeeze(0)
@@ -117,8 +120,17 @@ class LSTM(Module):
     dropout: applied to every layer's output except the last, in training mode.
     """
 
-    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=True,
-                 dropout=0.0, device=None, dtype=None):
+    def __init__(
+        self,
+        input_size,
+        hidden_size,
+        num_layers=1,
+        bias=True,
+        batch_first=True,
+        dropout=0.0,
+        device=None,
+        dtype=None,
+    ):
         super().__init__()
         if num_layers < 1:
             raise ValueError(f"LSTM: num_layers must be at least 1, got {num_layers}")
@@ -134,15 +146,27 @@ class LSTM(Module):
         for layer in range(num_layers):
             layer_input_size = input_size if layer == 0 else hidden_size
             # setattr with a computed name registers the Parameter under PyTorch's name.
-            setattr(self, f"weight_ih_l{layer}", Parameter(
-                minigrad.zeros(gate_size, layer_input_size, dtype=dtype, device=device)))
-            setattr(self, f"weight_hh_l{layer}", Parameter(
-                minigrad.zeros(gate_size, hidden_size, dtype=dtype, device=device)))
+            setattr(
+                self,
+                f"weight_ih_l{layer}",
+                Parameter(zeros(gate_size, layer_input_size, dtype=dtype, device=device)),
+            )
+            setattr(
+                self,
+                f"weight_hh_l{layer}",
+                Parameter(zeros(gate_size, hidden_size, dtype=dtype, device=device)),
+            )
             if bias:
-                setattr(self, f"bias_ih_l{layer}", Parameter(
-                    minigrad.zeros(gate_size, dtype=dtype, device=device)))
-                setattr(self, f"bias_hh_l{layer}", Parameter(
-                    minigrad.zeros(gate_size, dtype=dtype, device=device)))
+                setattr(
+                    self,
+                    f"bias_ih_l{layer}",
+                    Parameter(zeros(gate_size, dtype=dtype, device=device)),
+                )
+                setattr(
+                    self,
+                    f"bias_hh_l{layer}",
+                    Parameter(zeros(gate_size, dtype=dtype, device=device)),
+                )
         self.reset_parameters()
 
     def reset_parameters(self):
@@ -161,8 +185,10 @@ class LSTM(Module):
         who = f"LSTM({self.extra_repr()})"
         layout = "(N, T, input_size)" if self.batch_first else "(T, N, input_size)"
         if input.ndim not in (2, 3) or input.shape[-1] != self.input_size:
-            raise ValueError(f"{who}: expected input of shape {layout} or (T, input_size) with "
-                             f"input_size={self.input_size}, got {input.shape}")
+            raise ValueError(
+                f"{who}: expected input of shape {layout} or (T, input_size) with "
+                f"input_size={self.input_size}, got {input.shape}"
+            )
         batched = input.ndim == 3
         if not batched:
             input = input.unsqueeze(0 if self.batch_first else 1)
@@ -174,8 +200,8 @@ class LSTM(Module):
 
         L, H = self.num_layers, self.hidden_size
         if hx is None:
-            h0 = minigrad.zeros(L, N, H, dtype=input.dtype, device=input.device)
-            c0 = minigrad.zeros(L, N, H, dtype=input.dtype, device=input.device)
+            h0 = zeros(L, N, H, dtype=input.dtype, device=input.device)
+            c0 = zeros(L, N, H, dtype=input.dtype, device=input.device)
         else:
             h0, c0 = hx
             if not batched:
@@ -198,15 +224,15 @@ class LSTM(Module):
                 gates = x_gates[:, t] + F.linear(h, w_hh, b_hh)  # (N, 4H)
                 h, c = _lstm_update(gates, c)
                 outputs.append(h)
-            layer_input = minigrad.stack(outputs, axis=1)  # (N, T, H)
+            layer_input = stack(outputs, axis=1)  # (N, T, H)
             if self.dropout > 0.0 and layer < L - 1:
                 layer_input = F.dropout(layer_input, self.dropout, self.training)
             h_last.append(h)
             c_last.append(c)
 
         output = layer_input
-        h_n = minigrad.stack(h_last, axis=0)  # (L, N, H)
-        c_n = minigrad.stack(c_last, axis=0)
+        h_n = stack(h_last, axis=0)  # (L, N, H)
+        c_n = stack(c_last, axis=0)
         if not self.batch_first:
             output = output.transpose(0, 1)  # (T, N, H)
         if not batched:

@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 
-import minigrad
+from minigrad.creation import tensor, zeros
 from minigrad.nn import init
 from minigrad.nn.attention import MultiHeadAttention
 from minigrad.nn.dropout import Dropout
@@ -39,8 +39,9 @@ class FeedForward(Module):
     def __init__(self, d_model, d_ff, dropout=0.0, activation="relu"):
         super().__init__()
         if activation not in ACTIVATIONS:
-            raise ValueError(f"FeedForward: activation must be one of {ACTIVATIONS}, "
-                             f"got {activation!r}")
+            raise ValueError(
+                f"FeedForward: activation must be one of {ACTIVATIONS}, got {activation!r}"
+            )
         self.activation = activation
         self.fc1 = Linear(d_model, d_ff)  # W₁, b₁
         self.fc2 = Linear(d_ff, d_model)  # W₂, b₂
@@ -79,8 +80,17 @@ class TransformerBlock(Module):
     MultiHeadAttention.
     """
 
-    def __init__(self, d_model, n_heads, d_ff, dropout=0.0, norm_first=True, causal=False,
-                 activation="relu", bias=True):
+    def __init__(
+        self,
+        d_model,
+        n_heads,
+        d_ff,
+        dropout=0.0,
+        norm_first=True,
+        causal=False,
+        activation="relu",
+        bias=True,
+    ):
         super().__init__()
         self.norm_first = norm_first
         self.causal = causal
@@ -91,15 +101,20 @@ class TransformerBlock(Module):
         self.dropout1 = Dropout(dropout)  # on each sublayer's output, before the residual "+"
         self.dropout2 = Dropout(dropout)
 
-    def forward(self, x, key_padding_mask=None, attn_mask=None, kv_cache=None,
-                need_weights=False):
+    def forward(self, x, key_padding_mask=None, attn_mask=None, kv_cache=None, need_weights=False):
         if x.ndim != 3:
-            raise ValueError(f"TransformerBlock: expected x of shape (N, T, d_model), "
-                             f"got {x.shape}")
+            raise ValueError(
+                f"TransformerBlock: expected x of shape (N, T, d_model), got {x.shape}"
+            )
         h = self.norm1(x) if self.norm_first else x
-        attended = self.attn(h, attn_mask=attn_mask, key_padding_mask=key_padding_mask,
-                             is_causal=self.causal, need_weights=need_weights,
-                             kv_cache=kv_cache)
+        attended = self.attn(
+            h,
+            attn_mask=attn_mask,
+            key_padding_mask=key_padding_mask,
+            is_causal=self.causal,
+            need_weights=need_weights,
+            kv_cache=kv_cache,
+        )
         attended, weights = attended if need_weights else (attended, None)
         if self.norm_first:
             x = x + self.dropout1(attended)  # (N, T, d_model)
@@ -118,8 +133,10 @@ def _check_positions(x, start, max_len, who):
         raise ValueError(f"{who}: expected x of shape (..., T, d_model), got {x.shape}")
     T = x.shape[-2]
     if start < 0 or start + T > max_len:
-        raise ValueError(f"{who}: positions {start}..{start + T - 1} are needed (x has shape "
-                         f"{x.shape}, start={start}), but max_len is {max_len}")
+        raise ValueError(
+            f"{who}: positions {start}..{start + T - 1} are needed (x has shape "
+            f"{x.shape}, start={start}), but max_len is {max_len}"
+        )
     return T
 
 
@@ -136,12 +153,12 @@ class PositionalEmbedding(Module):
         super().__init__()
         self.max_len = max_len
         self.d_model = d_model
-        self.weight = Parameter(minigrad.zeros(max_len, d_model))
+        self.weight = Parameter(zeros(max_len, d_model))
         init.normal_(self.weight, 0.0, 0.02)
 
     def forward(self, x, start=0):
         T = _check_positions(x, start, self.max_len, "PositionalEmbedding")
-        return x + self.weight[start:start + T]  # (T, d_model) broadcasts over the batch
+        return x + self.weight[start : start + T]  # (T, d_model) broadcasts over the batch
 
     def extra_repr(self):
         return f"{self.max_len}, {self.d_model}"
@@ -174,7 +191,7 @@ class SinusoidalPositionalEncoding(Module):
 
     def forward(self, x, start=0):
         T = _check_positions(x, start, self.max_len, "SinusoidalPositionalEncoding")
-        pe = minigrad.tensor(self.table[start:start + T], dtype=x.dtype, device=x.device)
+        pe = tensor(self.table[start : start + T], dtype=x.dtype, device=x.device)
         return x + pe  # (T, d_model) broadcasts over the batch
 
     def extra_repr(self):

@@ -3,11 +3,12 @@
 Call between `loss.backward()` and `optimizer.step()`.
 """
 
-import minigrad
+from minigrad.creation import tensor
+from minigrad.tensor import Tensor
 
 
 def _with_grads(parameters):
-    if isinstance(parameters, minigrad.Tensor):
+    if isinstance(parameters, Tensor):
         parameters = [parameters]
     return [p for p in parameters if p.grad is not None]
 
@@ -28,7 +29,7 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0):
         raise ValueError(f"clip_grad_norm_: norm_type must be > 0 (or inf), got {norm_type}")
     params = _with_grads(parameters)
     if not params:
-        return minigrad.tensor(0.0)
+        return tensor(0.0)
     xp = params[0].xp
     if norm_type == float("inf"):
         norms = [xp.abs(p.grad).max() for p in params]
@@ -41,7 +42,7 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0):
     factor = xp.minimum(max_norm / (total + 1e-6), 1.0)
     for p in params:
         p.grad = p.grad * factor.astype(p.grad.dtype)
-    return minigrad.Tensor(total, dtype=total.dtype, device=params[0].device)
+    return Tensor(total, dtype=total.dtype, device=params[0].device)
 
 
 def clip_grad_value_(parameters, clip_value):

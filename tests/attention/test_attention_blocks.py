@@ -4,7 +4,6 @@ import math
 
 import numpy as np
 import pytest
-from conftest import DEVICES
 from helpers_attention import host, leaf, module_gradcheck, rng, seeds
 from hypothesis import given
 from hypothesis import strategies as st
@@ -46,7 +45,6 @@ def test_feedforward_is_f11_with_consistent_shapes():
     np.testing.assert_allclose(np.maximum(0, x @ W1 + b1) @ W2 + b2, [[32.0, 38.0]])
 
 
-@pytest.mark.parametrize("device", DEVICES)
 @given(seed=seeds, activation=st.sampled_from(["relu", "gelu"]))
 def test_feedforward_gradient(device, seed, activation):
     g = rng(seed)
@@ -70,14 +68,15 @@ def test_feedforward_gelu_and_bad_activation():
 # ----------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("device", DEVICES)
-@given(seed=seeds, norm_first=st.booleans(), causal=st.booleans(),
-       padded=st.booleans())
+@given(seed=seeds, norm_first=st.booleans(), causal=st.booleans(), padded=st.booleans())
 def test_transformer_block_gradient(device, seed, norm_first, causal, padded):
     """A whole block -- attention, FFN, two LayerNorms, residuals -- w.r.t. input and weights."""
     g = rng(seed)
-    block = TransformerBlock(4, 2, 6, norm_first=norm_first, causal=causal,
-                             activation="gelu").double().to(device)
+    block = (
+        TransformerBlock(4, 2, 6, norm_first=norm_first, causal=causal, activation="gelu")
+        .double()
+        .to(device)
+    )
     x = leaf(g.standard_normal((2, 3, 4)), device)
     kwargs = {}
     if padded:
@@ -117,7 +116,8 @@ def test_pre_ln_and_post_ln_differ_only_in_where_the_norm_is(seed):
     np.testing.assert_allclose(pre(xt).numpy(), x, rtol=1e-12)
     standardised = (x - x.mean(-1, keepdims=True)) / np.sqrt(x.var(-1, keepdims=True) + 1e-5)
     twice = (standardised - standardised.mean(-1, keepdims=True)) / np.sqrt(
-        standardised.var(-1, keepdims=True) + 1e-5)
+        standardised.var(-1, keepdims=True) + 1e-5
+    )
     np.testing.assert_allclose(post(xt).numpy(), twice, rtol=1e-9, atol=1e-12)
 
 
@@ -128,8 +128,9 @@ def test_block_without_positions_is_permutation_equivariant(seed, T):
     x = g.standard_normal((1, T, 6))
     perm = g.permutation(T)
     out = block(leaf(x, requires_grad=False)).numpy()
-    np.testing.assert_allclose(block(leaf(x[:, perm], requires_grad=False)).numpy(),
-                               out[:, perm], rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(
+        block(leaf(x[:, perm], requires_grad=False)).numpy(), out[:, perm], rtol=1e-10, atol=1e-12
+    )
     # ... and adding positions breaks that symmetry (positions carry word order)
     pe = SinusoidalPositionalEncoding(6)
     with_pos = block(pe(leaf(x, requires_grad=False))).numpy()
@@ -142,28 +143,51 @@ def test_block_without_positions_is_permutation_equivariant(seed, T):
 @pytest.mark.parametrize("activation", ["relu", "gelu"])
 def test_block_matches_torch_encoder_layer(norm_first, activation):
     torch = pytest.importorskip("torch")
-    block = TransformerBlock(8, 2, 16, norm_first=norm_first, causal=True,
-                             activation=activation).double()
-    ref = torch.nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0, activation=activation,
-                                           batch_first=True, norm_first=norm_first,
-                                           dtype=torch.float64)
+    block = TransformerBlock(
+        8, 2, 16, norm_first=norm_first, causal=True, activation=activation
+    ).double()
+    ref = torch.nn.TransformerEncoderLayer(
+        8,
+        2,
+        16,
+        dropout=0.0,
+        activation=activation,
+        batch_first=True,
+        norm_first=norm_first,
+        dtype=torch.float64,
+    )
     a = block.attn
     with torch.no_grad():
-        ref.self_attn.in_proj_weight.copy_(torch.tensor(np.concatenate(
-            [a.q_proj.weight.numpy(), a.k_proj.weight.numpy(), a.v_proj.weight.numpy()])))
-        ref.self_attn.in_proj_bias.copy_(torch.tensor(np.concatenate(
-            [a.q_proj.bias.numpy(), a.k_proj.bias.numpy(), a.v_proj.bias.numpy()])))
-        for theirs, ours in ((ref.self_attn.out_proj, a.out_proj), (ref.linear1, block.ff.fc1),
-                             (ref.linear2, block.ff.fc2), (ref.norm1, block.norm1),
-                             (ref.norm2, block.norm2)):
+        ref.self_attn.in_proj_weight.copy_(
+            torch.tensor(
+                np.concatenate(
+                    [a.q_proj.weight.numpy(), a.k_proj.weight.numpy(), a.v_proj.weight.numpy()]
+                )
+            )
+        )
+        ref.self_attn.in_proj_bias.copy_(
+            torch.tensor(
+                np.concatenate(
+                    [a.q_proj.bias.numpy(), a.k_proj.bias.numpy(), a.v_proj.bias.numpy()]
+                )
+            )
+        )
+        for theirs, ours in (
+            (ref.self_attn.out_proj, a.out_proj),
+            (ref.linear1, block.ff.fc1),
+            (ref.linear2, block.ff.fc2),
+            (ref.norm1, block.norm1),
+            (ref.norm2, block.norm2),
+        ):
             theirs.weight.copy_(torch.tensor(ours.weight.numpy()))
             theirs.bias.copy_(torch.tensor(ours.bias.numpy()))
     ref.eval()
     x = rng(0).standard_normal((2, 5, 8))
     causal = torch.nn.Transformer.generate_square_subsequent_mask(5, dtype=torch.float64)
     expected = ref(torch.tensor(x), src_mask=causal, is_causal=True).detach().numpy()
-    np.testing.assert_allclose(block(leaf(x, requires_grad=False)).numpy(), expected,
-                               rtol=1e-9, atol=1e-11)
+    np.testing.assert_allclose(
+        block(leaf(x, requires_grad=False)).numpy(), expected, rtol=1e-9, atol=1e-11
+    )
 
 
 def test_block_need_weights_and_eval_mode_is_deterministic():
@@ -183,9 +207,16 @@ def test_block_need_weights_and_eval_mode_is_deterministic():
 def test_block_layers_have_the_expected_names():
     block = TransformerBlock(8, 2, 32)
     names = [name for name, _ in block.named_parameters()]
-    assert names[:8] == ["attn.q_proj.weight", "attn.q_proj.bias", "attn.k_proj.weight",
-                         "attn.k_proj.bias", "attn.v_proj.weight", "attn.v_proj.bias",
-                         "attn.out_proj.weight", "attn.out_proj.bias"]
+    assert names[:8] == [
+        "attn.q_proj.weight",
+        "attn.q_proj.bias",
+        "attn.k_proj.weight",
+        "attn.k_proj.bias",
+        "attn.v_proj.weight",
+        "attn.v_proj.bias",
+        "attn.out_proj.weight",
+        "attn.out_proj.bias",
+    ]
     assert {"ff.fc1.weight", "ff.fc2.weight", "norm1.weight", "norm2.bias"} <= set(names)
     assert isinstance(block.attn, MultiHeadAttention)
 
@@ -195,7 +226,6 @@ def test_block_layers_have_the_expected_names():
 # ----------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("d_model", [6, 7])
 def test_sinusoidal_encoding_values(d_model, device):
     pe = SinusoidalPositionalEncoding(d_model, max_len=50)
@@ -225,7 +255,6 @@ def test_sinusoidal_shift_is_a_rotation():
         np.testing.assert_allclose(table[k:, 2 * i + 1], cos_now * c - sin_now * s, atol=1e-12)
 
 
-@pytest.mark.parametrize("device", DEVICES)
 def test_learned_positional_embedding(device):
     pos = PositionalEmbedding(8, 3).double().to(device)
     x = mg.zeros(2, 4, 3, dtype=mg.float64, device=device)

@@ -2,7 +2,6 @@
 
 import numpy as np
 import pytest
-from conftest import DEVICES
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -52,7 +51,6 @@ def labels_of(loader):
     return batches, np.concatenate(batches)
 
 
-@pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("shuffle", [False, True])
 def test_every_sample_exactly_once_per_epoch(shuffle, device):
     loader = DataLoader(numbered_dataset(device=device), batch_size=5, shuffle=shuffle, generator=0)

@@ -7,7 +7,6 @@ import zipfile
 
 import numpy as np
 import pytest
-from conftest import DEVICES
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -97,7 +96,6 @@ def test_round_trip_of_a_module_state_dict_and_optimizer(tmp_path):
         np.testing.assert_array_equal(a.numpy(), b.numpy())
 
 
-@pytest.mark.parametrize("device", DEVICES)
 def test_map_location_puts_arrays_and_tensors_on_the_device(device, tmp_path):
     save({"a": np.ones(3, dtype=np.float32), "t": mg.tensor([1.0, 2.0])}, tmp_path / "c.npz")
     loaded = load(tmp_path / "c.npz", map_location=device)
@@ -106,7 +104,6 @@ def test_map_location_puts_arrays_and_tensors_on_the_device(device, tmp_path):
     np.testing.assert_array_equal(loaded["t"].numpy(), [1.0, 2.0])
 
 
-@pytest.mark.parametrize("device", DEVICES)
 def test_device_arrays_and_tensors_are_saved_from_any_device(device, tmp_path):
     backend = mg.get_backend(device)
     obj = {

@@ -4,7 +4,6 @@ import time
 
 import numpy as np
 import pytest
-from conftest import DEVICES
 from helpers_engine import grad_numpy
 
 import minigrad as mg
@@ -22,7 +21,6 @@ def leaf(values, device="cpu", dtype=mg.float64):
 # ----------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("device", DEVICES)
 def test_gradients_accumulate_across_backward_calls(device):
     """Two backward calls on two fresh graphs add up in the leaf's .grad (PyTorch semantics)."""
     x = leaf([1.0, 2.0], device)
@@ -56,7 +54,6 @@ def test_non_leaf_grad_is_none_unless_retained():
     np.testing.assert_array_equal(grad_numpy(x), 8 * np.array([1.0, 2.0]) + 4.0)
 
 
-@pytest.mark.parametrize("device", DEVICES)
 def test_retain_graph_allows_a_second_backward(device):
     """backward(retain_graph=True) keeps the graph; the second backward doubles the leaf grads."""
     x = leaf([1.0, -2.0, 0.5], device)
@@ -117,7 +114,6 @@ def test_diamonds_are_visited_once_per_node():
     assert grad_numpy(x) == 2.0**60
 
 
-@pytest.mark.parametrize("device", DEVICES)
 def test_fan_out_sums_gradients(device):
     """A value used twice receives the sum of both gradients: z = y*y + y, y = 2x."""
     x = leaf([1.0, -3.0], device)
@@ -127,7 +123,6 @@ def test_fan_out_sums_gradients(device):
     np.testing.assert_array_equal(grad_numpy(x), (2 * 2 * np.array([1.0, -3.0]) + 1) * 2)
 
 
-@pytest.mark.parametrize("device", DEVICES)
 def test_same_tensor_as_both_inputs(device):
     """x * x, x + x, x / x and x - x get the right gradients when both inputs are one tensor."""
     values = np.array([1.5, -2.0])
@@ -161,7 +156,6 @@ def test_leaf_grads_are_not_aliases():
     np.testing.assert_array_equal(grad_numpy(b), [1.0, 1.0])
 
 
-@pytest.mark.parametrize("device", DEVICES)
 def test_broadcast_gradients_are_summed_to_input_shape(device):
     """(3, 1) + (4,) -> (3, 4): the (3, 1) input's grad sums over 4 columns, the (4,) one over 3
     rows, and a 0-d input sums over everything."""
@@ -194,7 +188,6 @@ def test_softmax_cross_entropy_gradient_is_p_minus_y_over_n():
     np.testing.assert_allclose(grad_numpy(z), (p - y) / 2, rtol=1e-12)
 
 
-@pytest.mark.parametrize("device", DEVICES)
 def test_masked_softmax_gradient_is_finite_and_zero_where_masked(device):
     """Attention masking: softmax(scores.masked_fill(mask, -inf)) puts no probability and no
     gradient on masked positions, and nothing becomes nan."""
@@ -339,7 +332,6 @@ class BroadcastingAdd(mg.Function):
         return grad, grad
 
 
-@pytest.mark.parametrize("device", DEVICES)
 def test_custom_function_with_non_tensor_argument(device):
     """A user Function runs on any device via ctx.xp-free code, non-Tensor args pass through."""
     ScaledSquare.seen_needs.clear()
@@ -369,7 +361,6 @@ def test_custom_function_passes_gradcheck():
     assert mg.gradcheck(lambda t: ScaledSquare.apply(t, 0.5), (x,))
 
 
-@pytest.mark.parametrize("device", DEVICES)
 def test_engine_unbroadcasts_custom_function_gradients(device):
     """A custom backward may return the broadcast shape: the engine sums it back."""
     a = leaf(np.ones((3, 1)), device)

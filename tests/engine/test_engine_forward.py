@@ -6,7 +6,6 @@ import math
 import hypothesis.extra.numpy as hnp
 import numpy as np
 import pytest
-from conftest import DEVICES
 from helpers_engine import (
     SPECS,
     call,
@@ -28,7 +27,6 @@ import minigrad as mg
 # ----------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("op", sorted(SPECS))
 @given(data=st.data())
 def test_forward_matches_numpy_float64(op, device, data):
@@ -154,7 +152,6 @@ def logits_and_axis(draw, lo=-10.0, hi=10.0):
     return x, draw(st.integers(-len(shape), len(shape) - 1))
 
 
-@pytest.mark.parametrize("device", DEVICES)
 @given(case=logits_and_axis())
 def test_softmax_sums_to_one_and_is_shift_invariant(device, case):
     """softmax(x) sums to 1 along the axis, and adding a constant per row changes nothing."""
@@ -183,7 +180,6 @@ def test_log_softmax_is_log_of_softmax(case):
     np.testing.assert_allclose(log_p, np_log_softmax(x, axis), rtol=1e-9, atol=1e-9)
 
 
-@pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("dtype", [mg.float32, mg.float64])
 def test_extreme_logits_stay_finite(device, dtype):
     """Logits of ±1e4 overflow a naive exp; the ops must still be finite and exact."""
@@ -313,7 +309,6 @@ MATMUL_SHAPES = [
 ]
 
 
-@pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize(("sa", "sb"), MATMUL_SHAPES)
 def test_matmul_matches_numpy(device, sa, sb):
     """a @ b and mg.matmul(a, b) equal np.matmul, including 1-D operands and batch broadcast."""

@@ -4,7 +4,6 @@ import math
 
 import numpy as np
 import pytest
-from conftest import DEVICES
 from helpers_nn import grad_of, rng
 
 import minigrad as mg
@@ -20,7 +19,6 @@ def _params_with_grads(grads, device="cpu"):
     return params
 
 
-@pytest.mark.parametrize("device", DEVICES)
 def test_clip_grad_norm_scales_all_gradients_together(device):
     a, b = _params_with_grads([[3.0, 0.0], [[0.0], [4.0]]], device)
     total = nn.utils.clip_grad_norm_([a, b], max_norm=1.0)
@@ -66,7 +64,6 @@ def test_clip_grad_norm_matches_pytorch():
             np.testing.assert_allclose(grad_of(p), t.grad.numpy(), rtol=1e-6)
 
 
-@pytest.mark.parametrize("device", DEVICES)
 def test_clip_grad_value(device):
     (a,) = _params_with_grads([[-3.0, 0.5, 2.0]], device)
     nn.utils.clip_grad_value_([a], 1.0)

@@ -4,7 +4,6 @@ import math
 
 import numpy as np
 import pytest
-from conftest import DEVICES
 from helpers_optim import gradient_sequence, initial_values, make_params, run_steps
 
 import minigrad as mg
@@ -325,7 +324,6 @@ def test_parameters_and_state_keep_their_dtype(cls, kwargs, dtype):
 
 
 @pytest.mark.parametrize("cls, kwargs", ALL_OPTIMIZERS, ids=IDS)
-@pytest.mark.parametrize("device", DEVICES)
 def test_every_device_gives_the_cpu_result(cls, kwargs, device):
     values, gradient_steps = initial_values(), gradient_sequence(5)
     cpu_params = make_params(values)

@@ -2,7 +2,6 @@
 
 import numpy as np
 import pytest
-from conftest import DEVICES
 from helpers_optim import gradient_sequence, initial_values, make_params, run_steps
 
 import minigrad as mg
@@ -85,7 +84,6 @@ def test_parameters_without_state_are_left_out():
     assert set(optimizer.state_dict()["state"]) == {1}
 
 
-@pytest.mark.parametrize("device", DEVICES)
 def test_loaded_state_lands_on_the_parameters_device_and_dtype(device):
     params = make_params(initial_values())
     optimizer = Adam(params, lr=0.01)
