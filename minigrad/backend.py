@@ -18,6 +18,9 @@ Devices:
               whatever CuPy arrays refuse, and more (see strict.py).
 """
 
+import ctypes
+import ctypes.util
+
 import numpy as np
 
 from minigrad.strict import StrictBackend
@@ -94,8 +97,6 @@ def keep_freed_memory():
     Nothing changes but speed and how soon memory goes back to the operating system. Returns
     True if the setting was applied, False where malloc is not glibc's (macOS, Windows, musl).
     """
-    import ctypes.util  # only here: nothing is loaded unless the switch is used
-
     m_trim_threshold, m_mmap_threshold = -1, -3  # the option numbers in glibc's <malloc.h>
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c"))
