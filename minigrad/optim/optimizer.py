@@ -176,16 +176,7 @@ class Optimizer:
                 f"loaded state dict has {len(saved_groups)} parameter groups, but this optimizer "
                 f"has {len(self.param_groups)}"
             )
-        param_at = {}  # saved index -> this optimizer's parameter
-        for number, (saved, group) in enumerate(zip(saved_groups, self.param_groups)):
-            if len(saved["params"]) != len(group["params"]):
-                raise ValueError(
-                    f"parameter group {number}: the loaded state dict has {len(saved['params'])} "
-                    f"parameters, but this optimizer has {len(group['params'])}"
-                )
-            for index, p in zip(saved["params"], group["params"]):
-                param_at[int(index)] = p
-
+        param_at = self._saved_index_to_param(saved_groups)
         new_state = {}
         for index, buffers in state_dict["state"].items():
             p = param_at.get(int(index))
@@ -194,20 +185,26 @@ class Optimizer:
                     f"load_state_dict: the state dict has state for parameter {index}, but this "
                     f"optimizer has only {len(param_at)} parameters"
                 )
-            new_state[p] = {name: _like_param(value, p) for name, value in buffers.items()}
-            for name, value in new_state[p].items():
-                # A buffer of another shape would only fail (or silently broadcast) at step().
-                if getattr(value, "ndim", 0) > 0 and tuple(value.shape) != p.shape:
-                    raise ValueError(
-                        f"load_state_dict: state '{name}' of parameter {index} has shape "
-                        f"{tuple(value.shape)}, but the parameter has shape {p.shape}"
-                    )
+            new_state[p] = _buffers_for(p, index, buffers)
 
         self.state = new_state
         for saved, group in zip(saved_groups, self.param_groups):
             for name, value in saved.items():
                 if name != "params":
                     group[name] = value
+
+    def _saved_index_to_param(self, saved_groups):
+        """The saved state dict's parameter indices -> this optimizer's parameters."""
+        param_at = {}
+        for number, (saved, group) in enumerate(zip(saved_groups, self.param_groups)):
+            if len(saved["params"]) != len(group["params"]):
+                raise ValueError(
+                    f"parameter group {number}: the loaded state dict has {len(saved['params'])} "
+                    f"parameters, but this optimizer has {len(group['params'])}"
+                )
+            for index, p in zip(saved["params"], group["params"]):
+                param_at[int(index)] = p
+        return param_at
 
     def __repr__(self):
         lines = [f"{type(self).__name__} ("]
@@ -242,6 +239,19 @@ def as_betas(betas):
 def _copy(value):
     """A snapshot of a state entry: arrays are copied, numbers are immutable anyway."""
     return value.copy() if hasattr(value, "copy") else value
+
+
+def _buffers_for(p, index, buffers):
+    """One parameter's saved buffers, moved to its device and dtype, shapes checked."""
+    moved = {name: _like_param(value, p) for name, value in buffers.items()}
+    for name, value in moved.items():
+        # A buffer of another shape would only fail (or silently broadcast) at step().
+        if getattr(value, "ndim", 0) > 0 and tuple(value.shape) != p.shape:
+            raise ValueError(
+                f"load_state_dict: state '{name}' of parameter {index} has shape "
+                f"{tuple(value.shape)}, but the parameter has shape {p.shape}"
+            )
+    return moved
 
 
 def _like_param(value, p):
