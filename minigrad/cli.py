@@ -25,6 +25,7 @@ from tqdm import tqdm
 # moves to minigrad/opcheck.py; drop both imports with it.
 import minigrad
 from minigrad import exercises, viz
+from minigrad.backend import keep_freed_memory
 from minigrad.creation import tensor
 from minigrad.data.text import CharDataset, load_text_corpus
 from minigrad.models.gpt import GPT
@@ -248,6 +249,8 @@ def cmd_gradcheck(args):
 
 
 def cmd_demo(args):
+    # The command is a whole process of its own, so it may use the process-wide speed switch.
+    keep_freed_memory()
     return gpt_demo(seconds=args.seconds, output=args.output, fast=args.fast)
 
 
