@@ -21,7 +21,6 @@ Ops save what backward needs. If the op that computes the new value saved x's ol
 itself (x *= y saves x for y's gradient), a copy is kept, since x's memory is overwritten.
 """
 
-from minigrad import grad_mode
 from minigrad._coerce import broadcast_pair, constant, prepare_index
 from minigrad.autograd import Function, TensorBase
 from minigrad.backend import get_backend
