@@ -250,6 +250,63 @@ manual_w_grad = (2 / 4) * Xn.T @ ((pn - tn_) * (1 - pn**2))
 print("by hand:", manual_w_grad)
 
 # %% [markdown]
+# ## 7. Nodes, edges and versions: changing a tensor in place
+#
+# The graph the engine walks is made of **nodes**, one per op call (`t.grad_fn`), and
+# **edges**: each node points to the nodes that made its inputs — or to the input itself when
+# it is a leaf. A tensor points to the node that made its *current* value.
+#
+# That matters when a tensor changes in place. `h += b` writes the sum into `h`'s own memory
+# and gives `h` a new node (an `Add` whose inputs are the old `h` and `b`). The `MatMul` that
+# made the old value is still in the graph, drawn as its own box: ops that used the old `h`
+# keep their edge to it.
+
+# %%
+x_in = minigrad.tensor([[1.0, 2.0]])
+W = minigrad.tensor([[0.5, -1.0, 0.3], [0.2, 0.4, -0.6]], requires_grad=True)
+b_vec = minigrad.tensor([0.1, 0.2, 0.3], requires_grad=True)
+h = x_in @ W
+before_png = OUT / "graph_before_inplace.png"
+viz.draw_graph(h.tanh().sum(), before_png, names={"x": x_in, "W": W, "h": h})
+node_before = h.grad_fn
+h += b_vec  # in place: the same tensor object, a new node
+after_png = OUT / "graph_after_inplace.png"
+out = h.tanh().sum()
+viz.draw_graph(out, after_png, names={"x": x_in, "W": W, "b": b_vec, "h": h})
+print("h's node before:", node_before, "  after:", h.grad_fn, "  version:", h._version)
+out.backward()
+print("b.grad:", b_vec.grad, "  (1 - tanh(h)^2, as if we had written h = h + b)")
+
+# %% [markdown]
+# **Versions.** Every tensor counts how often it was changed in place (`t._version`). A node
+# that saved a tensor for its backward remembers the count; if the tensor changes before
+# `backward()`, the saved numbers are not the ones the forward pass used, and backward stops
+# with an error rather than return a wrong gradient. `exp` saves its output ($\partial e^x /
+# \partial x = e^x$), so changing that output in place breaks it — exactly as in PyTorch:
+
+# %%
+z = minigrad.tensor([0.5, 1.0], requires_grad=True)
+e = z.exp()
+e += 1  # version 0 -> 1
+try:
+    e.sum().backward()
+    version_error = None
+except RuntimeError as error:
+    version_error = str(error)
+print(version_error)
+
+# %% [markdown]
+# The rules, PyTorch's:
+# * an in-place change of a tensor in the graph is recorded (`h += b`, `x[i] = v`,
+#   `x.add_(y)`, `x.mul_(y)`, `x.zero_()`, ...); writing a tensor that requires grad into one
+#   that does not (`out = zeros(T, H); out[t] = h`) makes the target part of the graph;
+# * a **leaf** that requires grad (a parameter) may only be changed inside `no_grad()` — that is
+#   what an optimizer's step does; otherwise its `.grad` would belong to a value that no
+#   longer exists;
+# * a view (`x[0]`, `x.T`, `x.reshape(...)`) shares its base's memory: changing one changes
+#   the other, and the gradients follow.
+
+# %% [markdown]
 # ## Check yourself
 #
 # The cell below asserts what this lesson claimed. If you change a number above and an
@@ -265,6 +322,11 @@ assert len(t) == len(graph.ops) and t[0].op == "Pow" and t[0].output_grad_norm =
 assert first is t[0] and second is t[1]
 assert np.allclose(w.grad, manual_w_grad, atol=1e-6)
 assert graph_png.stat().st_size > 1000
+assert h.grad_fn is not node_before and h._version == 1
+expected_b_grad = 1 - np.tanh(x_in.numpy() @ W.detach().numpy() + b_vec.detach().numpy()) ** 2
+assert np.allclose(np.asarray(b_vec.grad), expected_b_grad[0], atol=1e-6)
+assert version_error is not None and "modified by an inplace operation" in version_error
+assert before_png.stat().st_size > 1000 and after_png.stat().st_size > 1000
 assert minigrad.gradcheck(lambda v: (v * 2.0).tanh().sum(),
                           minigrad.tensor([0.1, -0.5], dtype=minigrad.float64,
                                           requires_grad=True))
