@@ -198,6 +198,10 @@ class Tensor(TensorBase):
     def cuda(self):
         return self.to("cuda")
 
+    def clone(self):
+        """A copy in new memory that stays in the graph (changing it leaves self alone)."""
+        return conversion.clone(self)
+
     def astype(self, dtype):
         """A copy with another dtype; differentiable (the gradient is cast back)."""
         return conversion.astype(self, dtype)

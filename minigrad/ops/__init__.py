@@ -13,7 +13,8 @@ REGISTRY maps each op's name to its class, so that tests and documentation can l
 """
 
 from minigrad.ops.arithmetic import Add, Div, Maximum, Minimum, Mul, Neg, Pow, Sub
-from minigrad.ops.conversion import Cast, ToDevice
+from minigrad.ops.conversion import Cast, Clone, ToDevice
+from minigrad.ops.inplace import IndexPut
 from minigrad.ops.matmul import MatMul
 from minigrad.ops.reductions import Max, Mean, Min, Std, Sum, Var
 from minigrad.ops.shape import (
@@ -28,6 +29,7 @@ from minigrad.ops.shape import (
 )
 from minigrad.ops.softmax import LogSoftmax, LogSumExp, Softmax
 from minigrad.ops.unary import GELU, Abs, Clip, Exp, Log, ReLU, Sigmoid, Sqrt, Tanh
+from minigrad.ops.views import View, ViewUpdate
 
 ALL_OPS = [
     Add, Sub, Mul, Div, Pow, Neg, Maximum, Minimum,
@@ -36,7 +38,8 @@ ALL_OPS = [
     Softmax, LogSoftmax, LogSumExp,
     Reshape, Permute, BroadcastTo, GetItem, Concat, Stack, Where, MaskedFill,
     MatMul,
-    Cast, ToDevice,
+    Cast, Clone, ToDevice,
+    View, ViewUpdate, IndexPut,
 ]  # fmt: skip
 
 REGISTRY = {op.name: op for op in ALL_OPS}

@@ -20,6 +20,20 @@ class Cast(Function):
         return grad.astype(ctx.input_dtype), None
 
 
+class Clone(Function):
+    """y = x, in new memory.   dL/dx = dL/dy.   (x.clone(): a copy that stays in the graph)"""
+
+    name = "clone"
+
+    @staticmethod
+    def forward(ctx, x):
+        return x.copy()
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad
+
+
 class ToDevice(Function):
     """y = x copied to another device.   dL/dx = dL/dy copied back to x's device."""
 
@@ -52,6 +66,11 @@ def astype(x, dtype):
         # Rounding to integers is piecewise constant: no gradient flows through it (PyTorch).
         return x._make(x.data.astype(dtype), x.device)
     return Cast.apply(x, dtype)
+
+
+def clone(x):
+    """A copy in new memory that stays in the graph (changing it leaves x alone)."""
+    return Clone.apply(x)
 
 
 def to_device(x, device):

@@ -21,6 +21,7 @@ Ops save what backward needs. If the op that computes the new value saved x's ol
 itself (x *= y saves x for y's gradient), a copy is kept, since x's memory is overwritten.
 """
 
+from minigrad import grad_mode
 from minigrad._coerce import broadcast_pair, constant, prepare_index
 from minigrad.autograd import Function, TensorBase
 from minigrad.backend import get_backend
@@ -99,9 +100,9 @@ def setitem(x, index, value):
 def in_place(x, compute, what, index=None):
     """Write the tensor `compute()` returns into x's memory (only x[index] if given)."""
     _check_writable(x, what)
-    result = compute()
-    if result._requires_grad:  # the change is recorded in the graph
+    if grad_mode.is_grad_enabled():
         _check_not_a_leaf(x, what)
+    result = compute()
     _check_fits(x, result, what)
     if result._ctx is not None:
         _keep_saved_copy(result._ctx, x)
@@ -229,12 +230,15 @@ def masked_fill_(x, mask, value):
 
 
 def fill_(x, value):
-    """Every element becomes `value` (a number, or a one-element tensor, which gets a gradient)."""
+    """Every element becomes `value` (a number, or a one-element tensor, which gets a gradient).
+
+    Computed as where(True, value, x): x's old numbers get a zero gradient, as in PyTorch.
+    """
     if isinstance(value, TensorBase):
         if value.size != 1:
             raise ValueError(f"fill_: the value must have one element, got shape {value.shape}")
-        return in_place(x, lambda: shape.broadcast_to(value.reshape(()), x.shape), "fill_")
-    return in_place(x, lambda: constant(value, x).broadcast_to(x.shape), "fill_")
+        value = value.reshape(())
+    return in_place(x, lambda: shape.where(_everywhere(x), value, x), "fill_")
 
 
 def zero_(x):
@@ -242,11 +246,20 @@ def zero_(x):
 
 
 def copy_(x, src):
-    """x's numbers become src's (src broadcast to x's shape, converted to x's dtype)."""
+    """x's numbers become src's (src broadcast to x's shape, converted to x's dtype and device).
+
+    Computed as where(True, src, x): src gets the gradient, x's old numbers none.
+    """
     if not isinstance(src, TensorBase):
         src = constant(src, x)
     if src.device != x.device:
         src = src.to(x.device)
     if src.dtype != x.dtype:
         src = src.astype(x.dtype)
-    return in_place(x, lambda: shape.broadcast_to(src, x.shape), "copy_")
+    broadcast_pair(src.shape, x.shape, "copy_")
+    return in_place(x, lambda: shape.where(_everywhere(x), src, x), "copy_")
+
+
+def _everywhere(x):
+    """A 0-d boolean True on x's device: where(_everywhere(x), a, x) is a, broadcast."""
+    return x._make(x.xp.ones((), dtype=bool), x.device)

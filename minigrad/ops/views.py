@@ -46,7 +46,9 @@ class ViewUpdate(Function):
 
     dL/dx_old = dL/dx_new with the view's places set to 0 (those numbers were overwritten)
     dL/dvalue = fn(dL/dx_new)
-    The change itself has already been written into x's memory; forward only records it.
+    (The in-place change has already written x's memory; this node stands for it in the graph,
+    and its forward computes the same numbers in a new array, so that it is an op like any
+    other: gradcheck tests it.)
     """
 
     name = "view_update"
@@ -54,7 +56,9 @@ class ViewUpdate(Function):
     @staticmethod
     def forward(ctx, x, value, fn):
         ctx.fn = fn
-        return x
+        out = x.copy()
+        _places(ctx.xp, out, fn)[...] = value
+        return out
 
     @staticmethod
     def backward(ctx, grad):

@@ -31,6 +31,8 @@ import numpy as np
 from hypothesis import strategies as st
 
 import minigrad as mg
+from minigrad.ops.inplace import IndexPut
+from minigrad.ops.views import View, ViewUpdate
 
 MAX_SIDE = 4  # every side of a drawn shape is at most this long: tests stay fast
 MAX_DIMS = 3
@@ -514,6 +516,26 @@ class OpSpec:
     rtol: float = 1e-5  # relative tolerance of the helper's own dot-product test
 
 
+def _swap_last_two(a):
+    return a.swapaxes(-1, -2)
+
+
+def _first_column(a):
+    return a[..., :1]
+
+
+def _np_view_update(a, v):
+    out = a.copy()
+    out[..., :1] = v
+    return out
+
+
+def _np_index_put(a, v, index):
+    out = a.copy()
+    out[index] = v
+    return out
+
+
 U = uniform()
 OTHER_FLOAT = {mg.float64: mg.float32, mg.float32: mg.float64}
 POS = uniform(0.1, 3.0)  # log, sqrt
@@ -718,6 +740,29 @@ SPECS: dict[str, OpSpec] = {
         lambda a, mask, value: a.masked_fill(mask, value),
         lambda a, mask, value: np.where(mask, value, a),
         args=_masked_fill_args,
+    ),
+    # --- copies, views and in-place updates (ops/conversion.py, ops/views.py, ops/inplace.py) ---
+    "clone": OpSpec(lambda a: a.clone(), np.copy),
+    "view": OpSpec(
+        lambda a: View.apply(a, _swap_last_two), _swap_last_two, shapes_1(min_dims=2)
+    ),
+    "view:slice": OpSpec(lambda a: View.apply(a, _first_column), _first_column, shapes_1(1)),
+    "view_update": OpSpec(
+        lambda a, v: ViewUpdate.apply(a, v, _first_column),
+        _np_view_update,
+        shapes_1(min_dims=1).map(lambda s: (s[0], s[0][:-1] + (1,))),
+    ),
+    "index_put": OpSpec(
+        lambda a, v, index: IndexPut.apply(a, v, index),
+        _np_index_put,
+        shapes_1(min_dims=1).map(lambda s: (s[0], s[0][1:])),
+        args=lambda shapes: st.just({"index": (0,)}),
+    ),
+    "index_put:broadcast": OpSpec(  # one value for a whole slice: its gradient is summed
+        lambda a, v, index: IndexPut.apply(a, v, index),
+        _np_index_put,
+        shapes_1(min_dims=1).map(lambda s: (s[0], ())),
+        args=lambda shapes: st.just({"index": (slice(0, 1),)}),
     ),
 }
 
