@@ -24,7 +24,7 @@ from minigrad import creation, dtypes, ops
 from minigrad.backend import get_backend
 from minigrad.ops.attention import attention_weights
 from minigrad.routines import broadcast_shapes, where
-from minigrad.tensor import Tensor
+from minigrad.tensor import Tensor, _common_dtype
 
 # ============================================================================================
 # Small helpers
@@ -159,9 +159,10 @@ def linear(input, weight, bias=None):
             f"{fn}: expected input of shape (..., {weight.shape[1]}) for a weight of shape "
             f"{weight.shape}, got {input.shape}"
         )
-    if input.dtype.kind != "f":
-        input = input.astype(weight.dtype)  # integer inputs become floats, as for x @ W.T
-    _check_same_float_dtype(weight, input, fn, "weight", "input")
+    if input.dtype != weight.dtype:
+        # linear is x @ Wᵀ: the same dtype rule and error as that product (an integer input
+        # becomes the weight's float dtype; two float dtypes never mix).
+        input, _ = _common_dtype(input, weight, "matmul")
     if bias is not None:
         _check_float(bias, fn, "bias")
         _check_same_float_dtype(weight, bias, fn, "weight", "bias")

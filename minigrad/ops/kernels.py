@@ -51,7 +51,7 @@ def gelu_backward(xp, x, cdf, grad):
     """
     out = -0.5 * x  # a new array: every step below updates it in place
     out *= x
-    out = xp.exp(out, out=out)
+    out = xp.exp(out)  # (not out=out: for a 0-d x, out is a NumPy scalar, not an array)
     out *= _INV_SQRT_2PI  # pdf(x)
     out *= x
     out += cdf
