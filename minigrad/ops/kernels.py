@@ -31,7 +31,7 @@ def column_sums(xp, a):
 def row_sums(xp, a):
     """a.sum(axis=-1, keepdims=True) for an array (..., S) -> (..., 1), as a · (1, ..., 1)."""
     S = a.shape[-1]
-    rows = a.reshape(-1, S) @ xp.ones(S, dtype=a.dtype)
+    rows = a.reshape(math.prod(a.shape[:-1]), S) @ xp.ones(S, dtype=a.dtype)  # (not -1: S may be 0)
     return rows.reshape(a.shape[:-1] + (1,))
 
 
