@@ -41,14 +41,18 @@ class LayerNorm(Function):
         centred -= kernels.row_means(xp, centred)  # x - μ: (M, D) - (M, 1), in place
         var = kernels.row_means(xp, centred * centred)  # σ²: (M, 1)
         inv_std = 1.0 / xp.sqrt(var + eps)  # (M, 1)
-        x_hat = centred * inv_std  # (M, D)
+        x_hat = centred
+        x_hat *= inv_std  # x̂: (M, D), in place (centred is not needed any more)
         ctx.save_for_backward(x_hat, inv_std, weight)
         ctx.normalized_shape = normalized_shape
-        y = x_hat
         if weight is not None:
-            y = y * weight.reshape(D)
-        if bias is not None:
-            y = y + bias.reshape(D)
+            y = x_hat * weight.reshape(D)  # γ ⊙ x̂: a new array...
+            if bias is not None:
+                y += bias.reshape(D)  # ...so + β is done in place
+        elif bias is not None:
+            y = x_hat + bias.reshape(D)
+        else:
+            y = x_hat
         return y.reshape(x.shape)
 
     @staticmethod
@@ -62,7 +66,10 @@ class LayerNorm(Function):
             # Reference: mean(a) = a.mean(axis=-1, keepdims=True); kernels.row_means by BLAS.
             mean_g = kernels.row_means(xp, g_hat)  # (M, 1)
             mean_gx = kernels.row_means(xp, g_hat * x_hat)  # (M, 1)
-            grad_x = (g_hat - mean_g - x_hat * mean_gx) * inv_std
+            # (ĝ - mean(ĝ) - x̂ ⊙ mean(ĝ ⊙ x̂)) / √(σ² + ε), in place after the first step
+            grad_x = g_hat - mean_g
+            grad_x -= x_hat * mean_gx
+            grad_x *= inv_std
             grad_x = grad_x.reshape(grad.shape)
         # Σ_rows below. Reference: a.sum(axis=0); kernels.column_sums does it by BLAS.
         if ctx.needs_input_grad[1]:

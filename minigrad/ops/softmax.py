@@ -5,7 +5,8 @@ because softmax(x) = softmax(x - m) and logsumexp(x) = m + logsumexp(x - m).
 
 The two array functions below are that trick, written once for all of minigrad:
 
-    shift_by_max(xp, x, axis)        x - max(x) (and the max): Softmax, LogSumExp, attention
+    stable_max(xp, x, axis)          max(x), the shift (0 for a row that is all -inf): attention
+    shift_by_max(xp, x, axis)        x - max(x) (and the max): Softmax, LogSumExp
     stable_log_softmax(xp, x, axis)  x - max(x) - log Σ e^(x - max(x)): LogSoftmax and the
                                      cross-entropy losses (ops/losses.py)
 """
@@ -13,14 +14,19 @@ The two array functions below are that trick, written once for all of minigrad:
 from minigrad.autograd import Function
 
 
-def shift_by_max(xp, x, axis):
-    """(x - m, m) with m = max(x) along axis (an int or a tuple), kept as a size-1 axis.
+def stable_max(xp, x, axis):
+    """m = max(x) along axis (an int or a tuple), kept as a size-1 axis: the shift.
 
     Every entry of x - m is <= 0, so e^(x - m) never overflows. Rows that are entirely -inf
-    are shifted by 0 instead of by -inf (which would give -inf - (-inf) = nan).
+    get m = 0 instead of -inf (x - m would be -inf - (-inf) = nan).
     """
     m = x.max(axis=axis, keepdims=True)
-    m = xp.where(xp.isfinite(m), m, 0)
+    return xp.where(xp.isfinite(m), m, 0)
+
+
+def shift_by_max(xp, x, axis):
+    """(x - m, m) with m = stable_max(x) along axis."""
+    m = stable_max(xp, x, axis)
     return x - m, m
 
 
