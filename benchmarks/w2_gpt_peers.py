@@ -111,7 +111,7 @@ class _MyGradLib:
 
     def gelu(self, x):
         """x Φ(x), Φ(x) = (1 + erf(x / √2)) / 2, with erf(u) ≈ u A(u²) / B(u²), u in [-4, 4]."""
-        from minigrad.ops.unary import _ERF32_A, _ERF32_B
+        from minigrad.ops.special import _ERF32_A, _ERF32_B
 
         u = self.xp.clip(x * F32(1 / math.sqrt(2)), F32(-4), F32(4))
         z = u * u

@@ -21,17 +21,14 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-# interim: `import minigrad` and build_graph serve only the gradcheck section below, which
-# moves to minigrad/opcheck.py; drop both imports with it.
-import minigrad
 from minigrad import exercises, viz
 from minigrad.backend import keep_freed_memory
 from minigrad.creation import tensor
 from minigrad.data.text import CharDataset, load_text_corpus
 from minigrad.models.gpt import GPT
+from minigrad.opcheck import gradcheck_table
 from minigrad.optim.adam import Adam
 from minigrad.random import manual_seed
-from minigrad.viz import build_graph
 
 # The folder above the minigrad package: the repository, when minigrad runs from a checkout.
 _REPOSITORY = Path(__file__).resolve().parent.parent
@@ -130,112 +127,16 @@ def cmd_check(args):
 # ============================================================================================
 
 
-def _rng():
-    return np.random.default_rng(0)
-
-
-def _t(array):
-    return minigrad.tensor(np.asarray(array, dtype=np.float64), requires_grad=True)
-
-
-def _away_from_zero(shape, low=0.3, high=2.0):
-    rng = _rng()
-    return rng.uniform(low, high, shape) * rng.choice([-1.0, 1.0], shape)
-
-
-def _op_cases():
-    """op name -> (a short description, fn, inputs). Inputs avoid kinks (0 for abs, ties)."""
-    rng = _rng()
-    a = rng.standard_normal((3, 4))
-    b = rng.standard_normal((4,))
-    positive = rng.uniform(0.5, 2.0, (3, 4))
-    distinct = rng.permutation(12).reshape(3, 4) * 0.5 + rng.uniform(0, 0.1, (3, 4))
-    mask = rng.random((3, 4)) > 0.5
-    return {
-        "add": ("(3,4) + (4,)", lambda x, y: x + y, (_t(a), _t(b))),
-        "sub": ("(3,4) - (4,)", lambda x, y: x - y, (_t(a), _t(b))),
-        "mul": ("(3,4) * (4,)", lambda x, y: x * y, (_t(a), _t(b))),
-        "div": ("(3,4) / (4,)", lambda x, y: x / y, (_t(a), _t(_away_from_zero((4,))))),
-        "pow": ("x ** y, x > 0", lambda x, y: x ** y, (_t(positive), _t(b))),
-        "neg": ("-x", lambda x: -x, (_t(a),)),
-        "maximum": ("maximum(x, y)", minigrad.maximum, (_t(a), _t(a + _away_from_zero((3, 4))))),
-        "minimum": ("minimum(x, y)", minigrad.minimum, (_t(a), _t(a + _away_from_zero((3, 4))))),
-        "exp": ("exp(x)", lambda x: x.exp(), (_t(a),)),
-        "log": ("log(x), x > 0", lambda x: x.log(), (_t(positive),)),
-        "sqrt": ("sqrt(x), x > 0", lambda x: x.sqrt(), (_t(positive),)),
-        "abs": ("|x|, x != 0", lambda x: x.abs(), (_t(_away_from_zero((3, 4))),)),
-        "tanh": ("tanh(x)", lambda x: x.tanh(), (_t(a),)),
-        "sigmoid": ("sigmoid(x)", lambda x: x.sigmoid(), (_t(a),)),
-        "relu": ("relu(x), x != 0", lambda x: x.relu(), (_t(_away_from_zero((3, 4))),)),
-        "gelu": ("gelu(x)", lambda x: x.gelu(), (_t(a),)),
-        "clip": ("clip(x, -0.25, 0.25)", lambda x: x.clip(-0.25, 0.25),
-                 (_t(_away_from_zero((3, 4), 0.3, 1.0) * rng.choice([0.5, 1.0], (3, 4))),)),
-        "sum": ("sum(axis=1)", lambda x: x.sum(axis=1), (_t(a),)),
-        "mean": ("mean(axis=0, keepdims)", lambda x: x.mean(axis=0, keepdims=True), (_t(a),)),
-        "var": ("var(axis=-1)", lambda x: x.var(axis=-1), (_t(a),)),
-        "std": ("std(axis=1)", lambda x: x.std(axis=1), (_t(a),)),
-        "max": ("max(axis=1), no ties", lambda x: x.max(axis=1), (_t(distinct),)),
-        "min": ("min(axis=0), no ties", lambda x: x.min(axis=0), (_t(distinct),)),
-        "softmax": ("softmax(axis=-1)", lambda x: x.softmax(-1), (_t(a),)),
-        "log_softmax": ("log_softmax(axis=-1)", lambda x: x.log_softmax(-1), (_t(a),)),
-        "logsumexp": ("logsumexp(axis=-1)", lambda x: x.logsumexp(-1), (_t(a),)),
-        "reshape": ("reshape(2, 6)", lambda x: x.reshape(2, 6), (_t(a),)),
-        "permute": ("transpose", lambda x: x.T, (_t(a),)),
-        "broadcast_to": ("(4,) -> (3, 4)", lambda x: x.broadcast_to((3, 4)), (_t(b),)),
-        "getitem": ("x[[0, 2, 0], 1:]", lambda x: x[[0, 2, 0], 1:], (_t(a),)),
-        "concat": ("concat, axis 0", lambda x, y: minigrad.concat([x, y], axis=0),
-                   (_t(a), _t(a[:2]))),
-        "stack": ("stack, axis 1", lambda x, y: minigrad.stack([x, y], axis=1),
-                  (_t(a), _t(positive))),
-        "where": ("where(mask, x, y)", lambda x, y: minigrad.where(minigrad.tensor(mask), x, y),
-                  (_t(a), _t(positive))),
-        "masked_fill": ("masked_fill(mask, 0)", lambda x: x.masked_fill(minigrad.tensor(mask), 0.0),
-                        (_t(a),)),
-        "matmul": ("(2,3,4) @ (4,5)", lambda x, y: x @ y,
-                   (_t(rng.standard_normal((2, 3, 4))), _t(rng.standard_normal((4, 5))))),
-        "cast": ("float64 -> float64 copy", lambda x: minigrad.ops.Cast.apply(x, minigrad.float64),
-                 (_t(a),)),
-        "to_device": ("cpu -> strict -> cpu", lambda x: (x.to("strict") * 2.0).to("cpu"),
-                      (_t(a),)),
-    }
-
-
-def gradcheck_table():
-    """Rows (op, formula, case, status, milliseconds) for every op in minigrad.ops.REGISTRY."""
-    cases = _op_cases()
-    rows = []
-    for name, op in minigrad.ops.REGISTRY.items():
-        formula = ((op.__doc__ or "").strip().splitlines() or [""])[0]
-        if name not in cases:
-            rows.append((name, formula, "-", "NO CASE", 0.0))
-            continue
-        description, fn, inputs = cases[name]
-        start = time.perf_counter()
-        try:
-            # The case must exercise this op: look for it in the graph the case builds.
-            used = {op_name for op_name, _, _ in build_graph(fn(*inputs)).ops}
-            if op.__name__ not in used:
-                status = f"case does not use {op.__name__}"
-            else:
-                minigrad.gradcheck(fn, inputs)
-                status = "ok"
-        except minigrad.GradcheckError as error:
-            status = "FAILED: " + str(error).splitlines()[0]
-        except Exception as error:
-            status = f"ERROR: {type(error).__name__}: {error}"
-        rows.append((name, formula, description, status, 1000 * (time.perf_counter() - start)))
-    return rows
-
-
 def cmd_gradcheck(args):
     rows = gradcheck_table()
     print(f"gradcheck of every registered op ({len(rows)}): float64, random upstream gradient "
           "and direction, then element by element on failure\n")
-    print(f"{'op':<13}{'case':<26}{'result':<8}{'ms':>7}   formula")
-    print("-" * 100)
+    width = max(len(row[0]) for row in rows) + 2  # the longest op name, and a gap
+    print(f"{'op':<{width}}{'case':<26}{'result':<8}{'ms':>7}   formula")
+    print("-" * (width + 100))
     for name, formula, description, status, ms in rows:
         short = formula if len(formula) <= 60 else formula[:57] + "..."
-        print(f"{name:<13}{description:<26}{status:<8}{ms:>7.1f}   {short}")
+        print(f"{name:<{width}}{description:<26}{status:<8}{ms:>7.1f}   {short}")
     failed = [r for r in rows if r[3] != "ok"]
     print(f"\n{len(rows) - len(failed)} of {len(rows)} ops pass.")
     for name, _, _, status, _ in failed:

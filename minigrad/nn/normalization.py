@@ -10,7 +10,7 @@ class LayerNorm(Module):
 
     x: (..., *normalized_shape) -> y: same shape. γ (weight) starts at 1 and β (bias) at 0, so a
     fresh LayerNorm just standardises each row. The formula and its backward are in
-    functional._LayerNorm.
+    ops.LayerNorm (ops/normalization.py).
     """
 
     def __init__(

@@ -1,21 +1,48 @@
 """Every built-in differentiable op: one `Function` subclass each, its forward, backward and
 formula side by side. The files group them by kind:
 
-    arithmetic.py   + - * / ** neg maximum minimum
-    unary.py        exp log sqrt abs tanh sigmoid relu gelu clip
-    reductions.py   sum mean var std max min
-    softmax.py      softmax log_softmax logsumexp
-    shape.py        reshape permute broadcast_to getitem concat stack where masked_fill
-    matmul.py       matmul
-    conversion.py   cast (dtype) and to_device
+    arithmetic.py      + - * / ** neg maximum minimum
+    unary.py           exp log sqrt abs tanh sigmoid relu gelu clip   (and stable_sigmoid)
+    reductions.py      sum mean var std max min
+    softmax.py         softmax log_softmax logsumexp   (and shift_by_max, stable_log_softmax)
+    shape.py           reshape permute broadcast_to getitem concat stack where masked_fill
+    matmul.py          matmul
+    linear.py          linear                      y = x Wᵀ + b (F7, F11)
+    normalization.py   layer_norm                  (F12)
+    losses.py          cross_entropy cross_entropy_probs nll_loss binary_cross_entropy
+                       binary_cross_entropy_with_logits   (F2, F3)
+    attention.py       scaled_dot_product_attention   (F8)
+    conversion.py      cast (dtype) and to_device
 
-REGISTRY maps each op's name to its class, so that tests and documentation can list them all.
+Two helper modules hold no ops:
+
+    special.py         erf (Cephes rational approximations), for the exact GELU
+    kernels.py         faster versions of a few array computations on hot paths
+
+The readable path and the fast path: an op's forward and backward are its formula in plain
+array code. Where a faster computation matters (BLAS row and column sums, LayerNorm's row
+means, GELU's in-place backward), the op calls the function from kernels.py, with a comment
+"Reference: <the plain expression>" right there, so the formula stays readable in the op file;
+tests/engine/test_engine_kernels.py proves each kernel equals its reference.
+
+REGISTRY maps each op's name to its class, so that tests, `minigrad gradcheck` and the
+documentation can list them all. nn.functional checks the arguments and calls these ops.
 """
 
 from minigrad.ops.arithmetic import Add, Div, Maximum, Minimum, Mul, Neg, Pow, Sub
+from minigrad.ops.attention import ScaledDotProductAttention
 from minigrad.ops.conversion import Cast, Clone, ToDevice
 from minigrad.ops.inplace import IndexPut
+from minigrad.ops.linear import Linear
+from minigrad.ops.losses import (
+    BinaryCrossEntropy,
+    BinaryCrossEntropyWithLogits,
+    CrossEntropy,
+    CrossEntropyProbs,
+    NLLLoss,
+)
 from minigrad.ops.matmul import MatMul
+from minigrad.ops.normalization import LayerNorm
 from minigrad.ops.reductions import Max, Mean, Min, Std, Sum, Var
 from minigrad.ops.shape import (
     BroadcastTo,
@@ -38,6 +65,10 @@ ALL_OPS = [
     Softmax, LogSoftmax, LogSumExp,
     Reshape, Permute, BroadcastTo, GetItem, Concat, Stack, Where, MaskedFill,
     MatMul,
+    Linear,
+    LayerNorm,
+    CrossEntropy, CrossEntropyProbs, NLLLoss, BinaryCrossEntropy, BinaryCrossEntropyWithLogits,
+    ScaledDotProductAttention,
     Cast, Clone, ToDevice,
     View, ViewUpdate, IndexPut,
 ]  # fmt: skip

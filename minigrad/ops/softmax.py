@@ -2,6 +2,13 @@
 
 All three subtract the maximum first: e^(x - m) never overflows, and the results are unchanged
 because softmax(x) = softmax(x - m) and logsumexp(x) = m + logsumexp(x - m).
+
+The two array functions below are that trick, written once for all of minigrad:
+
+    stable_max(xp, x, axis)          max(x), the shift (0 for a row that is all -inf): attention
+    shift_by_max(xp, x, axis)        x - max(x) (and the max): Softmax, LogSumExp
+    stable_log_softmax(xp, x, axis)  x - max(x) - log Σ e^(x - max(x)): LogSoftmax and the
+                                     cross-entropy losses (ops/losses.py)
 """
 
 from minigrad._coerce import as_float, single_axis
@@ -9,14 +16,26 @@ from minigrad.autograd import Function
 from minigrad.ops.reductions import reduction_args
 
 
-def _shifted(xp, x, axis):
-    """x - max(x) along axis (an int or a tuple).
+def stable_max(xp, x, axis):
+    """m = max(x) along axis (an int or a tuple), kept as a size-1 axis: the shift.
 
-    Rows that are entirely -inf are shifted by 0 instead of by -inf (which would give nan).
+    Every entry of x - m is <= 0, so e^(x - m) never overflows. Rows that are entirely -inf
+    get m = 0 instead of -inf (x - m would be -inf - (-inf) = nan).
     """
     m = x.max(axis=axis, keepdims=True)
-    m = xp.where(xp.isfinite(m), m, 0)
+    return xp.where(xp.isfinite(m), m, 0)
+
+
+def shift_by_max(xp, x, axis):
+    """(x - m, m) with m = stable_max(x) along axis."""
+    m = stable_max(xp, x, axis)
     return x - m, m
+
+
+def stable_log_softmax(xp, x, axis):
+    """log softmax(x) = (x - m) - log Σ_j e^(x_j - m), m = max(x) along axis: no overflow."""
+    shifted, _ = shift_by_max(xp, x, axis)
+    return shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
 
 
 class Softmax(Function):
@@ -32,7 +51,7 @@ class Softmax(Function):
     @staticmethod
     def forward(ctx, x, axis=-1):
         xp = ctx.xp
-        shifted, _ = _shifted(xp, x, axis)
+        shifted, _ = shift_by_max(xp, x, axis)
         e = xp.exp(shifted)
         y = e / e.sum(axis=axis, keepdims=True)
         ctx.save_for_backward(y)
@@ -55,9 +74,7 @@ class LogSoftmax(Function):
 
     @staticmethod
     def forward(ctx, x, axis=-1):
-        xp = ctx.xp
-        shifted, _ = _shifted(xp, x, axis)
-        y = shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
+        y = stable_log_softmax(ctx.xp, x, axis)
         ctx.save_for_backward(y)
         ctx.axis = axis
         return y
@@ -82,7 +99,7 @@ class LogSumExp(Function):
     @staticmethod
     def forward(ctx, x, axis=None, keepdims=False):
         xp = ctx.xp
-        shifted, m = _shifted(xp, x, axis)
+        shifted, m = shift_by_max(xp, x, axis)
         e = xp.exp(shifted)
         total = e.sum(axis=axis, keepdims=True)
         y = m + xp.log(total)  # keepdims shape

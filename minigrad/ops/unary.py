@@ -2,14 +2,28 @@
 
 Each backward is the chain rule for one function: dL/dx = dL/dy * f'(x). Where f'(x) is
 cheaper to write in terms of the output y (exp, tanh, sigmoid, sqrt), the output is saved.
+
+`stable_sigmoid` is the one stable sigmoid of minigrad, used by Sigmoid here and by
+binary_cross_entropy_with_logits (ops/losses.py).
 """
 
 import math
 
-import numpy as np
-
 from minigrad._coerce import as_float
 from minigrad.autograd import Function
+from minigrad.ops import kernels
+from minigrad.ops.special import erf
+
+
+def stable_sigmoid(xp, x):
+    """σ(x) = 1 / (1 + e^-x) for an array, without overflow for any x.
+
+    e^-x overflows for x < -88 in float32, so the formula is written with e^-|x| ∈ (0, 1]:
+        x ≥ 0:  σ(x) = 1 / (1 + e^-|x|)
+        x < 0:  σ(x) = e^x / (1 + e^x) = e^-|x| / (1 + e^-|x|)
+    """
+    e = xp.exp(-xp.abs(x))  # in (0, 1]: never overflows
+    return xp.where(x >= 0, 1 / (1 + e), e / (1 + e))
 
 
 class Exp(Function):
@@ -98,17 +112,14 @@ class Tanh(Function):
 class Sigmoid(Function):
     """y = sigma(x) = 1 / (1 + e^-x).     dy/dx = y (1 - y).   (F6)
 
-    Computed as 1/(1+e^-|x|) or e^-|x|/(1+e^-|x|) depending on the sign of x, so that e^... never
-    overflows for large |x|.
+    The forward is `stable_sigmoid` (above): e^... never overflows for large |x|.
     """
 
     name = "sigmoid"
 
     @staticmethod
     def forward(ctx, x):
-        xp = ctx.xp
-        z = xp.exp(-xp.abs(x))  # in (0, 1]: never overflows
-        y = xp.where(x >= 0, 1 / (1 + z), z / (1 + z))
+        y = stable_sigmoid(ctx.xp, x)
         ctx.save_for_backward(y)
         return y
 
@@ -153,8 +164,9 @@ class GELU(Function):
             t = xp.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x * x * x))
             ctx.save_for_backward(x, t)
             return 0.5 * x * (1 + t)
-        # Phi(x) = (1 + erf(x / sqrt 2)) / 2, updated in place: erf returns a new array, and
-        # on a Transformer's widest activations every temporary avoided is a pass over memory.
+        # Phi(x) = (1 + erf(x / sqrt 2)) / 2 (erf: ops/special.py), updated in place: erf returns
+        # a new array, and on a Transformer's widest activations every temporary avoided is a
+        # pass over memory.
         cdf = erf(xp, x * _INV_SQRT_2)
         cdf += 1
         cdf *= 0.5
@@ -169,151 +181,14 @@ class GELU(Function):
             du_dx = _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x)
             return grad * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * du_dx), None
         x, cdf = ctx.saved_tensors
-        # grad * (cdf + x * pdf), pdf = e^(-x^2/2) / sqrt(2 pi), computed in place where possible
-        dy_dx = -0.5 * x
-        dy_dx *= x
-        dy_dx = xp.exp(dy_dx)
-        dy_dx *= _INV_SQRT_2PI  # pdf
-        dy_dx *= x
-        dy_dx += cdf
-        dy_dx *= grad
-        return dy_dx, None
+        # dL/dx = grad * (cdf + x * pdf),  pdf = e^(-x^2/2) / sqrt(2 pi). Reference:
+        #     grad * (cdf + x * xp.exp(-0.5 * x * x) / math.sqrt(2 * math.pi))
+        # kernels.gelu_backward computes the same in place (one array instead of six).
+        return kernels.gelu_backward(xp, x, cdf, grad), None
 
 
 _SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
 _INV_SQRT_2 = 1 / math.sqrt(2)
-_INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
-
-
-def erf(xp, x):
-    """The error function, erf(x) = 2/sqrt(pi) * integral_0^x e^(-t^2) dt, to double precision.
-
-    NumPy has no erf, so it is evaluated here with the rational approximations of the Cephes
-    library (S. Moshier, public domain), the same ones SciPy uses:
-
-        |x| <= 1:       erf(x)  = x T(x^2) / U(x^2)
-        1 < |x| < 8:    erfc(x) = e^(-x^2) P(|x|) / Q(|x|),   erf(x) = sign(x) (1 - erfc(|x|))
-        |x| >= 8:       erfc(x) = e^(-x^2) R(|x|) / S(|x|)
-
-    T, U, P, Q, R, S are the polynomials below (highest power first; U, Q, S have leading 1).
-
-    float32 arrays take a shorter road (`_erf_float32`): float32 holds only ~7 digits, which one
-    rational function reaches without the three branches above -- about 4x less work, and GELU,
-    the hot spot of a Transformer's feed-forward layers, depends on it.
-    """
-    if x.dtype == _FLOAT32:
-        return _erf_float32(x)
-    a = xp.abs(x)
-    z = x * x
-    small = x * _polynomial(z, _ERF_T) / _polynomial(z, _ERF_U)
-    tail = xp.where(
-        a < 8,
-        _polynomial(a, _ERFC_P) / _polynomial(a, _ERFC_Q),
-        _polynomial(a, _ERFC_R) / _polynomial(a, _ERFC_S),
-    )
-    large = xp.sign(x) * (1 - xp.exp(-z) * tail)
-    return xp.where(a <= 1, small, large)
-
-
-def _polynomial(x, coefficients):
-    """c0 x^n + c1 x^(n-1) + ... + cn, by Horner's rule (Python floats keep x's dtype)."""
-    result = x * coefficients[0]  # a new array, owned here...
-    result += coefficients[1]  # ...so every other step updates it in place (no temporaries)
-    for c in coefficients[2:]:
-        result *= x
-        result += c
-    return result
-
-
-def _erf_float32(x):
-    """erf for float32 arrays, accurate to a few float32 roundings (|error| < 5e-7).
-
-        erf(x) ~= x A(x^2) / B(x^2),   x clipped to [-4, 4]   (erf(4) = 1 - 1.5e-8 rounds to 1)
-
-    A (degree 6) and B (degree 4) are the minimax coefficients used for float32 by XLA and
-    Eigen. One rational function and no branches: about 25 array operations instead of ~90.
-    """
-    x = x.clip(-4.0, 4.0)
-    z = x * x
-    result = _polynomial(z, _ERF32_A)  # a new array: finished in place
-    result *= x
-    result /= _polynomial(z, _ERF32_B)
-    return result
-
-
-_FLOAT32 = np.dtype("float32")
-_ERF32_A = (
-    -2.72614225801306e-10,
-    2.77068142495902e-08,
-    -2.10102402082508e-06,
-    -5.69250639462346e-05,
-    -7.34990630326855e-04,
-    -2.95459980854025e-03,
-    -1.60960333262415e-02,
-)
-_ERF32_B = (
-    -1.45660718464996e-05,
-    -2.13374055278905e-04,
-    -1.68282697438203e-03,
-    -7.37332916720468e-03,
-    -1.42647390514189e-02,
-)
-
-
-_ERF_T = (
-    9.60497373987051638749e0,
-    9.00260197203842689217e1,
-    2.23200534594684319226e3,
-    7.00332514112805075473e3,
-    5.55923013010394962768e4,
-)
-_ERF_U = (
-    1.0,
-    3.35617141647503099647e1,
-    5.21357949780152679795e2,
-    4.59432382970980127987e3,
-    2.26290000613890934246e4,
-    4.92673942608635921086e4,
-)
-_ERFC_P = (
-    2.46196981473530512524e-10,
-    5.64189564831068821977e-1,
-    7.46321056442269912687e0,
-    4.86371970985681366614e1,
-    1.96520832956077098242e2,
-    5.26445194995477358631e2,
-    9.34528527171957607540e2,
-    1.02755188689515710272e3,
-    5.57535335369399327526e2,
-)
-_ERFC_Q = (
-    1.0,
-    1.32281951154744992508e1,
-    8.67072140885989742329e1,
-    3.54937778887819891062e2,
-    9.75708501743205489753e2,
-    1.82390916687909736289e3,
-    2.24633760818710981792e3,
-    1.65666309194161350182e3,
-    5.57535340817727675546e2,
-)
-_ERFC_R = (
-    5.64189583547755073984e-1,
-    1.27536670759978104416e0,
-    5.01905042251180477414e0,
-    6.16021097993053585195e0,
-    7.40974269950448939160e0,
-    2.97886665372100240670e0,
-)
-_ERFC_S = (
-    1.0,
-    2.26052863220117276590e0,
-    9.39603524938001434673e0,
-    1.20489539808096656605e1,
-    1.70814450747565897222e1,
-    9.60896809063285878198e0,
-    3.36907645100081516050e0,
-)
 
 
 class Clip(Function):

@@ -1,13 +1,12 @@
 """scaled_dot_product_attention: gradients, structure, the documents' worked examples, PyTorch.
 
-F8-F10 refer to shared/lessons/FORMULAS.md.
+F8-F10 refer to lessons/FORMULAS.md.
 """
 
 import math
 
 import numpy as np
 import pytest
-from conftest import DEVICES
 from helpers_attention import host, leaf, numpy_attention, rng, seeds
 from hypothesis import given
 from hypothesis import strategies as st
@@ -20,8 +19,12 @@ sdpa = scaled_dot_product_attention
 
 def _qkv(g, batch, L, S, d, dv):
     """Random query (*batch, L, d), key (*batch, S, d) and value (*batch, S, dv) arrays."""
-    return (g.standard_normal(batch + (L, d)), g.standard_normal(batch + (S, d)),
-            g.standard_normal(batch + (S, dv)))
+    return (
+        g.standard_normal(batch + (L, d)),
+        g.standard_normal(batch + (S, d)),
+        g.standard_normal(batch + (S, dv)),
+    )
+
 
 # ----------------------------------------------------------------------------------------------
 # Gradients (float64, every device)
@@ -50,7 +53,6 @@ def _draw_case(data, seed):
     return q, k, v, kind, keep, bias, scale
 
 
-@pytest.mark.parametrize("device", DEVICES)
 @given(data=st.data(), seed=seeds)
 def test_sdpa_gradient(device, data, seed):
     """The analytic backward (softmax JVP, no Jacobian) matches finite differences for random
@@ -76,7 +78,6 @@ def test_sdpa_gradient(device, data, seed):
     assert mg.gradcheck(fn, inputs)
 
 
-@pytest.mark.parametrize("device", DEVICES)
 @given(seed=seeds, p=st.sampled_from([0.2, 0.5]))
 def test_sdpa_gradient_with_dropout(device, seed, p):
     """With the dropout mask fixed (same seed in every call), the backward is still exact."""
@@ -90,14 +91,18 @@ def test_sdpa_gradient_with_dropout(device, seed, p):
     assert mg.gradcheck(fn, [leaf(q, device), leaf(k, device), leaf(v, device)])
 
 
-@pytest.mark.parametrize("device", DEVICES)
 def test_sdpa_matches_numpy_reference_on_every_device(device):
     g = rng(1)
     q, k, v = _qkv(g, (2,), 3, 6, 4, 5)
     keep = g.random((3, 6)) < 0.6
     keep[:, 0] = True
-    out, weights = sdpa(leaf(q, device), leaf(k, device), leaf(v, device),
-                        attn_mask=mg.tensor(keep, device=device), return_weights=True)
+    out, weights = sdpa(
+        leaf(q, device),
+        leaf(k, device),
+        leaf(v, device),
+        attn_mask=mg.tensor(keep, device=device),
+        return_weights=True,
+    )
     expected, p = numpy_attention(q, k, v, keep=keep)
     assert out.device == device and weights.device == device
     np.testing.assert_allclose(out.numpy(), expected, rtol=1e-12, atol=1e-12)
@@ -115,7 +120,6 @@ def test_float32_stays_float32():
     assert q.grad.dtype == k.grad.dtype == v.grad.dtype == np.float32
 
 
-@pytest.mark.parametrize("device", DEVICES)
 def test_huge_scores_do_not_overflow(device):
     """Scores of ±1e4 in float32: e^x would overflow, e^(x - max) does not."""
     q = mg.full((1, 2, 1), 100.0, device=device, requires_grad=True)
@@ -124,8 +128,9 @@ def test_huge_scores_do_not_overflow(device):
     out, w = sdpa(q, k, v, scale=1.0, return_weights=True)
     assert np.isfinite(out.numpy()).all() and np.isfinite(w.numpy()).all()
     # e^0 : e^-20000 : e^-10 -> almost all weight on key 0
-    np.testing.assert_allclose(w.numpy()[0, 0], [1 / (1 + np.exp(-10)), 0.0,
-                                                 np.exp(-10) / (1 + np.exp(-10))], rtol=1e-5)
+    np.testing.assert_allclose(
+        w.numpy()[0, 0], [1 / (1 + np.exp(-10)), 0.0, np.exp(-10) / (1 + np.exp(-10))], rtol=1e-5
+    )
     out.sum().backward()
     assert np.isfinite(host(q.grad)).all()
 
@@ -150,7 +155,6 @@ def test_attention_rows_sum_to_one(seed, L, S, causal):
     assert np.all(w[..., ~mask.numpy()] == 0)  # masked keys get exactly nothing
 
 
-@pytest.mark.parametrize("device", DEVICES)
 @given(seed=seeds, T=st.integers(2, 6))
 def test_causal_output_has_zero_gradient_from_later_positions(device, seed, T):
     """With is_causal, output t depends on q_t and on k, v at positions <= t only."""
@@ -160,12 +164,11 @@ def test_causal_output_has_zero_gradient_from_later_positions(device, seed, T):
     out = sdpa(q, k, v, is_causal=True)
     out[:, t].backward(mg.tensor(g.standard_normal((2, 4)), device=device))
     gq, gk, gv = host(q.grad), host(k.grad), host(v.grad)
-    assert np.all(gk[:, t + 1:] == 0) and np.all(gv[:, t + 1:] == 0)
+    assert np.all(gk[:, t + 1 :] == 0) and np.all(gv[:, t + 1 :] == 0)
     assert np.all(np.delete(gq, t, axis=1) == 0)
     assert np.any(gv[:, : t + 1] != 0)  # and it does depend on the past
 
 
-@pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("mask_kind", ["bool", "float"])
 def test_fully_masked_row_gives_zeros_not_nan(device, mask_kind):
     """A query with no key to attend to outputs 0, has all-zero weights, and no gradient."""
@@ -200,15 +203,15 @@ def test_fully_masked_row_matches_torch_convention():
     keep[0] = False
     ours = sdpa(leaf(q), leaf(k), leaf(v), attn_mask=mg.tensor(keep)).numpy()
     theirs = torch.nn.functional.scaled_dot_product_attention(
-        torch.tensor(q), torch.tensor(k), torch.tensor(v), attn_mask=torch.tensor(keep)).numpy()
+        torch.tensor(q), torch.tensor(k), torch.tensor(v), attn_mask=torch.tensor(keep)
+    ).numpy()
     np.testing.assert_allclose(ours, theirs, atol=1e-12)
 
 
 def test_causal_mask_alignment():
     np.testing.assert_array_equal(causal_mask(3).numpy(), np.tril(np.ones((3, 3), bool)))
     # with 2 earlier tokens cached, new query i is token 2 + i and sees keys 0..2 + i
-    np.testing.assert_array_equal(causal_mask(2, 4, offset=2).numpy(),
-                                  [[1, 1, 1, 0], [1, 1, 1, 1]])
+    np.testing.assert_array_equal(causal_mask(2, 4, offset=2).numpy(), [[1, 1, 1, 0], [1, 1, 1, 1]])
 
 
 # ----------------------------------------------------------------------------------------------
@@ -223,8 +226,13 @@ def _column(values):
 
 def test_f9_softmax_of_scores_2_3_1_4_6():
     """F9: word 1's scores against five words are 2, 3, 1, 4, 6 (q = 1, keys = the scores)."""
-    _, weights = sdpa(_column([1.0]), _column([2, 3, 1, 4, 6]), _column([0, 0, 0, 0, 0]),
-                      scale=1.0, return_weights=True)
+    _, weights = sdpa(
+        _column([1.0]),
+        _column([2, 3, 1, 4, 6]),
+        _column([0, 0, 0, 0, 0]),
+        scale=1.0,
+        return_weights=True,
+    )
     expected = [0.015135, 0.041140, 0.005568, 0.111831, 0.826326]
     np.testing.assert_allclose(weights.numpy()[0], expected, atol=5e-7)
     e = np.exp([2, 3, 1, 4, 6])
@@ -236,10 +244,12 @@ def test_f10_documents_numbers():
     Feeding those products as the keys of a query of 1 reproduces its numbers."""
     Q, K, V = [1, 2, 3, 4, 5], [5, 4, 3, 2, 1], [9, 8, 7, 6, 10]
     own_products = [q * k for q, k in zip(Q, K)]  # the document's (wrong) scores
-    context, weights = sdpa(_column([1.0]), _column(own_products), _column(V), scale=1.0,
-                            return_weights=True)
-    np.testing.assert_allclose(weights.numpy()[0],
-                               [0.010334, 0.207561, 0.564210, 0.207561, 0.010334], atol=5e-7)
+    context, weights = sdpa(
+        _column([1.0]), _column(own_products), _column(V), scale=1.0, return_weights=True
+    )
+    np.testing.assert_allclose(
+        weights.numpy()[0], [0.010334, 0.207561, 0.564210, 0.207561, 0.010334], atol=5e-7
+    )
     assert abs(context.item() - 7.051669) < 5e-7
 
 
@@ -247,10 +257,12 @@ def test_f10_corrected_numbers():
     """F10 by the formula of F8: score_1j = q_1 · k_j = 5, 4, 3, 2, 1; all five contexts."""
     Q, K, V = [1, 2, 3, 4, 5], [5, 4, 3, 2, 1], [9, 8, 7, 6, 10]
     context, weights = sdpa(_column(Q), _column(K), _column(V), scale=1.0, return_weights=True)
-    np.testing.assert_allclose(weights.numpy()[0],
-                               [0.636409, 0.234122, 0.086129, 0.031685, 0.011656], atol=5e-7)
-    np.testing.assert_allclose(context.numpy()[:, 0],
-                               [8.510223, 8.845160, 8.947635, 8.981343, 8.993216], atol=5e-7)
+    np.testing.assert_allclose(
+        weights.numpy()[0], [0.636409, 0.234122, 0.086129, 0.031685, 0.011656], atol=5e-7
+    )
+    np.testing.assert_allclose(
+        context.numpy()[:, 0], [8.510223, 8.845160, 8.947635, 8.981343, 8.993216], atol=5e-7
+    )
 
 
 def test_default_scale_is_one_over_sqrt_d():
@@ -273,18 +285,30 @@ def test_sdpa_matches_torch(data, seed):
     """Same outputs and gradients as torch.nn.functional.scaled_dot_product_attention."""
     torch = pytest.importorskip("torch")
     q, k, v, kind, keep, bias, scale = _draw_case(data, seed)
-    mask_np = {"none": None, "bool": keep, "float": bias, "causal": None,
-               "bool+float-broadcast": np.where(keep, bias, -np.inf)}[kind]
+    mask_np = {
+        "none": None,
+        "bool": keep,
+        "float": bias,
+        "causal": None,
+        "bool+float-broadcast": np.where(keep, bias, -np.inf),
+    }[kind]
     is_causal = kind == "causal"
     if is_causal and q.shape[-2] > k.shape[-2]:
         return  # PyTorch's top-left causal mask leaves rows empty here; covered elsewhere
     ours_in = [leaf(q), leaf(k), leaf(v)]
     theirs_in = [torch.tensor(a, requires_grad=True) for a in (q, k, v)]
-    ours = sdpa(*ours_in, attn_mask=None if mask_np is None else mg.tensor(mask_np),
-                is_causal=is_causal, scale=scale)
+    ours = sdpa(
+        *ours_in,
+        attn_mask=None if mask_np is None else mg.tensor(mask_np),
+        is_causal=is_causal,
+        scale=scale,
+    )
     theirs = torch.nn.functional.scaled_dot_product_attention(
-        *theirs_in, attn_mask=None if mask_np is None else torch.tensor(mask_np),
-        is_causal=is_causal, scale=scale)
+        *theirs_in,
+        attn_mask=None if mask_np is None else torch.tensor(mask_np),
+        is_causal=is_causal,
+        scale=scale,
+    )
     np.testing.assert_allclose(ours.numpy(), theirs.detach().numpy(), rtol=1e-10, atol=1e-12)
     upstream = rng(seed + 1).standard_normal(ours.shape)
     ours.backward(mg.tensor(upstream))

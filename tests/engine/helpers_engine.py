@@ -31,6 +31,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 import minigrad as mg
+import minigrad.nn.functional as F
 from minigrad.ops.inplace import IndexPut
 from minigrad.ops.views import View, ViewUpdate
 
@@ -450,6 +451,89 @@ def _clip_args(shapes):
 
 
 # ----------------------------------------------------------------------------------------------
+# Layers, losses and attention (the ops behind nn.functional)
+# ----------------------------------------------------------------------------------------------
+
+
+@st.composite
+def shapes_linear(draw, bias=True):
+    """x (..., in), W (out, in) and, with bias, b (out,): 0 to 2 leading axes."""
+    lead = draw(hnp.array_shapes(min_dims=0, max_dims=2, min_side=1, max_side=MAX_SIDE))
+    n_in, n_out = draw(st.integers(1, MAX_SIDE)), draw(st.integers(1, MAX_SIDE))
+    shapes = (lead + (n_in,), (n_out, n_in))
+    return shapes + ((n_out,),) if bias else shapes
+
+
+@st.composite
+def shapes_layer_norm(draw):
+    """x (..., *normalized), weight and bias of the normalized shape (1 or 2 axes)."""
+    (x,) = draw(shapes_1(min_dims=1))
+    k = draw(st.integers(1, len(x)))
+    return (x, x[len(x) - k :], x[len(x) - k :])
+
+
+@st.composite
+def shapes_logits(draw, targets_like_input=False):
+    """Logits (C,), (N, C) or (N, C, d); with targets_like_input also a target of that shape."""
+    (shape,) = draw(shapes_1(min_dims=1, max_dims=3))
+    return (shape, shape) if targets_like_input else (shape,)
+
+
+def _class_axis(shape):
+    return 0 if len(shape) == 1 else 1
+
+
+@st.composite
+def _class_index_args(draw, shapes, weighted=False, smoothing=False):
+    """Class indices for logits of shapes[0], some equal to ignore_index (never all of them),
+    optionally class weights (in [0.5, 2]) and label smoothing."""
+    shape = shapes[0]
+    C = shape[_class_axis(shape)]
+    index_shape = shape[:1] + shape[2:] if len(shape) > 1 else ()
+    target = draw(hnp.arrays(np.int64, index_shape, elements=st.integers(0, C - 1)))
+    ignored = draw(hnp.arrays(np.bool_, index_shape))
+    ignored.flat[0] = False  # one row always counts: 'mean' never divides by 0
+    args = {"target": Dev(np.where(ignored, -1, target)), "ignore_index": -1}
+    args["reduction"] = draw(st.sampled_from(["mean", "sum", "none"]))
+    if weighted:
+        # a list: F converts it to the input's dtype (float32 in the float32 test)
+        args["weight"] = draw(st.lists(_floats(0.5, 2.0), min_size=C, max_size=C))
+    if smoothing:
+        args["label_smoothing"] = draw(st.sampled_from([0.0, 0.1, 0.5]))
+    return args
+
+
+def _reduction_only(shapes):
+    return st.fixed_dictionaries({"reduction": st.sampled_from(["mean", "sum", "none"])})
+
+
+@st.composite
+def shapes_attention(draw, float_mask=False):
+    """query (*batch, L, d), key (*batch', S, d), value (*batch', S, dv), batch' = batch or
+    a broadcast one (keys shared across the last batch axis); with float_mask an additive
+    mask (L, S) too."""
+    batch = draw(st.sampled_from([(), (2,), (2, 3)]))
+    kv_batch = batch[:-1] + (1,) if batch and draw(st.booleans()) else batch
+    L, S = draw(st.integers(1, MAX_SIDE)), draw(st.integers(1, MAX_SIDE))
+    d, dv = draw(st.integers(1, MAX_SIDE)), draw(st.integers(1, 3))
+    shapes = (batch + (L, d), kv_batch + (S, d), kv_batch + (S, dv))
+    return shapes + ((L, S),) if float_mask else shapes
+
+
+@st.composite
+def _attention_args(draw, shapes):
+    """A scale, and a boolean mask (L, S) (a fully masked row now and then) or is_causal."""
+    L, S = shapes[0][-2], shapes[1][-2]
+    args = {"scale": draw(st.sampled_from([None, 1.0, 0.37]))}
+    kind = draw(st.sampled_from(["none", "bool", "causal"]))
+    if kind == "bool":
+        args["attn_mask"] = Dev(draw(hnp.arrays(np.bool_, (L, S))))
+    elif kind == "causal":
+        args["is_causal"] = True
+    return args
+
+
+# ----------------------------------------------------------------------------------------------
 # NumPy references
 # ----------------------------------------------------------------------------------------------
 
@@ -495,6 +579,89 @@ def np_expand(x, shape):
 
 def np_squeeze(x, axis=None):
     return np.squeeze(x) if axis is None else np.squeeze(x, axis=axis)
+
+
+def np_linear(x, w, b=None):
+    return x @ w.T if b is None else x @ w.T + b
+
+
+def np_layer_norm(x, w, b):
+    axes = tuple(range(x.ndim - w.ndim, x.ndim))
+    mu = x.mean(axis=axes, keepdims=True)
+    var = ((x - mu) ** 2).mean(axis=axes, keepdims=True)
+    return (x - mu) / np.sqrt(var + 1e-5) * w + b
+
+
+def _np_reduce(losses, reduction, divisor):
+    if reduction == "sum":
+        return losses.sum()
+    if reduction == "mean":
+        return losses.sum() / divisor
+    return losses
+
+
+def _classes_last(x):
+    """(C,) -> (1, C); (N, C, d) -> (N·d, C)."""
+    if x.ndim == 1:
+        return x[None]
+    return np.moveaxis(x, 1, -1).reshape(-1, x.shape[1])
+
+
+def np_cross_entropy(z, target, ignore_index, reduction, weight=None, label_smoothing=0.0):
+    """F2 with class indices, PyTorch's semantics ('mean' divides by the kept rows' weights)."""
+    log_p = np_log_softmax(_classes_last(z), axis=1)  # (M, C)
+    C = log_p.shape[1]
+    w = np.ones(C) if weight is None else np.asarray(weight)
+    t = np.reshape(target, -1)
+    keep = t != ignore_index
+    hot = np.eye(C)[np.where(keep, t, 0)] * keep[:, None]  # (M, C)
+    T = (1 - label_smoothing) * hot * w + label_smoothing / C * keep[:, None] * w
+    losses = -(T * log_p).sum(axis=1)
+    out = _np_reduce(losses, reduction, (hot * w).sum())
+    return out.reshape(np.shape(target)) if reduction == "none" else out
+
+
+def np_cross_entropy_probs(z, T, reduction):
+    log_p = np_log_softmax(_classes_last(z), axis=1)
+    losses = -(_classes_last(T) * log_p).sum(axis=1)
+    out = _np_reduce(losses, reduction, log_p.shape[0])
+    if reduction != "none":
+        return out
+    return out[0] if z.ndim == 1 else out.reshape(z.shape[:1] + z.shape[2:])
+
+
+def np_nll_loss(log_p, target, ignore_index, reduction, weight=None):
+    L = _classes_last(log_p)
+    w = np.ones(L.shape[1]) if weight is None else np.asarray(weight)
+    t = np.reshape(target, -1)
+    keep = t != ignore_index
+    picked = np.where(keep, t, 0)
+    w_m = w[picked] * keep
+    losses = -w_m * L[np.arange(len(t)), picked]
+    out = _np_reduce(losses, reduction, w_m.sum())
+    return out.reshape(np.shape(target)) if reduction == "none" else out
+
+
+def np_binary_cross_entropy(p, y, reduction):
+    return _np_reduce(-(y * np.log(p) + (1 - y) * np.log(1 - p)), reduction, p.size)
+
+
+def np_binary_cross_entropy_with_logits(z, y, reduction):
+    losses = np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))
+    return _np_reduce(losses, reduction, z.size)
+
+
+def np_attention(q, k, v, bias=None, attn_mask=None, is_causal=False, scale=None):
+    L, S = q.shape[-2], k.shape[-2]
+    scale = 1 / math.sqrt(q.shape[-1]) if scale is None else scale
+    scores = scale * q @ np.swapaxes(k, -1, -2) + (0.0 if bias is None else bias)
+    keep = np.tril(np.ones((L, S), bool)) if is_causal else attn_mask
+    if keep is not None:
+        scores = np.where(keep, scores, -np.inf)
+    m = scores.max(axis=-1, keepdims=True)
+    e = np.exp(scores - np.where(np.isfinite(m), m, 0))
+    total = e.sum(axis=-1, keepdims=True)
+    return (e / np.where(total == 0, 1, total)) @ v
 
 
 # ----------------------------------------------------------------------------------------------
@@ -763,6 +930,70 @@ SPECS: dict[str, OpSpec] = {
         _np_index_put,
         shapes_1(min_dims=1).map(lambda s: (s[0], ())),
         args=lambda shapes: st.just({"index": (slice(0, 1),)}),
+    ),
+    # --- layers (nn.functional -> ops/linear.py, ops/normalization.py) ---
+    "linear": OpSpec(F.linear, np_linear, shapes_linear()),
+    "linear:no_bias": OpSpec(F.linear, np_linear, shapes_linear(bias=False)),
+    # TIES: values of a row are spread out, so no row has a tiny variance (where the gradient
+    # is ~1/√ε and finite differences lose accuracy).
+    "layer_norm": OpSpec(
+        lambda x, w, b: F.layer_norm(x, w.shape, w, b), np_layer_norm, shapes_layer_norm(), TIES
+    ),
+    # --- losses (nn.functional -> ops/losses.py) ---
+    "cross_entropy": OpSpec(
+        lambda z, **k: F.cross_entropy(z, **k),
+        np_cross_entropy,
+        shapes_logits(),
+        args=_class_index_args,
+    ),
+    "cross_entropy_probs": OpSpec(  # a target that requires grad gets one (distillation)
+        lambda z, T, **k: F.cross_entropy(z, T, **k),
+        np_cross_entropy_probs,
+        shapes_logits(targets_like_input=True),
+        each(U, uniform(0.0, 1.0)),
+        args=_reduction_only,
+    ),
+    "cross_entropy_probs:weights_and_smoothing": OpSpec(
+        lambda z, **k: F.cross_entropy(z, **k),
+        np_cross_entropy,
+        shapes_logits(),
+        args=lambda s: _class_index_args(s, weighted=True, smoothing=True),
+    ),
+    "nll_loss": OpSpec(
+        lambda a, **k: F.nll_loss(a, **k),
+        np_nll_loss,
+        shapes_logits(),
+        args=lambda s: _class_index_args(s, weighted=True),
+    ),
+    "nll_loss:unweighted": OpSpec(
+        lambda a, **k: F.nll_loss(a, **k), np_nll_loss, shapes_logits(), args=_class_index_args
+    ),
+    "binary_cross_entropy": OpSpec(  # p away from 0 and 1 (where the logs are clamped)
+        lambda p, y, **k: F.binary_cross_entropy(p, y, **k),
+        np_binary_cross_entropy,
+        shapes_stack().map(lambda s: s[:1] * 2),
+        each(uniform(0.05, 0.95), uniform(0.0, 1.0)),
+        args=_reduction_only,
+    ),
+    "binary_cross_entropy_with_logits": OpSpec(
+        lambda z, y, **k: F.binary_cross_entropy_with_logits(z, y, **k),
+        np_binary_cross_entropy_with_logits,
+        shapes_stack().map(lambda s: s[:1] * 2),
+        each(uniform(-4.0, 4.0), uniform(0.0, 1.0)),
+        args=_reduction_only,
+    ),
+    # --- attention (nn.functional -> ops/attention.py) ---
+    "scaled_dot_product_attention": OpSpec(
+        lambda q, k, v, **a: F.scaled_dot_product_attention(q, k, v, **a),
+        np_attention,
+        shapes_attention(),
+        args=_attention_args,
+    ),
+    "scaled_dot_product_attention:float_mask": OpSpec(  # the mask gets dL/dscores
+        lambda q, k, v, bias, **a: F.scaled_dot_product_attention(q, k, v, attn_mask=bias, **a),
+        np_attention,
+        shapes_attention(float_mask=True),
+        args=lambda s: st.fixed_dictionaries({"scale": st.sampled_from([None, 0.37])}),
     ),
 }
 

@@ -8,15 +8,20 @@ from pathlib import Path
 import numpy as np
 
 import minigrad
-from minigrad import cli
+from minigrad import cli, opcheck
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def run(*args, env=None, timeout=180):
-    return subprocess.run([sys.executable, "-m", "minigrad", *args], cwd=ROOT,
-                          capture_output=True, text=True, timeout=timeout,
-                          env=dict(os.environ, **(env or {})))
+    return subprocess.run(
+        [sys.executable, "-m", "minigrad", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=dict(os.environ, **(env or {})),
+    )
 
 
 def test_tools_cli_help():
@@ -61,8 +66,9 @@ def test_tools_cli_gradcheck_table_covers_every_registered_op():
         row = next((line for line in lines if line.split()[:1] == [name]), None)
         assert row is not None, f"no row for {name}"
         assert " ok " in row, row
-    assert f"{len(minigrad.ops.REGISTRY)} of {len(minigrad.ops.REGISTRY)} ops pass" in \
-        process.stdout
+    assert (
+        f"{len(minigrad.ops.REGISTRY)} of {len(minigrad.ops.REGISTRY)} ops pass" in process.stdout
+    )
 
 
 def test_tools_cli_gradcheck_reports_a_broken_op(monkeypatch):
@@ -71,7 +77,7 @@ def test_tools_cli_gradcheck_reports_a_broken_op(monkeypatch):
         return 2 * grad * y
 
     monkeypatch.setattr(minigrad.ops.Exp, "backward", staticmethod(wrong_backward))
-    rows = {name: status for name, _, _, status, _ in cli.gradcheck_table()}
+    rows = {name: status for name, _, _, status, _ in opcheck.gradcheck_table()}
     assert rows["exp"].startswith("FAILED")
     assert rows["log"] == "ok"
     assert np.isfinite(len(rows))

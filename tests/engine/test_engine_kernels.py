@@ -1,0 +1,99 @@
+"""minigrad/ops/kernels.py: each fast kernel equals its readable reference.
+
+The references are the plain array expressions the op files give in their comments
+("Reference: ..."). Several shapes, float32 and float64, and the edge cases: empty rows or
+columns (D = 0, M = 0), a single row or column, and 0-d inputs for GELU's backward.
+"""
+
+import math
+
+import numpy as np
+import pytest
+
+from minigrad.backend import get_backend
+from minigrad.ops import kernels
+
+SHAPES_2D = [(1, 1), (1, 7), (7, 1), (5, 3), (64, 33), (0, 4), (4, 0), (0, 0)]
+SHAPES_ND = [(3,), (2, 5), (2, 3, 4), (2, 1, 3, 5), (3, 0), (0, 3), (2, 0, 4)]
+DTYPES = [np.float32, np.float64]
+# float32: the BLAS sum adds in another order than NumPy's pairwise sum
+RTOL = {np.float32: 1e-5, np.float64: 1e-12}
+
+
+def _array(shape, dtype, seed=0):
+    return np.random.default_rng(seed).standard_normal(shape).astype(dtype)
+
+
+def _on(device, array):
+    """The array on `device`'s backend, and that backend."""
+    backend = get_backend(device)
+    return backend.asarray(array), backend
+
+
+def _check(result, expected, backend, dtype):
+    host = backend.to_numpy(result)
+    assert host.dtype == dtype, f"{host.dtype} != {dtype}"
+    assert host.shape == expected.shape
+    np.testing.assert_allclose(host, expected, rtol=RTOL[dtype], atol=RTOL[dtype])
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", SHAPES_2D)
+def test_column_sums_is_sum_over_axis_0(device, shape, dtype):
+    a = _array(shape, dtype)
+    data, backend = _on(device, a)
+    _check(kernels.column_sums(backend.xp, data), a.sum(axis=0), backend, dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", SHAPES_ND)
+def test_row_sums_is_sum_over_the_last_axis(device, shape, dtype):
+    a = _array(shape, dtype)
+    data, backend = _on(device, a)
+    _check(kernels.row_sums(backend.xp, data), a.sum(axis=-1, keepdims=True), backend, dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", [s for s in SHAPES_2D if s[1] > 0])
+def test_row_means_is_mean_over_the_last_axis(device, shape, dtype):
+    a = _array(shape, dtype)
+    data, backend = _on(device, a)
+    _check(kernels.row_means(backend.xp, data), a.mean(axis=-1, keepdims=True), backend, dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_row_means_of_empty_rows_is_nan(device, dtype):
+    """D = 0: the mean of nothing is nan, as a.mean(axis=-1) says (not a division error)."""
+    data, backend = _on(device, np.zeros((3, 0), dtype))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        result = backend.to_numpy(kernels.row_means(backend.xp, data))
+    assert result.shape == (3, 1) and result.dtype == dtype and np.isnan(result).all()
+
+
+def _reference_gelu_backward(x, cdf, grad):
+    return grad * (cdf + x * np.exp(-0.5 * x * x) / math.sqrt(2 * math.pi))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", [(), (1,), (5,), (3, 4), (2, 3, 4), (0, 3)])
+def test_gelu_backward_equals_the_formula(device, shape, dtype):
+    x = _array(shape, dtype, seed=1) * 3
+    cdf = (0.5 * (1 + np.vectorize(math.erf, otypes=[np.float64])(x / math.sqrt(2)))).astype(dtype)
+    grad = _array(shape, dtype, seed=2)
+    args = [_on(device, a)[0] for a in (x, cdf, grad)]
+    backend = get_backend(device)
+    _check(
+        kernels.gelu_backward(backend.xp, *args),
+        _reference_gelu_backward(x, cdf, grad),
+        backend,
+        dtype,
+    )
+
+
+def test_gelu_backward_does_not_touch_its_inputs():
+    """In place on its own new array only: x, cdf and grad stay as they were."""
+    x, cdf, grad = (_array((4, 5), np.float64, seed=s) for s in (1, 2, 3))
+    copies = [a.copy() for a in (x, cdf, grad)]
+    kernels.gelu_backward(np, x, cdf, grad)
+    for a, c in zip((x, cdf, grad), copies, strict=True):
+        np.testing.assert_array_equal(a, c)
