@@ -17,6 +17,8 @@ from hypothesis import strategies as st
 import minigrad as mg
 import minigrad.nn as nn
 import minigrad.nn.functional as F
+from minigrad.ops.inplace import IndexPut
+from minigrad.ops.views import View, ViewUpdate
 
 FLOATS = [mg.float32, mg.float64]
 HYPER = {"python": float, "numpy64": np.float64}
@@ -28,6 +30,24 @@ def _other(dtype):
 
 # Every op of the registry, called in the ways a program calls it: with a second tensor of the
 # same dtype (y) and with a scalar s (a Python float or a NumPy float64). x, y > 0, s in [0.5, 2].
+def _transpose(a):
+    return a.T
+
+
+def _first_column(a):
+    return a[:, :1]
+
+
+def _zeros_int(x):
+    return mg.zeros(x.shape[0], dtype=mg.int64, device=x.device)
+
+
+def _put_through_setitem(x, y, s):
+    out = x * 1.0
+    out[0] = y[0] * s  # the in-place path records an IndexPut
+    return out
+
+
 OP_CALLS = {
     "add": [lambda x, y, s: x + y, lambda x, y, s: x + s, lambda x, y, s: s + x],
     "sub": [lambda x, y, s: x - y, lambda x, y, s: x - s, lambda x, y, s: s - x],
@@ -57,19 +77,48 @@ OP_CALLS = {
     "logsumexp": [lambda x, y, s: x.logsumexp(), lambda x, y, s: x.logsumexp(1)],
     "reshape": [lambda x, y, s: x.reshape(-1), lambda x, y, s: x.flatten().unsqueeze(0)],
     "permute": [lambda x, y, s: x.T, lambda x, y, s: x.permute(1, 0)],
-    "broadcast_to": [lambda x, y, s: x.broadcast_to((2, *x.shape)),
-                     lambda x, y, s: x[:1].expand(3, -1)],
-    "getitem": [lambda x, y, s: x[0], lambda x, y, s: x[[0, 0, 1]], lambda x, y, s: x[x > s],
-                lambda x, y, s: x[mg.tensor([1, 0])]],
+    "broadcast_to": [
+        lambda x, y, s: x.broadcast_to((2, *x.shape)),
+        lambda x, y, s: x[:1].expand(3, -1),
+    ],
+    "getitem": [
+        lambda x, y, s: x[0],
+        lambda x, y, s: x[[0, 0, 1]],
+        lambda x, y, s: x[x > s],
+        lambda x, y, s: x[mg.tensor([1, 0])],
+    ],
     "concat": [lambda x, y, s: mg.concat([x, y], axis=1)],
     "stack": [lambda x, y, s: mg.stack([x, y])],
-    "where": [lambda x, y, s: mg.where(x > y, x, y), lambda x, y, s: mg.where(x > s, x, s),
-              lambda x, y, s: mg.where(x > s, s, y)],
-    "masked_fill": [lambda x, y, s: x.masked_fill(x > s, s),
-                    lambda x, y, s: x.masked_fill(x > 1.0, float("-inf")).softmax(-1)],
+    "where": [
+        lambda x, y, s: mg.where(x > y, x, y),
+        lambda x, y, s: mg.where(x > s, x, s),
+        lambda x, y, s: mg.where(x > s, s, y),
+    ],
+    "masked_fill": [
+        lambda x, y, s: x.masked_fill(x > s, s),
+        lambda x, y, s: x.masked_fill(x > 1.0, float("-inf")).softmax(-1),
+    ],
     "matmul": [lambda x, y, s: x @ y.T, lambda x, y, s: x[0] @ y[0], lambda x, y, s: x.T @ y],
     "cast": [lambda x, y, s: (x.astype(_other(x.dtype)) * 2.0).astype(x.dtype)],
     "to_device": [lambda x, y, s: (x.to("strict") * s).to("cpu")],
+    "clone": [lambda x, y, s: x.clone() * s],
+    "view": [lambda x, y, s: View.apply(x, _transpose) * s],
+    "view_update": [lambda x, y, s: ViewUpdate.apply(x, y[:, :1] * s, _first_column)],
+    "index_put": [lambda x, y, s: IndexPut.apply(x, y[0] * s, (0,)), _put_through_setitem],
+    "linear": [lambda x, y, s: F.linear(x, y) * s],
+    "layer_norm": [lambda x, y, s: F.layer_norm(x, (x.shape[-1],), y[0], y[1], eps=s * 1e-5)],
+    "cross_entropy": [lambda x, y, s: F.cross_entropy(x * s, _zeros_int(x))],
+    "cross_entropy_probs": [
+        lambda x, y, s: F.cross_entropy(x, y.softmax(-1), label_smoothing=s / 10)
+    ],
+    "nll_loss": [lambda x, y, s: F.nll_loss(x.log_softmax(1) * s, _zeros_int(x))],
+    "binary_cross_entropy": [lambda x, y, s: F.binary_cross_entropy(x / 3, y / 3) * s],
+    "binary_cross_entropy_with_logits": [
+        lambda x, y, s: F.binary_cross_entropy_with_logits(x * s, y / 2)
+    ],
+    "scaled_dot_product_attention": [
+        lambda x, y, s: F.scaled_dot_product_attention(x, y, y, scale=s)
+    ],
 }
 
 
@@ -133,15 +182,21 @@ def _layers(dtype, h):
         ("LogSoftmax", nn.LogSoftmax(dim=1), x),
         ("LSTMCell", nn.LSTMCell(4, 3, dtype=dtype), x),
         ("LSTM", nn.LSTM(4, 3, num_layers=2, dropout=h(0.2), dtype=dtype), seq),
-        ("Sequential", nn.Sequential(nn.Linear(4, 8, dtype=dtype), nn.GELU(),
-                                     nn.Linear(8, 2, dtype=dtype)), x),
+        (
+            "Sequential",
+            nn.Sequential(nn.Linear(4, 8, dtype=dtype), nn.GELU(), nn.Linear(8, 2, dtype=dtype)),
+            x,
+        ),
     ]
     # The Transformer layers take no dtype argument: they are built, then cast with .to(dtype).
     layers += [
         ("MultiHeadAttention", nn.MultiHeadAttention(4, 2, dropout=h(0.1)).to(dtype), seq),
         ("FeedForward", nn.FeedForward(4, 8, dropout=h(0.1), activation="gelu").to(dtype), seq),
-        ("TransformerBlock", nn.TransformerBlock(4, 2, 8, dropout=h(0.1), causal=True).to(dtype),
-         seq),
+        (
+            "TransformerBlock",
+            nn.TransformerBlock(4, 2, 8, dropout=h(0.1), causal=True).to(dtype),
+            seq,
+        ),
         ("PositionalEmbedding", nn.PositionalEmbedding(5, 4).to(dtype), seq),
         ("SinusoidalPositionalEncoding", nn.SinusoidalPositionalEncoding(4, max_len=8), seq),
     ]
@@ -183,8 +238,12 @@ def _losses(dtype, h):
         ("MSELoss", nn.MSELoss(), z, mg.randn(4, 3, dtype=dtype)),
         ("MSELoss(numpy target)", nn.MSELoss(reduction="sum"), z, np.ones((4, 3))),
         ("CrossEntropyLoss", nn.CrossEntropyLoss(), z, y),
-        ("CrossEntropyLoss(options)",
-         nn.CrossEntropyLoss(weight=weight, label_smoothing=h(0.1), ignore_index=1), z, y),
+        (
+            "CrossEntropyLoss(options)",
+            nn.CrossEntropyLoss(weight=weight, label_smoothing=h(0.1), ignore_index=1),
+            z,
+            y,
+        ),
         ("CrossEntropyLoss(probs)", nn.CrossEntropyLoss(label_smoothing=h(0.2)), z, probs),
         ("CrossEntropyLoss(none)", nn.CrossEntropyLoss(reduction="none"), z, y),
         ("NLLLoss", nn.NLLLoss(weight=weight), z.log_softmax(-1), y),
@@ -222,16 +281,21 @@ def test_label_smoothing_as_a_numpy_float64():
 # ----------------------------------------------------------------------------------------------
 
 OPTIMIZERS = {
-    "SGD": lambda ps, h: mg.optim.SGD(ps, lr=h(0.1), momentum=h(0.9), weight_decay=h(0.01),
-                                      nesterov=True),
-    "SGD(dampening)": lambda ps, h: mg.optim.SGD(ps, lr=h(0.1), momentum=h(0.5),
-                                                 dampening=h(0.1), maximize=True),
-    "Adam": lambda ps, h: mg.optim.Adam(ps, lr=h(0.01), betas=(h(0.8), h(0.99)), eps=h(1e-8),
-                                        weight_decay=h(0.1), amsgrad=True),
-    "AdamW": lambda ps, h: mg.optim.AdamW(ps, lr=h(0.01), betas=np.array([0.9, 0.999]),
-                                          weight_decay=h(0.05)),
-    "RMSprop": lambda ps, h: mg.optim.RMSprop(ps, lr=h(0.01), alpha=h(0.9), momentum=h(0.5),
-                                              centered=True, weight_decay=h(0.1)),
+    "SGD": lambda ps, h: mg.optim.SGD(
+        ps, lr=h(0.1), momentum=h(0.9), weight_decay=h(0.01), nesterov=True
+    ),
+    "SGD(dampening)": lambda ps, h: mg.optim.SGD(
+        ps, lr=h(0.1), momentum=h(0.5), dampening=h(0.1), maximize=True
+    ),
+    "Adam": lambda ps, h: mg.optim.Adam(
+        ps, lr=h(0.01), betas=(h(0.8), h(0.99)), eps=h(1e-8), weight_decay=h(0.1), amsgrad=True
+    ),
+    "AdamW": lambda ps, h: mg.optim.AdamW(
+        ps, lr=h(0.01), betas=np.array([0.9, 0.999]), weight_decay=h(0.05)
+    ),
+    "RMSprop": lambda ps, h: mg.optim.RMSprop(
+        ps, lr=h(0.01), alpha=h(0.9), momentum=h(0.5), centered=True, weight_decay=h(0.1)
+    ),
 }
 
 SCHEDULERS = [
@@ -244,8 +308,12 @@ SCHEDULERS = [
 
 
 def _float_arrays(optimizer):
-    return [v for state in optimizer.state.values() for v in state.values()
-            if hasattr(v, "dtype") and getattr(v, "ndim", 0) > 0]
+    return [
+        v
+        for state in optimizer.state.values()
+        for v in state.values()
+        if hasattr(v, "dtype") and getattr(v, "ndim", 0) > 0
+    ]
 
 
 @pytest.mark.parametrize("hyper", sorted(HYPER))
@@ -311,8 +379,9 @@ MAKERS = {
 def test_integer_and_bool_tensors_cannot_require_grad(dtype, maker):
     """Every way of asking an integer or boolean tensor for gradients is a TypeError that
     names the dtype and says how to convert."""
-    with pytest.raises(TypeError, match=f"only floating-point tensors can require gradients.*"
-                                        f"{dtype}.*astype"):
+    with pytest.raises(
+        TypeError, match=f"only floating-point tensors can require gradients.*{dtype}.*astype"
+    ):
         MAKERS[maker](dtype)
 
 
@@ -336,8 +405,10 @@ CPU, STRICT = "cpu", "strict"
 
 
 def _pair(device_a, device_b):
-    return (mg.tensor([[1.0, 2.0], [3.0, 4.0]], device=device_a),
-            mg.tensor([[0.5, 1.5], [2.5, 3.5]], device=device_b))
+    return (
+        mg.tensor([[1.0, 2.0], [3.0, 4.0]], device=device_a),
+        mg.tensor([[0.5, 1.5], [2.5, 3.5]], device=device_b),
+    )
 
 
 MIXED = {

@@ -482,7 +482,29 @@ OP_NAMES = ["mul"] + sorted(set(OPS) - {"mul"})
 # The one registry op the programs leave out, and why.
 NOT_IN_PROGRAMS = {
     "cast": "float64 -> float32 -> float64 loses precision, so finite "
-    "differences cannot check it; tests/engine checks it directly"
+    "differences cannot check it; tests/engine checks it directly",
+    # Fused layer and loss ops take arguments of particular shapes and kinds (weights,
+    # class indices); tests/engine SPECS and the nn/attention tests check their gradients.
+    **{
+        name: "a fused layer/loss op: gradient-tested in tests/engine SPECS"
+        for name in (
+            "linear",
+            "layer_norm",
+            "cross_entropy",
+            "cross_entropy_probs",
+            "nll_loss",
+            "binary_cross_entropy",
+            "binary_cross_entropy_with_logits",
+            "scaled_dot_product_attention",
+        )
+    },
+    # The in-place machinery's ops: random programs with in-place steps are in
+    # tests/engine/test_engine_inplace_random.py.
+    **{
+        name: "made by in-place changes: fuzzed by tests/engine/test_engine_inplace_random.py"
+        for name in ("view", "view_update", "index_put")
+    },
+    "clone": "the identity on values: tests/engine SPECS",
 }
 
 
