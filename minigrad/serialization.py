@@ -290,19 +290,23 @@ def load(path, map_location=None):
     try:
         with open(path, "rb") as file:
             start = file.read(9)
-            if start.startswith(b"PK\x03\x04"):  # a zip archive: minigrad's old .npz format
-                return _load_legacy(path, device)
-            _check_start(start)
-            file.seek(0)
-            return _load_safetensors(file, device)
+            # Checked first: a safetensors length field may begin like a pickle (0x80) does.
+            if start[8:] == b"{":  # 8 bytes of length, then the JSON header
+                file.seek(0)
+                return _load_safetensors(file, device)
+        if start.startswith(b"PK\x03\x04"):  # a zip archive: minigrad's old .npz format
+            return _load_legacy(path, device)
+        _refuse(start)
     except CheckpointError as error:
         raise CheckpointError(f"cannot load {path!r}: {error}") from None
 
 
-def _check_start(start):
-    """Refuse, by its first 9 bytes, a file that cannot be safetensors."""
+def _refuse(start):
+    """Say, from its first 9 bytes, why a file is neither safetensors nor an old checkpoint."""
     if len(start) == 0:
         raise CheckpointError("the file is empty")
+    if len(start) < 9:
+        raise _damaged(f"it has {len(start)} bytes; the shortest safetensors file has 10")
     if start.startswith(b"\x80"):
         raise CheckpointError(
             "it looks like a Python pickle (such as pickle.dump or an old torch.save writes). "
@@ -312,10 +316,7 @@ def _check_start(start):
         raise CheckpointError(
             "it is a single NumPy .npy array, not a minigrad checkpoint (use numpy.load)"
         )
-    if len(start) < 8:
-        raise _damaged(f"it has {len(start)} bytes, fewer than a safetensors length field (8)")
-    if len(start) == 9 and start[8:] != b"{":  # the safetensors header is a JSON object
-        raise CheckpointError("it is not a minigrad checkpoint (not a safetensors file)")
+    raise CheckpointError("it is not a minigrad checkpoint (not a safetensors file)")
 
 
 def _load_safetensors(file, device):

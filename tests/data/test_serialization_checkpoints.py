@@ -232,14 +232,15 @@ def test_the_file_is_plain_safetensors_with_the_skeleton_in_its_metadata(tmp_pat
     assert sorted(metadata) == ["minigrad", "minigrad_sha256"]
     skeleton = json.loads(metadata["minigrad"])
     assert skeleton["format"] == "minigrad-checkpoint" and skeleton["version"] == 2
+    weight = {"type": "array", "name": "model/0.weight"}
     assert skeleton["tree"] == {
         "type": "dict",
         "items": [
-            ["model", {"type": "dict", "items": [["0.weight", {"type": "array", "name": "model/0.weight"}]]}],
+            ["model", {"type": "dict", "items": [["0.weight", weight]]}],
             ["state", {"type": "list", "items": [{"type": "array", "name": "state/0"}]}],
             ["n", 5],
         ],
-    }  # fmt: skip
+    }
     expected = documented_checksum(
         metadata["minigrad"],
         {
