@@ -327,9 +327,7 @@ def _load_safetensors(file, device):
         raise _damaged(
             f"its header length field says {header_length} bytes, but only {size - 8} follow"
         )
-    header = _parse_json(file.read(header_length), "its header")
-    if not isinstance(header, dict):
-        raise _damaged("its header is not a JSON object")
+    header = _parse_json(file.read(header_length), "its header")  # a dict: it starts with "{"
     metadata = _check_metadata(header.pop("__metadata__", None))
     entries = _check_entries(header, size - 8 - header_length)
 
