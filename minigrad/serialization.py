@@ -214,7 +214,7 @@ def _checksum(skeleton, records):
         digest.update(len(data).to_bytes(8, "little"))
         digest.update(data)
 
-    add(skeleton.encode("utf-8"))
+    add(skeleton.encode("utf-8", "surrogatepass"))  # a skeleton minigrad writes is ASCII
     for name, dtype, shape, array in sorted(records, key=lambda record: record[0]):
         add(json.dumps([name, dtype, list(shape)]).encode("utf-8"))
         add(array.reshape(-1).view(np.uint8))  # its bytes, without copying them
@@ -347,7 +347,9 @@ def _load_safetensors(file, device):
         return {name: _on_device(array, device) for name, array in arrays.items()}
     skeleton = metadata[SKELETON_KEY]
     _verify_checksum(metadata, skeleton, entries, arrays)
-    tree = _check_format(_parse_json(skeleton.encode("utf-8"), "its skeleton"), FORMAT_VERSION)
+    # "surrogatepass": a lone surrogate (from a "\ud800" escape) becomes a JSON error below.
+    skeleton_bytes = skeleton.encode("utf-8", "surrogatepass")
+    tree = _check_format(_parse_json(skeleton_bytes, "its skeleton"), FORMAT_VERSION)
     used = set()
     try:
         obj = _decode(tree, arrays, device, used)
