@@ -34,6 +34,21 @@ forward_observers = []
 backward_observers = []
 
 
+class Version:
+    """How many times a tensor's numbers have been changed in place (PyTorch's version counter).
+
+    One counter per storage: a view and its base share it. A node that saved a tensor for its
+    backward remembers the count; if the count has moved by the time backward runs, the saved
+    numbers are no longer the ones the forward pass used, and backward stops with an error
+    instead of computing a wrong gradient.
+    """
+
+    __slots__ = ("value",)
+
+    def __init__(self):
+        self.value = 0
+
+
 class TensorBase:
     """What the engine needs of a tensor: its numbers, its gradient and its place in the graph.
 
@@ -45,9 +60,10 @@ class TensorBase:
         "data",  # the numbers: a backend array (NumPy on "cpu", CuPy on "cuda")
         "grad",  # dL/d(this tensor) after backward(), or None
         "_requires_grad",
-        "_ctx",  # the Context of the op that made this tensor; None for a leaf
+        "_ctx",  # the node (a Context) that made this tensor's current value; None for a leaf
         "_device",  # "cpu", "cuda", "strict"
-        "_retains_grad",  # keep .grad on this non-leaf tensor (retain_grad())
+        "_version_counter",  # a Version, shared with the tensor's views (`t._version` reads it)
+        "_view",  # for a view (x[0], x.T, ...): its link to the base (ops/views.py); else None
         "__weakref__",
     )
 
@@ -56,8 +72,21 @@ class TensorBase:
         raise NotImplementedError("Tensor (tensor.py) defines _make")
 
 
+def gradient_edge(tensor):
+    """Where the gradient of `tensor` goes in backward: to the node that made its current value,
+    to the tensor itself if it is a leaf, or nowhere (None) if it needs no gradient.
+
+    A node keeps these edges, so a later in-place change of the tensor (which gives the tensor
+    a new node) does not change where the gradients of earlier uses go.
+    """
+    if not tensor._requires_grad:
+        return None
+    return tensor._ctx if tensor._ctx is not None else tensor
+
+
 class Context:
-    """What one call of an op remembers for its backward pass (PyTorch's `ctx`).
+    """A node of the graph: what one call of an op remembers for its backward pass (PyTorch's
+    `ctx`, and the `grad_fn` of the op's output).
 
     Ops may also store plain attributes on it (`ctx.axis = axis`).
     """
@@ -65,19 +94,28 @@ class Context:
     def __init__(self, function, parents, device, xp):
         self.function = function  # the Function subclass that made the output
         self.parents = parents  # one entry per positional input: its Tensor, or None
+        # edges[i]: where input i's gradient goes (see gradient_edge); None: nowhere
+        self.edges = tuple([None if p is None else gradient_edge(p) for p in parents])
+        self.needs_input_grad = tuple([edge is not None for edge in self.edges])
         self.device = device  # where the output goes: the inputs' device (ToDevice changes it)
         self.xp = xp  # the array module to compute with (numpy, cupy, ...)
-        self.needs_input_grad = tuple([p is not None and p._requires_grad for p in parents])
         self.freed = False
+        self.retained = ()  # weak references to outputs that asked for .retain_grad()
         self._saved = ()
+        self._saved_versions = ()  # (Version, its value when saved, which tensor) per saved input
 
     def save_for_backward(self, *arrays):
+        """Keep arrays for backward. An input or the output saved here is version-checked:
+        if it is changed in place before backward, backward raises instead of using it."""
         self._saved = arrays
 
     @property
     def saved_tensors(self):
         if self.freed:
             raise RuntimeError(_freed_graph_message(self.function))
+        for version, expected, what in self._saved_versions:
+            if version.value != expected:
+                raise RuntimeError(_modified_message(self.function, what, version.value, expected))
         return self._saved
 
     def release(self):
@@ -89,6 +127,17 @@ class Context:
 
     def __repr__(self):
         return f"<{self.function.__name__}Backward>"
+
+
+def _modified_message(function, what, now, expected):
+    return (
+        f"one of the tensors needed for gradient computation has been modified by an inplace "
+        f"operation: {what}, saved by {function.__name__} for its backward, is at version "
+        f"{now}; expected version {expected} instead. Its numbers changed after the forward "
+        "pass used them (an x += ..., x[i] = ..., an optimizer step, or an in-place method "
+        "such as add_()). Change a copy instead (x = x + ...), or move the change after "
+        "backward()."
+    )
 
 
 def _freed_graph_message(function):
@@ -144,6 +193,8 @@ class Function:
         arrays = []
         for arg in args:
             if isinstance(arg, TensorBase):
+                if arg._view is not None:
+                    arg._view.catch_up(arg)  # the base may have changed in place since
                 if first is None:
                     first = arg
                 elif arg._device != first._device:
@@ -168,9 +219,47 @@ class Function:
             out = backend.asarray(out)
         for observe in forward_observers:
             observe(cls, ctx, args, out)
-        if requires_grad and grad_mode.is_grad_enabled():
-            return first._make(out, ctx.device, requires_grad=True, ctx=ctx)
-        return first._make(out, ctx.device)
+        if not (requires_grad and grad_mode.is_grad_enabled()):
+            return first._make(out, ctx.device)
+        result = first._make(out, ctx.device, requires_grad=True, ctx=ctx)
+        if ctx._saved:
+            ctx._saved_versions = _versions_of_saved(ctx, result, backend)
+        return result
+
+
+def _versions_of_saved(ctx, out, backend):
+    """For each saved array that is an input's or the output's numbers (or a view of them):
+    that tensor's version counter and its value now, so backward can tell if it changed."""
+    records = []
+    for array in ctx._saved:
+        if not isinstance(array, backend.array_type):
+            continue  # None, a number, a shape
+        owner, what = _owner_of(array, ctx.parents, out, backend)
+        if owner is not None:
+            records.append((owner._version_counter, owner._version_counter.value, what))
+    return tuple(records)
+
+
+def _owner_of(array, parents, out, backend):
+    """The tensor (an input or the output) whose storage `array` is, with a description."""
+    for index, parent in enumerate(parents):
+        if parent is not None and array is parent.data:
+            return parent, _describe(f"input {index}", parent)
+    if array is out.data:
+        return out, _describe("its output", out)
+    if array.base is None:
+        return None, None  # an array the op made for itself: nobody else can change it
+    storage = backend.storage(array)  # a view (x.reshape(...), x.T): whose memory is it?
+    for index, parent in enumerate(parents):
+        if parent is not None and backend.storage(parent.data) is storage:
+            return parent, _describe(f"input {index}", parent)
+    if backend.storage(out.data) is storage:
+        return out, _describe("its output", out)
+    return None, None
+
+
+def _describe(role, tensor):
+    return f"{role} (a {tensor.data.dtype} tensor of shape {tuple(tensor.data.shape)})"
 
 
 # --------------------------------------------------------------------------------------------
@@ -185,28 +274,32 @@ def backward(tensors, grad_tensors=None, retain_graph=False):
     (None means 1, allowed only for a one-element output). Like `torch.autograd.backward`.
     """
     roots, seeds = _roots_and_seeds(tensors, grad_tensors)
-    grads = {}  # id(tensor) -> dL/d(tensor), summed over every path that reached it so far
+    grads = {}  # id(node) -> dL/d(the node's output), summed over every path so far
     for root, seed in zip(roots, seeds):
-        _add_gradient(grads, root, seed)
+        _add_gradient(grads, gradient_edge(root), seed)
 
-    for tensor in _reverse_topological_order(roots):
-        grad = grads.pop(id(tensor), None)  # complete: every consumer has already sent its part
+    for node in _reverse_topological_order([gradient_edge(root) for root in roots]):
+        grad = grads.pop(id(node), None)  # complete: every consumer has already sent its part
         if grad is None:
             continue  # nothing flowed here (this node does not lead to any output)
-        ctx = tensor._ctx
-        if ctx is None or tensor._retains_grad:
-            _accumulate_grad(tensor, grad)
-        if ctx is None:
-            continue  # a leaf: its gradient is stored, nothing to pass on
+        if isinstance(node, TensorBase):
+            _accumulate_grad(node, grad)  # a leaf: its gradient is stored, nothing to pass on
+            continue
+        if node.freed:
+            raise RuntimeError(_freed_graph_message(node.function))
+        for reference in node.retained:  # outputs that asked for .retain_grad()
+            tensor = reference()
+            if tensor is not None:
+                _accumulate_grad(tensor, grad)
 
-        input_grads = _local_backward(ctx, grad)  # the chain rule for this one op
-        for parent, parent_grad in zip(ctx.parents, input_grads):
-            if parent_grad is not None:
-                _add_gradient(grads, parent, parent_grad)
+        input_grads = _local_backward(node, grad)  # the chain rule for this one op
+        for edge, input_grad in zip(node.edges, input_grads):
+            if input_grad is not None:
+                _add_gradient(grads, edge, input_grad)
         for observe in backward_observers:
-            observe(ctx, grad, input_grads)
+            observe(node, grad, input_grads)
         if not retain_graph:
-            ctx.release()
+            node.release()
 
 
 def _roots_and_seeds(tensors, grad_tensors):
@@ -220,17 +313,15 @@ def _roots_and_seeds(tensors, grad_tensors):
     return list(tensors), [_seed_gradient(t, g) for t, g in zip(tensors, grad_tensors)]
 
 
-def _add_gradient(grads, tensor, grad):
-    """grads[tensor] += grad. A new array each time: `grad` may be shared (Add returns one
+def _add_gradient(grads, node, grad):
+    """grads[node] += grad. A new array each time: `grad` may be shared (Add returns one
     array for both inputs), so it is never changed in place."""
-    key = id(tensor)
+    key = id(node)
     grads[key] = grads[key] + grad if key in grads else grad
 
 
 def _local_backward(ctx, grad):
     """Run one op's backward; return one checked gradient (or None) per input."""
-    if ctx.freed:
-        raise RuntimeError(_freed_graph_message(ctx.function))
     input_grads = ctx.function.backward(ctx, grad)
     if not isinstance(input_grads, tuple):
         input_grads = (input_grads,)
@@ -241,8 +332,8 @@ def _local_backward(ctx, grad):
         )
     checked = []
     for index, (parent, parent_grad) in enumerate(zip(ctx.parents, input_grads)):
-        if parent is None or parent_grad is None or not parent._requires_grad:
-            checked.append(None)
+        if parent_grad is None or ctx.edges[index] is None:
+            checked.append(None)  # this input needs no gradient
             continue
         # The usual case, an array with the input's shape and dtype, needs no fitting.
         data = parent.data
@@ -288,28 +379,27 @@ def _seed_gradient(root, grad):
 
 
 def _reverse_topological_order(roots):
-    """Every tensor that needs a gradient, each one before all the tensors it was computed from.
+    """Every node that leads to the roots, each one before all the nodes its inputs came from.
 
-    An iterative depth-first search (an explicit stack, no recursion), so a chain of 100,000 ops
-    works as well as a chain of ten.
+    A node is a Context (an op's call) or a leaf tensor. An iterative depth-first search (an
+    explicit stack, no recursion), so a chain of 100,000 ops works as well as a chain of ten.
     """
-    order = []  # post-order: inputs before the outputs that use them
+    order = []  # post-order: inputs before the nodes that use them
     visited = set()
-    stack = [(root, False) for root in roots if root._requires_grad]
+    stack = [(root, False) for root in roots if root is not None]
     while stack:
-        tensor, inputs_done = stack.pop()
+        node, inputs_done = stack.pop()
         if inputs_done:
-            order.append(tensor)
+            order.append(node)
             continue
-        if id(tensor) in visited:
+        if id(node) in visited:
             continue
-        visited.add(id(tensor))
-        stack.append((tensor, True))
-        ctx = tensor._ctx
-        if ctx is not None and not ctx.freed:
-            for parent in ctx.parents:
-                if parent is not None and parent._requires_grad and id(parent) not in visited:
-                    stack.append((parent, False))
+        visited.add(id(node))
+        stack.append((node, True))
+        if isinstance(node, Context) and not node.freed:
+            for edge in node.edges:
+                if edge is not None and id(edge) not in visited:
+                    stack.append((edge, False))
     order.reverse()
     return order
 

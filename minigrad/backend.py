@@ -46,6 +46,12 @@ class NumpyBackend:
     def to_numpy(self, array):
         return array
 
+    def storage(self, array):
+        """The array that owns the memory `array` looks at: itself, or the base of a view."""
+        while isinstance(array.base, np.ndarray):
+            array = array.base
+        return array
+
     def is_array(self, obj):
         return isinstance(obj, np.ndarray)
 
@@ -144,6 +150,11 @@ class CupyBackend:
 
     def to_numpy(self, array):
         return self.xp.asnumpy(array)
+
+    def storage(self, array):
+        while array.base is not None:
+            array = array.base
+        return array
 
     def is_array(self, obj):
         return isinstance(obj, self.array_type)

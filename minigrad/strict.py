@@ -191,6 +191,12 @@ class StrictBackend:
     def is_array(self, obj):
         return isinstance(obj, StrictArray)
 
+    def storage(self, array):
+        inner = array._array
+        while isinstance(inner.base, np.ndarray):
+            inner = inner.base
+        return inner
+
     def scatter_add(self, out, index, values):
         # NumPy's own np.add.at: the plain reference for the sorted version the "cpu" backend
         # uses (backend._numpy_scatter_add), so tests on both devices also check they agree.

@@ -11,11 +11,13 @@ an op in minigrad/ops/, where the argument checks, the forward, the backward and
 that op live together.
 """
 
+import weakref
+
 import numpy as np
 
 from minigrad import autograd, dtypes, printing
 from minigrad._coerce import to_backend_array
-from minigrad.autograd import TensorBase
+from minigrad.autograd import TensorBase, Version
 from minigrad.backend import get_backend, normalize_device
 from minigrad.ops import (
     arithmetic,
@@ -31,7 +33,7 @@ from minigrad.ops import softmax as softmax_ops
 
 
 class Tensor(TensorBase):
-    # The fields (data, grad, _requires_grad, _ctx, _device, _retains_grad) are declared in
+    # The fields (data, grad, _requires_grad, _ctx, _device, _version_counter, _view) are in
     # autograd.TensorBase, the part of a tensor the engine works with.
     __slots__ = ()
 
@@ -50,7 +52,8 @@ class Tensor(TensorBase):
         self.grad = None
         self._ctx = None
         self._device = device
-        self._retains_grad = False
+        self._version_counter = Version()
+        self._view = None
         self._requires_grad = False
         self.requires_grad = requires_grad
 
@@ -63,7 +66,8 @@ class Tensor(TensorBase):
         tensor._requires_grad = requires_grad
         tensor._ctx = ctx
         tensor._device = device
-        tensor._retains_grad = False
+        tensor._version_counter = Version()
+        tensor._view = None
         return tensor
 
     # ----------------------------------------------------------------------------------------
@@ -126,6 +130,11 @@ class Tensor(TensorBase):
         return self._ctx is None
 
     @property
+    def _version(self):
+        """How often this tensor's storage was changed in place (shared with its views)."""
+        return self._version_counter.value
+
+    @property
     def grad_fn(self):
         return self._ctx
 
@@ -148,8 +157,14 @@ class Tensor(TensorBase):
         return self.numpy().tolist()
 
     def detach(self):
-        """The same data, cut from the graph: a new leaf that does not require grad."""
-        return Tensor._make(self.data, self._device)
+        """The same storage, cut from the graph: a new leaf that does not require grad.
+
+        It shares the version counter, as in PyTorch: changing it in place counts as changing
+        this tensor, so a node that saved this tensor will notice.
+        """
+        out = Tensor._make(self.data, self._device)
+        out._version_counter = self._version_counter
+        return out
 
     def to(self, device=None, dtype=None):
         """A copy on another device and/or with another dtype (differentiable, as in PyTorch)."""
@@ -225,7 +240,15 @@ class Tensor(TensorBase):
         """Keep .grad on this non-leaf tensor too after backward (leaves always keep theirs)."""
         if not self._requires_grad:
             raise RuntimeError("retain_grad(): this tensor does not require grad")
-        self._retains_grad = True
+        if self._ctx is not None and not self.retains_grad:
+            # A weak reference: the node must not keep its own output alive.
+            self._ctx.retained += (weakref.ref(self),)
+
+    @property
+    def retains_grad(self):
+        if self._ctx is None:
+            return False
+        return any(reference() is self for reference in self._ctx.retained)
 
     def zero_grad(self):
         self.grad = None
@@ -303,8 +326,18 @@ class Tensor(TensorBase):
     def __pos__(self):
         return self
 
-    # In-place updates (ops/inplace.py): allowed inside no_grad() or without requires_grad.
+    # In-place changes (ops/inplace.py), with PyTorch's rules: recorded in the graph, refused
+    # on leaves that require grad unless inside no_grad(). Each returns the tensor itself.
     __setitem__ = inplace.setitem
+    add_ = inplace.add_
+    sub_ = inplace.sub_
+    mul_ = inplace.mul_
+    div_ = inplace.div_
+    clamp_ = clip_ = inplace.clamp_
+    masked_fill_ = inplace.masked_fill_
+    fill_ = inplace.fill_
+    zero_ = inplace.zero_
+    copy_ = inplace.copy_
 
     def __iadd__(self, other):
         return inplace.update(self, other, "+=")

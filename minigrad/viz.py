@@ -112,13 +112,40 @@ class Graph:
         return len(self.tensors) + len(self.ops)
 
 
+class OverwrittenValue:
+    """A value that an op used and that was then changed in place (`h += b`): its tensor now
+    holds newer numbers, so the graph shows the old value as a box of its own."""
+
+    def __init__(self, grad_fn, tensor):
+        self.grad_fn = grad_fn  # the node that made the old value
+        self.shape, self.dtype, self.device = tensor.shape, tensor.dtype, tensor.device
+        self.grad = None
+        self.is_leaf = False
+
+
+def _inputs(value, overwritten):
+    """The values `value`'s op was computed from, as they were when it ran."""
+    ctx = value.grad_fn
+    if ctx is None:
+        return []
+    inputs = []
+    for parent, edge in zip(ctx.parents, ctx.edges):
+        if parent is None:
+            continue
+        if edge is None or edge is parent or edge is parent.grad_fn:
+            inputs.append(parent)  # a constant, a leaf, or a tensor still holding that value
+        else:  # the tensor was changed in place after this op used it
+            inputs.append(overwritten.setdefault(id(edge), OverwrittenValue(edge, parent)))
+    return inputs
+
+
 def build_graph(tensor):
     """Walk from `tensor` back to its leaves and return the Graph (inputs before outputs).
 
-    The walk uses an explicit stack rather than recursion, so deep graphs cannot overflow.
+    The walk follows the graph's edges (what each op used when it ran, also when a tensor was
+    changed in place later) with an explicit stack, so deep graphs cannot overflow.
     """
-    order = []
-    visited = set()
+    order, visited, overwritten, inputs_of = [], set(), {}, {}
     stack = [(tensor, False)]
     while stack:
         node, inputs_done = stack.pop()
@@ -130,23 +157,20 @@ def build_graph(tensor):
         visited.add(id(node))
         stack.append((node, True))
         ctx = node.grad_fn
-        if ctx is None:
-            continue
-        if ctx.freed:
+        if ctx is not None and ctx.freed:
             raise RuntimeError(
                 "this graph was freed by backward(), so it can no longer be drawn. Draw it "
                 "before calling backward(), or call backward(retain_graph=True) to keep it."
             )
+        inputs_of[id(node)] = _inputs(node, overwritten)
         # Pushed in reverse so that the first input is visited (and drawn) first.
-        for parent in reversed(ctx.parents):
-            if parent is not None and id(parent) not in visited:
+        for parent in reversed(inputs_of[id(node)]):
+            if id(parent) not in visited:
                 stack.append((parent, False))
     graph = Graph(tensors=order)
     for node in order:
-        ctx = node.grad_fn
-        if ctx is not None:
-            inputs = [p for p in ctx.parents if p is not None]
-            graph.ops.append((ctx.function.__name__, node, inputs))
+        if node.grad_fn is not None:
+            graph.ops.append((node.grad_fn.function.__name__, node, inputs_of[id(node)]))
     return graph
 
 
@@ -157,7 +181,7 @@ def retain_grads(tensor):
     gradient at every box of `draw_graph(..., show_grads=True)`.
     """
     for node in build_graph(tensor).tensors:
-        if not node.is_leaf:
+        if not node.is_leaf and not isinstance(node, OverwrittenValue):
             node.retain_grad()
 
 
@@ -173,7 +197,9 @@ def _format_numbers(array, max_items=4):
 def _tensor_label(tensor, name, show_values, show_grads):
     lines = [name] if name else []
     lines.append("scalar" if tensor.shape == () else f"shape {tensor.shape}")
-    if show_values:
+    if isinstance(tensor, OverwrittenValue):
+        lines.append("(overwritten in place)")
+    elif show_values:
         lines.append(f"data {_format_numbers(tensor.numpy())}")
     if show_grads:
         if tensor.grad is None:
@@ -210,11 +236,10 @@ def to_dot(tensor, show_values=False, show_grads=False, names=None):
 
 def _layout(graph):
     """x, y positions of every tensor and op: columns by distance from the leaves."""
-    depth = {}
-    for t in graph.tensors:  # inputs come first, so their depth is known already
-        ctx = t.grad_fn
-        parents = [] if ctx is None else [p for p in ctx.parents if p is not None]
-        depth[id(t)] = 0 if not parents else 1 + max(depth[id(p)] for p in parents)
+    depth = {id(t): 0 for t in graph.tensors}
+    for _, out, inputs in graph.ops:  # inputs come first, so their depth is known already
+        if inputs:
+            depth[id(out)] = 1 + max(depth[id(p)] for p in inputs)
     # Draw each leaf just before the first op that uses it, not all in the first column: a
     # bias added at the end then sits next to its Add instead of far away on the left.
     first_use = {}

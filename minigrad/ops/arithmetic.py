@@ -44,12 +44,14 @@ class Mul(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        # Save only what backward will use: a * 3 needs 3 (for dz/da), not a.
+        need_a, need_b = ctx.needs_input_grad[:2]
+        ctx.save_for_backward(b if need_a else None, a if need_b else None)
         return a * b
 
     @staticmethod
     def backward(ctx, grad):
-        a, b = ctx.saved_tensors
+        b, a = ctx.saved_tensors
         grad_a = grad * b if ctx.needs_input_grad[0] else None
         grad_b = grad * a if ctx.needs_input_grad[1] else None
         return grad_a, grad_b
@@ -62,7 +64,7 @@ class Div(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b)  # a only for dz/db
         return a / b
 
     @staticmethod
@@ -82,7 +84,8 @@ class Pow(Function):
     @staticmethod
     def forward(ctx, a, b):
         out = a**b
-        ctx.save_for_backward(a, b, out)
+        need_a, need_b = ctx.needs_input_grad[:2]
+        ctx.save_for_backward(a, b if need_a else None, out if need_b else None)
         return out
 
     @staticmethod

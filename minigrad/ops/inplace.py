@@ -1,84 +1,252 @@
-"""In-place updates: x += y, x -= y, x *= y, x /= y and x[index] = value.
+"""In-place changes: x += y, x[index] = v, x.add_(y), x.zero_(), ... (PyTorch's rules).
 
-They change `x.data` directly and record nothing in the graph, so they are allowed only where no
-graph can be corrupted: inside `no_grad()` (an optimizer's step), or on tensors that do not
-require grad. Without them, `for p in params: p -= lr * p.grad` would silently rebind the loop
-variable and leave the model unchanged.
+An in-place change writes new numbers into x's memory, so everything that shares it (x's views,
+its base) sees them, and x's version counter goes up by one. What happens to the graph:
+
+* Nothing needs a gradient (under no_grad(), or no tensor involved requires grad): the numbers
+  are written and nothing is recorded. An optimizer's step is such a change.
+* Otherwise the new value is computed by the ordinary op (x + y is `arithmetic.add`), which
+  records a node as usual, and then written into x: x now points to that node. Earlier uses of
+  x keep their edge to the node of x's old value (autograd.gradient_edge). If x is a view, its
+  base gets a ViewUpdate node and x a View node on the base (ops/views.py), so the change
+  reaches the base's gradient too.
+
+Refused, with an error that says what to do instead:
+* a leaf that requires grad (a parameter), or a view of one, while gradients are recorded:
+  its .grad would be the gradient of a value that no longer exists;
+* x[...] changed through expand()/broadcast_to(), whose elements share memory;
+* a result that does not fit x (another shape, or a float into an integer tensor).
+
+Ops save what backward needs. If the op that computes the new value saved x's old numbers
+itself (x *= y saves x for y's gradient), a copy is kept, since x's memory is overwritten.
 """
 
-from minigrad import grad_mode
-from minigrad._coerce import broadcast_pair, prepare_index
-from minigrad.autograd import TensorBase
+from minigrad._coerce import broadcast_pair, constant, prepare_index
+from minigrad.autograd import Function, TensorBase
+from minigrad.backend import get_backend
+from minigrad.ops import arithmetic, shape, unary
+from minigrad.ops.views import View, ViewUpdate
 
 
-def check_in_place(x, what):
-    if x._ctx is not None or (x._requires_grad and grad_mode.is_grad_enabled()):
-        raise RuntimeError(
-            f"{what} on a tensor that requires grad would corrupt the computation graph. "
-            "For an update of parameters do it inside `with minigrad.no_grad():`; otherwise "
-            "write a new tensor (x = x - y, or use where / masked_fill)."
-        )
+class IndexPut(Function):
+    """y = x with y[index] = v (v broadcast to the indexed part).
+
+    dL/dx = dL/dy with the indexed places set to 0 (they were overwritten)
+    dL/dv = dL/dy[index]   (summed back to v's shape by the engine)
+    """
+
+    name = "index_put"
+
+    @staticmethod
+    def forward(ctx, x, v, index):
+        ctx.index = index
+        out = x.copy()
+        out[index] = v
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        grad_x = grad_v = None
+        if ctx.needs_input_grad[0]:
+            grad_x = grad.copy()
+            grad_x[ctx.index] = 0
+        if ctx.needs_input_grad[1]:
+            grad_v = grad[ctx.index]
+        return grad_x, grad_v, None
 
 
-def _operand(x, other, what):
-    """The value to write into x, as a backend array or a Python number (dtype checked)."""
-    if isinstance(other, TensorBase):
-        if other._device != x._device:
-            raise RuntimeError(
-                f"{what}: the tensor is on '{x._device}' but the value on '{other._device}'"
-            )
-        other = other.data
-    if hasattr(other, "dtype") and other.dtype != x.dtype and other.dtype.kind == "f":
-        if x.dtype.kind == "f":
-            raise TypeError(
-                f"{what}: dtype mismatch, {x.dtype} and {other.dtype}; convert the value"
-            )
-    return other
+# --------------------------------------------------------------------------------------------
+# The entry points
+# --------------------------------------------------------------------------------------------
+
+_OPERATORS = {"+=": arithmetic.add, "-=": arithmetic.sub, "*=": arithmetic.mul}
 
 
 def update(x, other, op):
     """x += other (op "+="), or -=, *=, /=; returns x."""
-    check_in_place(x, f"in-place {op}")
-    other = _operand(x, other, f"in-place {op}")
-    other_dtype = getattr(other, "dtype", None)
-    if x.dtype.kind != "f" and (
-        isinstance(other, float) or (other_dtype is not None and other_dtype.kind == "f")
-    ):
-        raise TypeError(
-            f"in-place {op}: the tensor is {x.dtype} and cannot hold the float result; "
-            f"write x = x {op[0]} y (which gives a float tensor) instead"
-        )
+    what = f"in-place {op}"
     other_shape = tuple(getattr(other, "shape", ()))
-    result_shape = broadcast_pair(x.shape, other_shape, f"in-place {op}")
+    result_shape = broadcast_pair(x.shape, other_shape, what)
     if result_shape != x.shape:
         raise ValueError(
-            f"in-place {op}: the result of shapes {x.shape} and {other_shape} would have "
-            f"shape {result_shape}; an in-place update cannot change the tensor's shape {x.shape}"
+            f"{what}: the result of shapes {x.shape} and {other_shape} would have shape "
+            f"{result_shape}; an in-place update cannot change the tensor's shape {x.shape}"
         )
-    if op == "+=":
-        x.data += other
-    elif op == "-=":
-        x.data -= other
-    elif op == "*=":
-        x.data *= other
-    else:
-        x.data /= other
-    return x
+    if op == "/=":
+        return in_place(x, lambda: arithmetic.div(x, other), f"in-place {op}")
+    return in_place(x, lambda: _OPERATORS[op](x, other), f"in-place {op}")
 
 
 def setitem(x, index, value):
     """x[index] = value."""
-    check_in_place(x, "item assignment x[...] = value")
-    value = _operand(x, value, "item assignment")
+    what = "item assignment x[...] = value"
     index = prepare_index(index, x)
     try:
         target_shape = tuple(x.data[index].shape)
     except IndexError as error:
         raise IndexError(f"item assignment into a tensor of shape {x.shape}: {error}") from None
-    value_shape = tuple(getattr(value, "shape", ()))
-    if broadcast_pair(value_shape, target_shape, "item assignment") != target_shape:
+    if not isinstance(value, TensorBase):
+        value = constant(value, x)
+    _check_value(x, value, what)
+    if broadcast_pair(value.shape, target_shape, "item assignment") != target_shape:
         raise ValueError(
-            f"item assignment: a value of shape {value_shape} does not fit the selected "
+            f"item assignment: a value of shape {value.shape} does not fit the selected "
             f"part of shape {target_shape}"
         )
-    x.data[index] = value
+    return in_place(x, lambda: IndexPut.apply(x, value, index), what, index=index)
+
+
+def in_place(x, compute, what, index=None):
+    """Write the tensor `compute()` returns into x's memory (only x[index] if given)."""
+    _check_writable(x, what)
+    result = compute()
+    if result._requires_grad:  # the change is recorded in the graph
+        _check_not_a_leaf(x, what)
+    _check_fits(x, result, what)
+    if result._ctx is not None:
+        _keep_saved_copy(result._ctx, x)
+    if index is None:
+        x.data[...] = result.data
+    else:
+        x.data[index] = result.data[index]
+    x._version_counter.value += 1
+    if result._requires_grad:
+        _point_to_new_value(x, result)
+    return x
+
+
+def _point_to_new_value(x, result):
+    """x now holds result's value: its gradient must go to result's node."""
+    if x._view is None:
+        x._ctx, x._requires_grad = result._ctx, True
+        return
+    info = x._view
+    base = info.base
+    updated = ViewUpdate.apply(base, result, info.fn)  # base_new: base_old with the view updated
+    base._ctx, base._requires_grad = updated._ctx, True
+    renewed = View.apply(base, info.fn)  # and x is a view of base_new
+    x._ctx, x._requires_grad = renewed._ctx, True
+    info.version = base._version_counter.value
+
+
+def _keep_saved_copy(ctx, x):
+    """If the node saved x's numbers (which are about to be overwritten), keep a copy."""
+    if not ctx._saved:
+        return
+    backend = get_backend(x.device)
+    storage = backend.storage(x.data)
+    ctx._saved = tuple(
+        saved.copy()
+        if isinstance(saved, backend.array_type) and backend.storage(saved) is storage
+        else saved
+        for saved in ctx._saved
+    )
+    ctx._saved_versions = tuple(
+        record for record in ctx._saved_versions if record[0] is not x._version_counter
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Checks
+# --------------------------------------------------------------------------------------------
+
+
+def _check_not_a_leaf(x, what):
+    leaf = x._view.base if x._view is not None else x
+    if leaf._ctx is None and leaf._requires_grad:
+        of = "a view of " if leaf is not x else ""
+        raise RuntimeError(
+            f"{what}: {of}a leaf tensor that requires grad (shape {leaf.shape}, e.g. a "
+            "parameter) cannot be changed in place while gradients are recorded: its .grad "
+            "would belong to a value that no longer exists. To update parameters, do it inside "
+            "`with minigrad.no_grad():`; to compute with a changed copy, write x = x + y or "
+            "x = x.clone() first."
+        )
+
+
+def _check_writable(x, what):
+    if x._view is not None and not x._view.writable:
+        raise RuntimeError(
+            f"{what}: this tensor comes from expand()/broadcast_to(), so several of its "
+            "elements are one number in memory; changing it in place would change them all. "
+            "Make a copy first (x = x.clone()) or write a new tensor."
+        )
+
+
+def _check_value(x, value, what):
+    if value.device != x.device:
+        raise RuntimeError(
+            f"{what}: the tensor is on '{x.device}' but the value on '{value.device}'"
+        )
+    if value.dtype != x.dtype and value.dtype.kind == "f" and x.dtype.kind == "f":
+        raise TypeError(f"{what}: dtype mismatch, {x.dtype} and {value.dtype}; convert the value")
+
+
+def _check_fits(x, result, what):
+    if result.shape != x.shape:
+        raise ValueError(
+            f"{what}: the result would have shape {result.shape}; an in-place change cannot "
+            f"change the tensor's shape {x.shape}"
+        )
+    if result.dtype != x.dtype:
+        if x.dtype.kind != "f" and result.dtype.kind == "f":
+            raise TypeError(
+                f"{what}: the tensor is {x.dtype} and cannot hold the float result; "
+                "write x = x + y (which gives a float tensor) instead"
+            )
+        raise TypeError(f"{what}: the result is {result.dtype} but the tensor is {x.dtype}")
+
+
+# --------------------------------------------------------------------------------------------
+# The in-place methods PyTorch code uses: x.add_(y), x.zero_(), ...
+# --------------------------------------------------------------------------------------------
+
+
+def add_(x, other, *, alpha=1):
+    step = other if alpha == 1 else arithmetic.mul(other, alpha)
+    return in_place(x, lambda: arithmetic.add(x, step), "add_")
+
+
+def sub_(x, other, *, alpha=1):
+    step = other if alpha == 1 else arithmetic.mul(other, alpha)
+    return in_place(x, lambda: arithmetic.sub(x, step), "sub_")
+
+
+def mul_(x, other):
+    return in_place(x, lambda: arithmetic.mul(x, other), "mul_")
+
+
+def div_(x, other):
+    return in_place(x, lambda: arithmetic.div(x, other), "div_")
+
+
+def clamp_(x, min=None, max=None):
+    return in_place(x, lambda: unary.clip(x, min, max), "clamp_")
+
+
+def masked_fill_(x, mask, value):
+    return in_place(x, lambda: shape.masked_fill(x, mask, value), "masked_fill_")
+
+
+def fill_(x, value):
+    """Every element becomes `value` (a number, or a one-element tensor, which gets a gradient)."""
+    if isinstance(value, TensorBase):
+        if value.size != 1:
+            raise ValueError(f"fill_: the value must have one element, got shape {value.shape}")
+        return in_place(x, lambda: shape.broadcast_to(value.reshape(()), x.shape), "fill_")
+    return in_place(x, lambda: constant(value, x).broadcast_to(x.shape), "fill_")
+
+
+def zero_(x):
+    return fill_(x, 0)
+
+
+def copy_(x, src):
+    """x's numbers become src's (src broadcast to x's shape, converted to x's dtype)."""
+    if not isinstance(src, TensorBase):
+        src = constant(src, x)
+    if src.device != x.device:
+        src = src.to(x.device)
+    if src.dtype != x.dtype:
+        src = src.astype(x.dtype)
+    return in_place(x, lambda: shape.broadcast_to(src, x.shape), "copy_")

@@ -19,27 +19,30 @@ class MatMul(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        # Save only what backward will use: dL/dA needs B, dL/dB needs A.
+        need_a, need_b = ctx.needs_input_grad
+        ctx.save_for_backward(b if need_a else None, a if need_b else None)
+        ctx.a_ndim, ctx.b_ndim = a.ndim, b.ndim
         return ctx.xp.matmul(a, b)
 
     @staticmethod
     def backward(ctx, grad):
-        a, b = ctx.saved_tensors
+        b, a = ctx.saved_tensors
         xp = ctx.xp
-        a2 = a[None, :] if a.ndim == 1 else a  # (1, k) row vector
-        b2 = b[:, None] if b.ndim == 1 else b  # (k, 1) column vector
-        if b.ndim == 1:
+        if ctx.b_ndim == 1:
             grad = grad[..., None]  # put back the column axis of b's result
-        if a.ndim == 1:
+        if ctx.a_ndim == 1:
             grad = grad[..., None, :]  # put back the row axis of a's result
         grad_a = grad_b = None
         if ctx.needs_input_grad[0]:
+            b2 = b[:, None] if b.ndim == 1 else b  # (k, 1) column vector
             grad_a = xp.matmul(grad, xp.swapaxes(b2, -1, -2))  # (..., m, k)
-            if a.ndim == 1:
+            if ctx.a_ndim == 1:
                 grad_a = grad_a[..., 0, :]
         if ctx.needs_input_grad[1]:
+            a2 = a[None, :] if a.ndim == 1 else a  # (1, k) row vector
             grad_b = xp.matmul(xp.swapaxes(a2, -1, -2), grad)  # (..., k, n)
-            if b.ndim == 1:
+            if ctx.b_ndim == 1:
                 grad_b = grad_b[..., 0]
         return grad_a, grad_b
 

@@ -16,6 +16,7 @@ from minigrad._coerce import (
 )
 from minigrad.autograd import Function, TensorBase
 from minigrad.backend import get_backend
+from minigrad.ops.views import as_view
 
 
 class Reshape(Function):
@@ -218,10 +219,11 @@ def resolve_reshape(old_shape, shape):
 
 
 def reshape(x, *shape):
+    """A view of x with another shape when NumPy can make one (x contiguous), else a copy."""
     new_shape = resolve_reshape(x.shape, shape_arg(shape))
     if new_shape == x.shape:
         return x
-    return Reshape.apply(x, new_shape)
+    return as_view(Reshape.apply(x, new_shape), x, lambda a: a.reshape(new_shape))
 
 
 def flatten(x, start_dim=0, end_dim=-1):
@@ -241,7 +243,8 @@ def permute(x, *dims):
     dims = shape_arg(dims)
     if sorted(single_axis(x, d, "permute") for d in dims) != list(range(x.ndim)):
         raise ValueError(f"permute: {dims} is not a permutation of the axes of shape {x.shape}")
-    return Permute.apply(x, tuple(single_axis(x, d, "permute") for d in dims))
+    dims = tuple(single_axis(x, d, "permute") for d in dims)
+    return as_view(Permute.apply(x, dims), x, lambda a: a.transpose(dims))
 
 
 def transpose(x, dim0=-2, dim1=-1):
@@ -251,14 +254,16 @@ def transpose(x, dim0=-2, dim1=-1):
     dims = list(range(x.ndim))
     a, b = single_axis(x, dim0, "transpose"), single_axis(x, dim1, "transpose")
     dims[a], dims[b] = dims[b], dims[a]
-    return Permute.apply(x, tuple(dims))
+    dims = tuple(dims)
+    return as_view(Permute.apply(x, dims), x, lambda a: a.transpose(dims))
 
 
 def reverse_axes(x):
     """x.T: every axis reversed (a matrix is transposed)."""
     if x.ndim < 2:
         return x
-    return Permute.apply(x, tuple(reversed(range(x.ndim))))
+    dims = tuple(reversed(range(x.ndim)))
+    return as_view(Permute.apply(x, dims), x, lambda a: a.transpose(dims))
 
 
 def broadcast_to(x, shape):
@@ -267,7 +272,9 @@ def broadcast_to(x, shape):
         raise ValueError(f"broadcast_to: cannot broadcast shape {x.shape} to {shape}")
     if shape == x.shape:
         return x
-    return BroadcastTo.apply(x, shape)
+    xp = x.xp
+    # A read-only view: its repeated elements are one number in memory.
+    return as_view(BroadcastTo.apply(x, shape), x, lambda a: xp.broadcast_to(a, shape), False)
 
 
 def expand(x, *shape):
@@ -303,7 +310,9 @@ def unsqueeze(x, axis=None, *, dim=None):
 
 
 def getitem(x, index):
-    return GetItem.apply(x, prepare_index(index, x))
+    """x[index]: a view for basic indexing (ints, slices, None, ...), a copy otherwise."""
+    index = prepare_index(index, x)
+    return as_view(GetItem.apply(x, index), x, lambda a: a[index])
 
 
 def masked_fill(x, mask, value):

@@ -127,6 +127,9 @@ class Optimizer:
                     continue  # frozen, or not used by this loss: leave it (and its state) alone
                 state = self.state.setdefault(p, {})
                 self.update_parameter(p, p.grad, state, group)
+                # An in-place change, so it counts: a graph built before this step that saved p
+                # cannot be backpropagated any more (as in PyTorch: the "GAN order" mistake).
+                p._version_counter.value += 1
         return loss
 
     def update_parameter(self, p, grad, state, group):

@@ -435,8 +435,10 @@ bad("item-of-many", lambda: t23().item(), ValueError,
     r"^item\(\): only one-element tensors convert to a number, not \(2, 3\)")
 bad("truth-value", lambda: bool(t23()), ValueError,
     r"^the truth value of a tensor with 6 elements is ambiguous")
-bad("in-place-on-graph", lambda: (leaf(2) * 2.0).__iadd__(1.0), RuntimeError,
-    r"^in-place \+= on a tensor that requires grad would corrupt the computation graph")
+bad("in-place-on-leaf", lambda: leaf(2).__iadd__(1.0), RuntimeError,
+    r"^in-place \+=: a leaf tensor that requires grad .* inside `with minigrad.no_grad\(\):`")
+bad("in-place-on-expand", lambda: (leaf(2) * 2.0).expand(3, 2).add_(1.0), RuntimeError,
+    r"^add_: this tensor comes from expand\(\)/broadcast_to\(\)")
 bad("tensor-of-strings", lambda: mg.tensor(["a", "b"]), TypeError,
     r"^cannot make a tensor from list data \(NumPy kind 'U'\)")
 bad("tensor-ragged", lambda: mg.tensor([[1.0, 2.0], [3.0]]), ValueError,
