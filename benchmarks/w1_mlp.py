@@ -100,8 +100,8 @@ def build_mygrad(inputs):
         loss = softmax_crossentropy(h, y)
         loss.backward()
         for w, b in params:  # SGD on the arrays (the graph is cleared by backward)
-            w.data -= LR * w.grad
-            b.data -= LR * b.grad
+            w.array -= LR * w.grad
+            b.array -= LR * b.grad
         return loss
 
     return step

@@ -128,13 +128,13 @@ def build_mygrad(inputs):
     lib = _MyGradLib()
     P = {name: mg.tensor(a) for name, a in _weights(inputs).items()}
     params = list(P.values())
-    adam = NumpyAdam([p.data for p in params])
+    adam = NumpyAdam([p.array for p in params])
     idx, targets = inputs["idx"], inputs["targets"]
 
     def step():
         loss = gpt_loss(P, idx, targets, lib)
         loss.backward()
-        adam.step([p.data for p in params], [p.grad for p in params])
+        adam.step([p.array for p in params], [p.grad for p in params])
         return loss
 
     return step

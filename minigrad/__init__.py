@@ -4,7 +4,7 @@
     x = minigrad.tensor([1.0, 2.0, 3.0], requires_grad=True)
     y = (x * x).sum()
     y.backward()
-    x.grad        # array([2., 4., 6.], dtype=float32)
+    x.grad        # tensor([2., 4., 6.])
 
 Where things live:
     tensor.py      the Tensor class and its methods

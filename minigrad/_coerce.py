@@ -183,7 +183,7 @@ def prepare_index(index, tensor):
                 raise IndexError(
                     f"indexing: tensors used as indices must be integer or bool, not {part.dtype}"
                 )
-            part = part.data
+            part = part.array
         elif isinstance(part, (list, np.ndarray)):
             array = np.asarray(part)
             if array.dtype.kind not in "iub":

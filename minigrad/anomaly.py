@@ -67,7 +67,7 @@ def _check_forward(function, ctx, args, out):
     ]
     for i, arg in enumerate(args):
         if isinstance(arg, Tensor):
-            data = arg.data
+            data = arg.array
             finite = data.dtype.kind != "f" or bool(xp.isfinite(data).all())
             state = "all finite" if finite else f"already contains {_describe(xp, data)}"
             lines.append(f"  input {i}: shape {arg.shape}, {arg.dtype}, {state}")

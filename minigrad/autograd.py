@@ -57,8 +57,8 @@ class TensorBase:
     """
 
     __slots__ = (
-        "data",  # the numbers: a backend array (NumPy on "cpu", CuPy on "cuda")
-        "grad",  # dL/d(this tensor) after backward(), or None
+        "array",  # the numbers: a backend array (NumPy on "cpu", CuPy on "cuda")
+        "_grad",  # dL/d(this tensor) after backward(): a Tensor (`t.grad`), or None
         "_requires_grad",
         "_ctx",  # the node (a Context) that made this tensor's current value; None for a leaf
         "_device",  # "cpu", "cuda", "strict"
@@ -204,7 +204,7 @@ class Function:
                     )
                 requires_grad = requires_grad or arg._requires_grad
                 parents.append(arg)
-                arrays.append(arg.data)
+                arrays.append(arg.array)
             else:
                 parents.append(None)
                 arrays.append(arg)
@@ -243,23 +243,23 @@ def _versions_of_saved(ctx, out, backend):
 def _owner_of(array, parents, out, backend):
     """The tensor (an input or the output) whose storage `array` is, with a description."""
     for index, parent in enumerate(parents):
-        if parent is not None and array is parent.data:
+        if parent is not None and array is parent.array:
             return parent, _describe(f"input {index}", parent)
-    if array is out.data:
+    if array is out.array:
         return out, _describe("its output", out)
     if array.base is None:
         return None, None  # an array the op made for itself: nobody else can change it
     storage = backend.storage(array)  # a view (x.reshape(...), x.T): whose memory is it?
     for index, parent in enumerate(parents):
-        if parent is not None and backend.storage(parent.data) is storage:
+        if parent is not None and backend.storage(parent.array) is storage:
             return parent, _describe(f"input {index}", parent)
-    if backend.storage(out.data) is storage:
+    if backend.storage(out.array) is storage:
         return out, _describe("its output", out)
     return None, None
 
 
 def _describe(role, tensor):
-    return f"{role} (a {tensor.data.dtype} tensor of shape {tuple(tensor.data.shape)})"
+    return f"{role} (a {tensor.array.dtype} tensor of shape {tuple(tensor.array.shape)})"
 
 
 # --------------------------------------------------------------------------------------------
@@ -336,7 +336,7 @@ def _local_backward(ctx, grad):
             checked.append(None)  # this input needs no gradient
             continue
         # The usual case, an array with the input's shape and dtype, needs no fitting.
-        data = parent.data
+        data = parent.array
         if getattr(parent_grad, "shape", None) != data.shape or parent_grad.dtype != data.dtype:
             parent_grad = _fit_to_input(parent_grad, parent, ctx, index)
         checked.append(parent_grad)
@@ -350,7 +350,7 @@ def _seed_gradient(root, grad):
             "backward() was called on a tensor that does not require grad: none of the tensors "
             "it was computed from has requires_grad=True, or it was computed inside no_grad()"
         )
-    data, device = root.data, root._device
+    data, device = root.array, root._device
     shape = tuple(data.shape)
     if grad is None:
         if data.size != 1:
@@ -365,7 +365,7 @@ def _seed_gradient(root, grad):
             raise RuntimeError(
                 f"backward: the gradient is on '{grad._device}' but the output on '{device}'"
             )
-        grad = grad.data
+        grad = grad.array
     else:
         grad = get_backend(device).asarray(grad, dtype=data.dtype)
     if tuple(grad.shape) != shape:
@@ -405,11 +405,16 @@ def _reverse_topological_order(roots):
 
 
 def _accumulate_grad(tensor, grad):
-    """tensor.grad += grad, in a new array: `grad` may be shared with another tensor's."""
-    if tensor.grad is None:
-        tensor.grad = grad.copy()
+    """tensor.grad += grad. `.grad` is a tensor of its own (a copy: `grad` may be shared);
+    later backward passes add to it, so gradients accumulate until you clear them."""
+    # asarray: NumPy's arithmetic turns 0-d arrays into scalars, and a Tensor holds an array.
+    asarray = get_backend(tensor._device).asarray
+    if tensor._grad is None:
+        tensor._grad = tensor._make(asarray(grad).copy(), tensor._device)
     else:
-        tensor.grad = tensor.grad + grad
+        accumulated = tensor._grad
+        accumulated.array = asarray(accumulated.array + grad)
+        accumulated._version_counter.value += 1
 
 
 def _fit_to_input(grad, parent, ctx, index):

@@ -98,7 +98,7 @@ def _check(fn, inputs, checked, eps, atol, rtol, rng):
 def _fresh_leaves(inputs):
     """Copies of the inputs as new leaves, so the user's tensors and their .grad stay untouched."""
     return tuple(
-        Tensor(x.data.copy(), requires_grad=x.requires_grad, device=x.device)
+        Tensor(x.array.copy(), requires_grad=x.requires_grad, device=x.device)
         if isinstance(x, Tensor)
         else x
         for x in inputs
@@ -153,7 +153,7 @@ def _backward(fn, inputs, cotangents):
         if leaf.grad is None:
             grads.append(np.zeros(leaf.shape))
             continue
-        grad = Tensor._make(leaf.grad, leaf.device)
+        grad = leaf.grad
         if grad.shape != leaf.shape or grad.dtype != leaf.dtype:
             raise GradcheckError(
                 f"gradcheck: the gradient of input {k} has shape {grad.shape} and dtype "

@@ -1,8 +1,9 @@
 """The Tensor: an n-dimensional array that remembers how it was computed.
 
 A Tensor holds
-    data           the numbers, a backend array (NumPy on "cpu", CuPy on "cuda")
-    grad           dL/d(this tensor) after backward(), an array of the same shape, or None
+    data           the same numbers as a Tensor outside the graph (PyTorch's .data)
+    array          the numbers, a backend array (NumPy on "cpu", CuPy on "cuda")
+    grad           dL/d(this tensor) after backward(), a Tensor of the same shape, or None
     requires_grad  whether gradients should flow to it
     grad_fn        the record (a Context) of the op that made it; None for a leaf
 
@@ -44,12 +45,12 @@ class Tensor(TensorBase):
     def __init__(self, data, dtype=None, requires_grad=False, device=None):
         if isinstance(data, Tensor):
             if device is None or normalize_device(device) == data.device:
-                device, data = data.device, data.data
+                device, data = data.device, data.array
             else:
                 data = data.numpy()  # crossing devices goes through the host
         device = normalize_device(device)
-        self.data = to_backend_array(data, dtype, device)
-        self.grad = None
+        self.array = to_backend_array(data, dtype, device)
+        self._grad = None
         self._ctx = None
         self._device = device
         self._version_counter = Version()
@@ -61,8 +62,8 @@ class Tensor(TensorBase):
     def _make(data, device, requires_grad=False, ctx=None):
         """Wrap an array that is already on `device` (no copy, no checks): used by the ops."""
         tensor = Tensor.__new__(Tensor)
-        tensor.data = data
-        tensor.grad = None
+        tensor.array = data
+        tensor._grad = None
         tensor._requires_grad = requires_grad
         tensor._ctx = ctx
         tensor._device = device
@@ -80,10 +81,10 @@ class Tensor(TensorBase):
 
     @requires_grad.setter
     def requires_grad(self, flag):
-        if flag and self.data.dtype.kind not in "fc":
+        if flag and self.array.dtype.kind not in "fc":
             raise TypeError(
                 f"only floating-point tensors can require gradients, but this tensor is "
-                f"{self.data.dtype}: gradients of integer or boolean values are not defined. "
+                f"{self.array.dtype}: gradients of integer or boolean values are not defined. "
                 "Convert it first, e.g. x.astype(minigrad.float32)."
             )
         if not flag and self._ctx is not None:
@@ -99,22 +100,22 @@ class Tensor(TensorBase):
 
     @property
     def shape(self):
-        return tuple(self.data.shape)
+        return tuple(self.array.shape)
 
     @property
     def ndim(self):
-        return self.data.ndim
+        return self.array.ndim
 
     @property
     def size(self):
-        return int(self.data.size)
+        return int(self.array.size)
 
     def numel(self):
-        return int(self.data.size)
+        return int(self.array.size)
 
     @property
     def dtype(self):
-        return self.data.dtype
+        return self.array.dtype
 
     @property
     def device(self):
@@ -128,6 +129,46 @@ class Tensor(TensorBase):
     @property
     def is_leaf(self):
         return self._ctx is None
+
+    @property
+    def data(self):
+        """The same numbers as a new tensor outside the graph (PyTorch's `.data`).
+
+        It shares this tensor's memory: `p.data -= lr * p.grad` changes p, records nothing,
+        and -- unlike a change inside `no_grad()` -- is not counted by p's version, so the
+        version checks cannot catch a misuse. Prefer `with minigrad.no_grad(): p -= ...`.
+        """
+        return Tensor._make(self.array, self._device)
+
+    @data.setter
+    def data(self, value):
+        """`p.data = t` makes p hold t's numbers (its memory, shape and dtype), as in PyTorch."""
+        if not isinstance(value, Tensor):
+            raise TypeError(
+                f".data = ... expects a Tensor, got {type(value).__name__}; wrap it first: "
+                "p.data = minigrad.tensor(values)"
+            )
+        self.array, self._device = value.array, value._device
+
+    @property
+    def grad(self):
+        """dL/d(this tensor) after backward(): a Tensor of the same shape, or None."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(
+                    f".grad must be a Tensor or None, got {type(value).__name__}; wrap an array "
+                    "with minigrad.tensor(array)"
+                )
+            if value.shape != self.shape or value.device != self._device:
+                raise ValueError(
+                    f"assigned grad has shape {value.shape} on '{value.device}', but the tensor "
+                    f"has shape {self.shape} on '{self._device}'"
+                )
+        self._grad = value
 
     @property
     def _version(self):
@@ -144,7 +185,7 @@ class Tensor(TensorBase):
 
     def numpy(self):
         """The data as a NumPy array on the host (shares memory on "cpu", a copy elsewhere)."""
-        return get_backend(self._device).to_numpy(self.data)
+        return get_backend(self._device).to_numpy(self.array)
 
     def item(self):
         if self.size != 1:
@@ -162,7 +203,7 @@ class Tensor(TensorBase):
         It shares the version counter, as in PyTorch: changing it in place counts as changing
         this tensor, so a node that saved this tensor will notice.
         """
-        out = Tensor._make(self.data, self._device)
+        out = Tensor._make(self.array, self._device)
         out._version_counter = self._version_counter
         return out
 
@@ -185,11 +226,10 @@ class Tensor(TensorBase):
         """
         if self._ctx is not None:
             raise RuntimeError("move_() is only for leaf tensors; use .to() on computed tensors")
-        moved = Tensor._make(self.data, self._device).to(device, dtype)
-        if self.grad is not None:
-            grad = Tensor._make(self.grad, self._device).to(device, dtype)
-            self.grad = grad.data
-        self.data, self._device = moved.data, moved.device
+        moved = Tensor._make(self.array, self._device).to(device, dtype)
+        if self._grad is not None:
+            self._grad = self._grad.to(device, dtype)
+        self.array, self._device = moved.array, moved.device
         return self
 
     def cpu(self):
@@ -227,7 +267,7 @@ class Tensor(TensorBase):
                 f"cannot convert a tensor on '{self._device}' to a NumPy array implicitly; "
                 "use .numpy() (which copies it to the host)"
             )
-        return self.data if dtype is None else self.data.astype(dtype)
+        return self.array if dtype is None else self.array.astype(dtype)
 
     # ----------------------------------------------------------------------------------------
     # Autograd

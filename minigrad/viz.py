@@ -26,7 +26,6 @@ import numpy as np
 
 # `creation.tensor`, not a bare `tensor`: the graph functions below name their argument tensor.
 from minigrad import creation
-from minigrad.backend import get_backend
 from minigrad.grad_mode import no_grad
 from minigrad.tensor import Tensor
 
@@ -205,7 +204,7 @@ def _tensor_label(tensor, name, show_values, show_grads):
         if tensor.grad is None:
             lines.append("grad -")
         else:
-            host = get_backend(tensor.device).to_numpy(tensor.grad)
+            host = tensor.grad.numpy()
             lines.append(f"grad {_format_numbers(host)}")
     return lines
 

@@ -207,7 +207,7 @@ def _run(cls, arrays, upstream_seed):
                 f"input {name_index} was changed in place during forward or backward; an op "
                 "must never modify its inputs (they may be used elsewhere in the graph)."
             )
-    grads = [None if t.grad is None else np.array(t.grad, dtype=np.float64) for t in tensors]
+    grads = [None if t.grad is None else t.grad.numpy().astype(np.float64) for t in tensors]
     return out.numpy(), upstream, grads
 
 
@@ -215,7 +215,7 @@ def _reference_gradients(exercise, arrays, upstream):
     tensors = [tensor(a.copy(), requires_grad=a.dtype.kind == "f") for a in arrays]
     out = exercise.reference(*tensors)
     out.backward(tensor(upstream, dtype=out.dtype))
-    grads = [None if t.grad is None else t.grad.astype(np.float64) for t in tensors]
+    grads = [None if t.grad is None else t.grad.numpy().astype(np.float64) for t in tensors]
     return out.numpy(), grads
 
 

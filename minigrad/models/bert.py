@@ -182,7 +182,7 @@ def mlm_loss(logits, labels):
     if labels.shape != (N, T):
         raise ValueError(f"mlm_loss: labels {labels.shape} must be (N, T) = {(N, T)} for logits "
                          f"{logits.shape}")
-    if not bool((labels.data != IGNORE_INDEX).any()):
+    if not bool((labels.array != IGNORE_INDEX).any()):
         return logits.sum() * 0.0  # nothing masked: no loss, but keep the graph (and dtype)
     return F.cross_entropy(logits.reshape(N * T, V), labels.reshape(N * T),
                            ignore_index=IGNORE_INDEX)

@@ -198,7 +198,7 @@ def sample_next_token(logits, temperature=1.0, top_k=None):
             raise ValueError(f"sample_next_token: top_k must be at least 1, got {top_k}")
         k = min(top_k, V)
         xp = logits.xp
-        kth_largest = xp.sort(logits.data, axis=-1)[:, V - k : V - k + 1]  # (N, 1)
+        kth_largest = xp.sort(logits.array, axis=-1)[:, V - k : V - k + 1]  # (N, 1)
         logits = logits.masked_fill(logits < minigrad.Tensor(kth_largest, device=logits.device),
                                     -math.inf)
     probs = logits.softmax(axis=-1).numpy()  # (N, V), on the host for sampling

@@ -35,9 +35,9 @@ class Embedding(Module):
         init.normal_(self.weight)
         if self.padding_idx is not None:
             # Zero one row: through the backend's array module, so it works on every device.
-            data = self.weight.data.copy()
+            data = self.weight.array.copy()
             data[self.padding_idx] = 0.0
-            self.weight.data = data
+            self.weight.array = data
 
     def forward(self, input):
         return F.embedding(input, self.weight, self.padding_idx)

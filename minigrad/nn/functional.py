@@ -90,7 +90,7 @@ def _check_integer(x, fn, what):
 
 def _check_index_range(indices, size, fn, what, allowed_extra=None):
     """Raise IndexError if an index is outside [0, size) (ignoring `allowed_extra`)."""
-    data = indices.data
+    data = indices.array
     bad = (data < 0) | (data >= size)
     if allowed_extra is not None:
         bad = bad & (data != allowed_extra)
@@ -231,7 +231,7 @@ def one_hot(tensor, num_classes=-1):
     _check_index_range(tensor, num_classes, "one_hot", "class index")
     xp = tensor.xp
     classes = xp.arange(num_classes)  # (C,)
-    hot = xp.expand_dims(tensor.data, -1) == classes  # (..., 1) == (C,) -> (..., C)
+    hot = xp.expand_dims(tensor.array, -1) == classes  # (..., 1) == (C,) -> (..., C)
     return _wrap(hot.astype(dtypes.int64), tensor)
 
 
@@ -353,7 +353,7 @@ def _class_weights(weight, input, num_classes, fn):
             f"{fn}: weight must have one entry per class, shape ({num_classes},), "
             f"got {weight.shape}"
         )
-    return weight.data
+    return weight.array
 
 
 def _index_targets(target_flat, num_classes, w, ignore_index, label_smoothing, fn):
@@ -364,7 +364,7 @@ def _index_targets(target_flat, num_classes, w, ignore_index, label_smoothing, f
     """
     xp = get_backend(target_flat.device).xp
     _check_index_range(target_flat, num_classes, fn, "target class index", ignore_index)
-    t = target_flat.data  # (M,)
+    t = target_flat.array  # (M,)
     keep = xp.expand_dims(t != ignore_index, 1)  # (M, 1)
     hot = (xp.expand_dims(t, 1) == xp.arange(num_classes)) & keep  # (M, C) bool
     hot = hot.astype(w.dtype)
@@ -409,7 +409,7 @@ def cross_entropy(
         target_flat = target.reshape(-1)
         _check_index_range(target_flat, num_classes, fn, "target class index", ignore_index)
         losses = ops.CrossEntropy.apply(z, target_flat, ignore_index)
-        divisor = (target_flat.data != ignore_index).sum().astype(input.dtype)
+        divisor = (target_flat.array != ignore_index).sum().astype(input.dtype)
         return _reduce_cross_entropy(losses, _wrap(divisor, input), reduction, input)
     if kind == "index":
         T, divisor = _index_targets(
@@ -457,7 +457,7 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     losses = ops.NLLLoss.apply(_classes_last(input), target_flat, w, ignore_index)  # (M,)
     # 'mean' divides by Σ_m w[y_m] over the rows that are not ignored (as PyTorch).
     xp = input.xp
-    t = target_flat.data
+    t = target_flat.array
     keep = t != ignore_index
     divisor = xp.where(keep, w[xp.where(keep, t, 0)], 0.0).sum()
     return _reduce_cross_entropy(losses, _wrap(divisor, input), reduction, input)
@@ -500,7 +500,7 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
     _check_reduction(reduction, fn)
     _check_float(input, fn)
     target = _binary_target(input, target, fn)
-    data = input.data
+    data = input.array
     if bool(((data < 0.0) | (data > 1.0)).any()):
         raise ValueError(
             f"{fn}: input must hold probabilities in [0, 1] (e.g. the output of sigmoid), got "
@@ -664,7 +664,7 @@ def _attention_weights(query, key, bias, keep, scale):
     Computed again (only when asked for, e.g. for heat maps) by the same array function as the
     op's forward, ops.attention.attention_weights, so they are exactly the weights it used.
     """
-    bias = None if bias is None else bias.data
-    keep = None if keep is None else keep.data
-    p = attention_weights(query.xp, query.data, key.data, bias, keep, scale)
+    bias = None if bias is None else bias.array
+    keep = None if keep is None else keep.array
+    p = attention_weights(query.xp, query.array, key.array, bias, keep, scale)
     return Tensor(p, dtype=p.dtype, device=query.device)

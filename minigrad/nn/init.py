@@ -11,7 +11,7 @@ layers are stacked.
 
 Every function here draws its numbers on the host from minigrad's global generator
 (`minigrad.manual_seed` makes them repeatable), casts them to the tensor's dtype, moves them to its
-device and writes them into `tensor.data`. It returns the tensor, like PyTorch's `nn.init.*_`
+device and writes them into `tensor.array`. It returns the tensor, like PyTorch's `nn.init.*_`
 (the trailing underscore means "in place").
 """
 
@@ -23,7 +23,7 @@ from minigrad.backend import get_backend
 
 def _write(tensor, host_array):
     """Replace tensor's numbers with a NumPy array, keeping the tensor's dtype and device."""
-    tensor.data = get_backend(tensor.device).asarray(host_array, dtype=tensor.dtype)
+    tensor.array = get_backend(tensor.device).asarray(host_array, dtype=tensor.dtype)
     return tensor
 
 
@@ -97,7 +97,7 @@ def normal_(tensor, mean=0.0, std=1.0):
 def constant_(tensor, val):
     """Fill with the number `val`."""
     xp = get_backend(tensor.device).xp
-    tensor.data = xp.full(tensor.shape, val, dtype=tensor.dtype)
+    tensor.array = xp.full(tensor.shape, val, dtype=tensor.dtype)
     return tensor
 
 

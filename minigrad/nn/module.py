@@ -33,7 +33,7 @@ class Parameter(Tensor):
     """A Tensor that is a trainable weight of a Module (requires_grad=True by default).
 
     `Parameter(data)` accepts what `minigrad.tensor` accepts (a Tensor, a NumPy array, nested
-    lists). A Tensor's numbers are copied (not shared: optimizers update `p.data` in place), and
+    lists). A Tensor's numbers are copied (not shared: optimizers update `p.array` in place), and
     its dtype and device are kept.
     """
 
@@ -42,7 +42,7 @@ class Parameter(Tensor):
             data = tensor(data)
         # Copy the numbers, not the graph: a Parameter is always a leaf with its own memory.
         super().__init__(
-            data.data.copy(), dtype=data.dtype, requires_grad=requires_grad, device=data.device
+            data.array.copy(), dtype=data.dtype, requires_grad=requires_grad, device=data.device
         )
 
     def __repr__(self):
@@ -211,12 +211,12 @@ class Module:
 
     def zero_grad(self, set_to_none=True):
         """Forget the gradients of every parameter: `.grad = None` (PyTorch 2's default), or
-        arrays of zeros with set_to_none=False."""
+        zeros written into the existing gradients with set_to_none=False."""
         for param in self.parameters():
             if set_to_none or param.grad is None:
                 param.grad = None
             else:
-                param.grad = param.xp.zeros_like(param.grad)
+                param.grad.array[...] = 0
 
     # ------------------------------------------------------------------------------------------
     # Saving and loading
@@ -230,7 +230,7 @@ class Module:
         """
         state = OrderedDict()
         for name, param in self.named_parameters(remove_duplicate=False):
-            state[name] = param.data.copy()
+            state[name] = param.array.copy()
         return state
 
     def load_state_dict(self, state_dict, strict=True):
@@ -260,7 +260,7 @@ class Module:
                 continue
             value = state_dict[name]
             if isinstance(value, Tensor):
-                value = value.to(param.device).data
+                value = value.to(param.device).array
             if not hasattr(value, "shape"):
                 raise TypeError(
                     f"{where}: '{name}' must be an array or a Tensor, got {type(value).__name__}"
@@ -282,7 +282,7 @@ class Module:
             new_arrays[name] = get_backend(param.device).asarray(value, dtype=param.dtype).copy()
 
         for name, array in new_arrays.items():
-            params[name].data = array
+            params[name].array = array
         return IncompatibleKeys(missing, unexpected)
 
     # ------------------------------------------------------------------------------------------

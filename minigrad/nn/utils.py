@@ -20,7 +20,7 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0):
         g_p  ← g_p · min(1, max_norm / (total + 1e-6))
 
     The direction of the full gradient is kept; only its length shrinks. Returns the total norm
-    before clipping, as a 0-d Tensor. Works on the gradient arrays in place of `.grad`.
+    before clipping, as a 0-d Tensor. Changes each `.grad` in place.
     """
     max_norm, norm_type = float(max_norm), float(norm_type)
     if not max_norm >= 0.0:  # a negative factor would silently flip every gradient
@@ -32,16 +32,16 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0):
         return tensor(0.0)
     xp = params[0].xp
     if norm_type == float("inf"):
-        norms = [xp.abs(p.grad).max() for p in params]
+        norms = [xp.abs(p.grad.array).max() for p in params]
         total = xp.stack(norms).max()
     else:
         # Σ |g|^q per parameter, then the q-th root of the sum over all of them.
-        sums = [(xp.abs(p.grad) ** norm_type).sum() for p in params]
+        sums = [(xp.abs(p.grad.array) ** norm_type).sum() for p in params]
         total = xp.stack(sums).sum() ** (1.0 / norm_type)
     # Multiply by a factor ≤ 1 computed on the device: no host round trip on a GPU.
     factor = xp.minimum(max_norm / (total + 1e-6), 1.0)
     for p in params:
-        p.grad = p.grad * factor.astype(p.grad.dtype)
+        p.grad.array = p.grad.array * factor.astype(p.grad.dtype)
     return Tensor(total, dtype=total.dtype, device=params[0].device)
 
 
@@ -51,4 +51,4 @@ def clip_grad_value_(parameters, clip_value):
     if not clip_value >= 0.0:  # clip(g, c, -c) with c < 0 would set every entry to -c
         raise ValueError(f"clip_grad_value_: clip_value must be >= 0, got {clip_value}")
     for p in _with_grads(parameters):
-        p.grad = p.xp.clip(p.grad, -clip_value, clip_value)
+        p.grad.array = p.xp.clip(p.grad.array, -clip_value, clip_value)

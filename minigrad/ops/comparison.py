@@ -11,7 +11,7 @@ from minigrad._coerce import binary_operands, same_device
 def _compare(a, b, name, compute):
     a, b = binary_operands(a, b, name)
     same_device(a, b, name)
-    return a._make(compute(a.data, b.data), a.device)
+    return a._make(compute(a.array, b.array), a.device)
 
 
 def eq(a, b):
@@ -47,25 +47,25 @@ def logical_and(a, b):
     a, b = binary_operands(a, b, "and")
     same_device(a, b, "and")
     _check_bool(a, "and")
-    return a._make(a.data & b.data, a.device)
+    return a._make(a.array & b.array, a.device)
 
 
 def logical_or(a, b):
     a, b = binary_operands(a, b, "or")
     same_device(a, b, "or")
     _check_bool(a, "or")
-    return a._make(a.data | b.data, a.device)
+    return a._make(a.array | b.array, a.device)
 
 
 def logical_not(x):
     if x.dtype != dtypes.bool:
         raise TypeError(f"~ (logical not) needs a boolean tensor, not {x.dtype}")
-    return x._make(~x.data, x.device)
+    return x._make(~x.array, x.device)
 
 
 def any(x):
-    return x._make(x.xp.asarray(x.data.any()), x.device)
+    return x._make(x.xp.asarray(x.array.any()), x.device)
 
 
 def all(x):
-    return x._make(x.xp.asarray(x.data.all()), x.device)
+    return x._make(x.xp.asarray(x.array.all()), x.device)

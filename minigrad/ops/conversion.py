@@ -64,7 +64,7 @@ def astype(x, dtype):
         return x
     if dtype.kind != "f":
         # Rounding to integers is piecewise constant: no gradient flows through it (PyTorch).
-        return x._make(x.data.astype(dtype), x.device)
+        return x._make(x.array.astype(dtype), x.device)
     return Cast.apply(x, dtype)
 
 

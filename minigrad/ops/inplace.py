@@ -83,7 +83,7 @@ def setitem(x, index, value):
     what = "item assignment x[...] = value"
     index = prepare_index(index, x)
     try:
-        target_shape = tuple(x.data[index].shape)
+        target_shape = tuple(x.array[index].shape)
     except IndexError as error:
         raise IndexError(f"item assignment into a tensor of shape {x.shape}: {error}") from None
     if not isinstance(value, TensorBase):
@@ -107,9 +107,9 @@ def in_place(x, compute, what, index=None):
     if result._ctx is not None:
         _keep_saved_copy(result._ctx, x)
     if index is None:
-        x.data[...] = result.data
+        x.array[...] = result.array
     else:
-        x.data[index] = result.data[index]
+        x.array[index] = result.array[index]
     x._version_counter.value += 1
     if result._requires_grad:
         _point_to_new_value(x, result)
@@ -135,7 +135,7 @@ def _keep_saved_copy(ctx, x):
     if not ctx._saved:
         return
     backend = get_backend(x.device)
-    storage = backend.storage(x.data)
+    storage = backend.storage(x.array)
     ctx._saved = tuple(
         saved.copy()
         if isinstance(saved, backend.array_type) and backend.storage(saved) is storage
@@ -229,20 +229,20 @@ def masked_fill_(x, mask, value):
     return in_place(x, lambda: shape.masked_fill(x, mask, value), "masked_fill_")
 
 
-def fill_(x, value):
+def fill_(x, value, *, what="fill_"):
     """Every element becomes `value` (a number, or a one-element tensor, which gets a gradient).
 
     Computed as where(True, value, x): x's old numbers get a zero gradient, as in PyTorch.
     """
     if isinstance(value, TensorBase):
         if value.size != 1:
-            raise ValueError(f"fill_: the value must have one element, got shape {value.shape}")
+            raise ValueError(f"{what}: the value must have one element, got shape {value.shape}")
         value = value.reshape(())
-    return in_place(x, lambda: shape.where(_everywhere(x), value, x), "fill_")
+    return in_place(x, lambda: shape.where(_everywhere(x), value, x), what)
 
 
 def zero_(x):
-    return fill_(x, 0)
+    return fill_(x, 0, what="zero_")
 
 
 def copy_(x, src):

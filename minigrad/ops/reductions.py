@@ -228,11 +228,11 @@ def argmax(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
     """The index of the largest value (not differentiable: an index has no gradient)."""
     axis = single_axis(x, dim if dim is not None else axis, "argmax")
     keepdims = keepdim if keepdim is not None else keepdims
-    return x._make(x.data.argmax(axis=axis, keepdims=keepdims), x.device)
+    return x._make(x.array.argmax(axis=axis, keepdims=keepdims), x.device)
 
 
 def argmin(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
     """The index of the smallest value (not differentiable)."""
     axis = single_axis(x, dim if dim is not None else axis, "argmin")
     keepdims = keepdim if keepdim is not None else keepdims
-    return x._make(x.data.argmin(axis=axis, keepdims=keepdims), x.device)
+    return x._make(x.array.argmin(axis=axis, keepdims=keepdims), x.device)

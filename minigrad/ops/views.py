@@ -1,7 +1,7 @@
 """Views: tensors that share their base's memory (x[0], x.T, x.reshape(...), x.expand(...)).
 
-A view's numbers are its base's numbers seen through a function: `view.data` is
-`fn(base.data)`, where fn slices, reshapes or transposes without copying. A change made in place
+A view's numbers are its base's numbers seen through a function: `view.array` is
+`fn(base.array)`, where fn slices, reshapes or transposes without copying. A change made in place
 through the view is therefore a change of the base, and the other way round. The graph must
 follow, as PyTorch's does; two ops do that:
 
@@ -76,7 +76,7 @@ def _places(xp, array, fn):
 
 
 class ViewInfo:
-    """A view's link to its base: `fn(base.data)` is the view's data."""
+    """A view's link to its base: `fn(base.array)` is the view's data."""
 
     __slots__ = ("base", "fn", "version", "writable")
 
@@ -97,13 +97,13 @@ class ViewInfo:
 
 
 def as_view(out, x, step, writable=True):
-    """Mark `out` (made from x by a view op: out.data is step(x.data)) as a view of x's memory.
+    """Mark `out` (made from x by a view op: out.array is step(x.array)) as a view of x's memory.
 
     Returns out. Nothing happens when the op had to copy (e.g. reshape of a transposed array):
     then out owns its numbers.
     """
     backend = get_backend(x.device)
-    if backend.storage(out.data) is not backend.storage(x.data):
+    if backend.storage(out.array) is not backend.storage(x.array):
         return out
     if x._view is None:
         base, fn = x, step

@@ -87,10 +87,10 @@ class Adam(Optimizer):
 
         if len(state) == 0:
             state["step"] = 0
-            state["exp_avg"] = xp.zeros_like(p.data)  # m
-            state["exp_avg_sq"] = xp.zeros_like(p.data)  # v
+            state["exp_avg"] = xp.zeros_like(p.array)  # m
+            state["exp_avg_sq"] = xp.zeros_like(p.array)  # v
             if group["amsgrad"]:
-                state["max_exp_avg_sq"] = xp.zeros_like(p.data)
+                state["max_exp_avg_sq"] = xp.zeros_like(p.array)
 
         if group["maximize"]:
             grad = -grad
@@ -125,11 +125,11 @@ class Adam(Optimizer):
         denom += eps  # sqrt(v) / sqrt(1 - beta2^t) + eps
         update = m / denom
         update *= step_size
-        p.data -= update  # theta -= step_size * (m / denom)
+        p.array -= update  # theta -= step_size * (m / denom)
 
     def apply_weight_decay(self, p, grad, lr, weight_decay):
         """Adam's weight decay is an L2 penalty, (weight_decay / 2) ||theta||^2, whose gradient
         weight_decay * theta is added to g. (AdamW replaces this one step.)"""
         if weight_decay != 0.0:
-            grad = grad + weight_decay * p.data
+            grad = grad + weight_decay * p.array
         return grad

@@ -49,5 +49,5 @@ class AdamW(Adam):
 
     def apply_weight_decay(self, p, grad, lr, weight_decay):
         # Decoupled weight decay: shrink the weights themselves; g is left alone.
-        p.data *= 1.0 - lr * weight_decay
+        p.array *= 1.0 - lr * weight_decay
         return grad

@@ -12,7 +12,7 @@ its refinements). Every optimizer in minigrad shares the same bookkeeping, writt
 
 A subclass only says how ONE parameter is updated from its gradient, in `update_parameter`.
 
-Everything works on the raw backend arrays `p.data` and `p.grad`, in place, so:
+Everything works on the raw backend arrays `p.array` and `p.grad.array`, in place, so:
 
 * a Module holding the parameter sees the new values at once (no copies to hand back);
 * no computation graph is recorded (an update is not part of the model);
@@ -97,9 +97,9 @@ class Optimizer:
     def zero_grad(self, set_to_none=True):
         """Forget the gradients of the last backward pass (they would otherwise accumulate).
 
-        set_to_none=True (the default, as in PyTorch) drops the arrays: `p.grad` becomes None,
+        set_to_none=True (the default, as in PyTorch) drops the gradients: `p.grad` becomes None,
         which saves memory and lets `step` skip parameters that got no gradient.
-        set_to_none=False writes zeros into the existing arrays instead.
+        set_to_none=False writes zeros into the existing gradient tensors instead.
         """
         for group in self.param_groups:
             for p in group["params"]:
@@ -108,7 +108,7 @@ class Optimizer:
                 if set_to_none:
                     p.grad = None
                 else:
-                    p.grad[...] = 0
+                    p.grad.array[...] = 0
 
     def step(self, closure=None):
         """Update every parameter that has a gradient; return the closure's loss (or None).
@@ -126,14 +126,14 @@ class Optimizer:
                 if p.grad is None:
                     continue  # frozen, or not used by this loss: leave it (and its state) alone
                 state = self.state.setdefault(p, {})
-                self.update_parameter(p, p.grad, state, group)
+                self.update_parameter(p, p.grad.array, state, group)
                 # An in-place change, so it counts: a graph built before this step that saved p
                 # cannot be backpropagated any more (as in PyTorch: the "GAN order" mistake).
                 p._version_counter.value += 1
         return loss
 
     def update_parameter(self, p, grad, state, group):
-        """Change `p.data` in place using its gradient `grad`. Each optimizer writes this."""
+        """Change `p.array` in place using its gradient `grad`. Each optimizer writes this."""
         raise NotImplementedError
 
     def state_dict(self):

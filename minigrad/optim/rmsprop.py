@@ -79,16 +79,16 @@ class RMSprop(Optimizer):
 
         if len(state) == 0:
             state["step"] = 0
-            state["square_avg"] = xp.zeros_like(p.data)
+            state["square_avg"] = xp.zeros_like(p.array)
             if momentum > 0.0:
-                state["momentum_buffer"] = xp.zeros_like(p.data)
+                state["momentum_buffer"] = xp.zeros_like(p.array)
             if group["centered"]:
-                state["grad_avg"] = xp.zeros_like(p.data)
+                state["grad_avg"] = xp.zeros_like(p.array)
 
         if group["maximize"]:
             grad = -grad
         if weight_decay != 0.0:
-            grad = grad + weight_decay * p.data
+            grad = grad + weight_decay * p.array
 
         state["step"] += 1  # not used by the update; kept so that state dicts match PyTorch's
         square_avg = state["square_avg"]
@@ -107,6 +107,6 @@ class RMSprop(Optimizer):
             velocity = state["momentum_buffer"]
             velocity *= momentum
             velocity += grad / denom
-            p.data -= lr * velocity
+            p.array -= lr * velocity
         else:
-            p.data -= lr * (grad / denom)
+            p.array -= lr * (grad / denom)

@@ -76,7 +76,7 @@ class SGD(Optimizer):
         if group["maximize"]:
             grad = -grad
         if weight_decay != 0.0:
-            grad = grad + weight_decay * p.data  # a new array: p.grad itself is never changed
+            grad = grad + weight_decay * p.array  # a new array: p.grad itself is never changed
 
         if momentum != 0.0:
             velocity = state.get("momentum_buffer")
@@ -93,4 +93,4 @@ class SGD(Optimizer):
             else:
                 grad = velocity
 
-        p.data -= lr * grad
+        p.array -= lr * grad

@@ -19,7 +19,7 @@ from minigrad.nn.transformer import (
 
 
 def _set(param, array):
-    param.data = mg.backend.get_backend(param.device).asarray(np.asarray(array), dtype=param.dtype)
+    param.array = mg.backend.get_backend(param.device).asarray(np.asarray(array), dtype=param.dtype)
 
 
 # ----------------------------------------------------------------------------------------------

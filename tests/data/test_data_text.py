@@ -96,7 +96,7 @@ def test_get_batch_equals_stacked_items_and_feeds_a_dataloader():
 def test_items_do_not_share_memory_with_the_corpus():
     ds = CharDataset("abcdef", block_size=2)
     x, _ = ds[0]
-    x.data[0] = 5
+    x.array[0] = 5
     assert ds.decode(ds[0][0]) == "ab"
 
 

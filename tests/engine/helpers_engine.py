@@ -1070,7 +1070,7 @@ def check_gradient(spec: OpSpec, device: str, data) -> None:
     if device == "cpu":
         raw = [t.grad for t in tensors]
         for i in range(len(raw)):
-            assert not np.shares_memory(raw[i], tensors[i].data), ".grad aliases the input"
+            assert not np.shares_memory(raw[i], tensors[i].array), ".grad aliases the input"
             for j in range(i + 1, len(raw)):
                 assert not np.shares_memory(raw[i], raw[j]), "two inputs share one .grad buffer"
 

@@ -2,7 +2,7 @@
 
 CI has no GPU, so engine code is proven GPU-clean by running it on "strict", whose arrays refuse
 exactly what CuPy arrays refuse. These tests show that the stand-in really does refuse (so a
-planted ``np.exp(t.data)`` cannot slip through) and that "cpu" and "strict" compute the same."""
+planted ``np.exp(t.array)`` cannot slip through) and that "cpu" and "strict" compute the same."""
 
 import numpy as np
 import pytest
@@ -23,37 +23,37 @@ def strict(values, **kwargs):
 
 
 def test_numpy_function_on_strict_data_raises():
-    """A planted ``np.exp(t.data)`` fails loudly on "strict" (CuPy would fail too)."""
+    """A planted ``np.exp(t.array)`` fails loudly on "strict" (CuPy would fail too)."""
     t = strict([1.0, 2.0])
     with pytest.raises(TypeError, match="strict"):
-        np.exp(t.data)
+        np.exp(t.array)
     with pytest.raises(TypeError):
-        np.sum(t.data)
+        np.sum(t.array)
 
 
 def test_implicit_conversion_to_numpy_raises():
     """np.asarray / np.array on strict data raise, as they do on CuPy arrays."""
     t = strict([1.0, 2.0])
     with pytest.raises(TypeError):
-        np.asarray(t.data)
+        np.asarray(t.array)
     with pytest.raises(TypeError):
-        np.array(t.data)
+        np.array(t.array)
 
 
 def test_mixing_strict_and_numpy_arrays_raises():
     """strict_array + numpy_array is refused in both orders."""
     t = strict([1.0, 2.0])
     with pytest.raises(TypeError):
-        t.data + np.ones(2)
+        t.array + np.ones(2)
     with pytest.raises(TypeError):
-        np.ones(2) + t.data
+        np.ones(2) + t.array
 
 
 def test_xp_module_works_on_strict_data():
     """The backend's array module (t.xp) is the right way: it computes and stays on device."""
     t = strict([0.0, 1.0])
     backend = mg.backend.get_backend("strict")
-    out = t.xp.exp(t.data)
+    out = t.xp.exp(t.array)
     assert backend.is_array(out)
     assert not isinstance(out, np.ndarray)
     np.testing.assert_allclose(backend.to_numpy(out), np.exp([0.0, 1.0]), rtol=1e-15)

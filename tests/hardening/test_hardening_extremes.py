@@ -192,12 +192,12 @@ def test_layer_norm_of_constant_rows(dtype, value, width, rows):
     finite, whatever the constant (PyTorch gives the same)."""
     layer = mg.nn.LayerNorm(width, dtype=dtype)
     with mg.no_grad():
-        layer.bias.data = np.linspace(-1, 1, width).astype(dtype)
-        layer.weight.data = np.linspace(0.5, 2, width).astype(dtype)
+        layer.bias.array = np.linspace(-1, 1, width).astype(dtype)
+        layer.weight.array = np.linspace(0.5, 2, width).astype(dtype)
     x = np.full((rows, width), value, dtype=dtype)
     out, grad, g = _run(layer, x, dtype)
-    np.testing.assert_array_equal(out, np.broadcast_to(layer.bias.data, out.shape))
-    g_hat = g * layer.weight.data.astype(np.float64)
+    np.testing.assert_array_equal(out, np.broadcast_to(layer.bias.array, out.shape))
+    g_hat = g * layer.weight.array.astype(np.float64)
     expected = (g_hat - g_hat.mean(-1, keepdims=True)) / math.sqrt(1e-5)
     _check(grad, expected, dtype, scale=1 / math.sqrt(1e-5))
     np.testing.assert_array_equal(layer.weight.grad, np.zeros(width, dtype))

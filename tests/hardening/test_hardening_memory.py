@@ -53,7 +53,7 @@ def test_intermediate_tensors_are_freed_after_backward():
     """An intermediate tensor the user no longer names lives on only inside the graph; after
     backward() (without retain_graph) it is gone, although the loss is still alive."""
     x, w, hidden, loss = _small_graph()
-    hidden_ref, data_ref = weakref.ref(hidden), weakref.ref(hidden.data)
+    hidden_ref, data_ref = weakref.ref(hidden), weakref.ref(hidden.array)
     del hidden
     gc.collect()
     assert hidden_ref() is not None  # still held by the graph
@@ -87,7 +87,7 @@ def test_every_saved_array_of_a_model_is_released_after_backward():
     with _Recorder() as recorder:
         loss = F.cross_entropy(model(x), y)
     assert len(recorder.refs) > 10
-    keep = [loss.data, x.data, y.data, *(p.data for p in model.parameters())]
+    keep = [loss.array, x.array, y.array, *(p.array for p in model.parameters())]
     assert recorder.alive(keep)  # before backward the graph holds them
     loss.backward()
     assert recorder.alive(keep) == []
@@ -100,7 +100,7 @@ def test_no_grad_forward_keeps_nothing():
     with mg.no_grad(), _Recorder() as recorder:
         out = model(x)
     assert out.grad_fn is None
-    assert recorder.alive([out.data, x.data, *(p.data for p in model.parameters())]) == []
+    assert recorder.alive([out.array, x.array, *(p.array for p in model.parameters())]) == []
 
 
 def _train(model, optimizer, x, y, steps):

@@ -31,7 +31,7 @@ def set_params(module, arrays):
     """Write NumPy arrays (by parameter name) into a module's parameters."""
     params = dict(module.named_parameters())
     for name, array in arrays.items():
-        params[name].data = mg.backend.get_backend(params[name].device).asarray(
+        params[name].array = mg.backend.get_backend(params[name].device).asarray(
             np.asarray(array), dtype=params[name].dtype)
 
 

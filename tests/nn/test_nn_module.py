@@ -36,10 +36,10 @@ def test_parameter_is_a_leaf_tensor_that_requires_grad():
 
 
 def test_parameter_copies_the_numbers_of_a_tensor():
-    """An optimizer updates p.data in place; the tensor a Parameter was made from must not move."""
+    """An optimizer updates p.array in place; the tensor a Parameter was made from must not move."""
     source = mg.tensor([1.0, 2.0])
     p = nn.Parameter(source)
-    p.data *= 3.0
+    p.array *= 3.0
     np.testing.assert_array_equal(source.numpy(), [1.0, 2.0])
     np.testing.assert_array_equal(p.numpy(), [3.0, 6.0])
 
@@ -166,7 +166,7 @@ def test_state_dict_holds_copies():
     state = model.state_dict()
     assert isinstance(state, OrderedDict) and list(state) == ["weight", "bias"]
     before = state["weight"].copy()
-    model.weight.data += 1.0  # what an optimizer step does
+    model.weight.array += 1.0  # what an optimizer step does
     np.testing.assert_array_equal(state["weight"], before)
 
 
@@ -181,7 +181,7 @@ def test_state_dict_round_trip_gives_the_same_outputs(device):
     assert result.missing_keys == [] and result.unexpected_keys == []
     np.testing.assert_array_equal(source(x).numpy(), target(x).numpy())
     # The loaded arrays are the target's own: changing the source does not reach the target.
-    source.out.bias.data += 1.0
+    source.out.bias.array += 1.0
     assert not np.allclose(source(x).numpy(), target(x).numpy())
 
 
@@ -423,14 +423,14 @@ def test_deepcopy_and_pickle_give_independent_equal_modules():
         assert [n for n, _ in clone.named_parameters()] == [n for n, _ in model.named_parameters()]
         assert all(isinstance(p, nn.Parameter) for p in clone.parameters())
         np.testing.assert_array_equal(clone(x).numpy(), model(x).numpy())
-        clone[2].bias.data += 1.0
+        clone[2].bias.array += 1.0
         assert not np.allclose(clone(x).numpy(), model(x).numpy())
 
 
 def test_parameter_from_a_numpy_array_does_not_share_its_memory():
     array = np.array([1.0, 2.0])
     p = nn.Parameter(array)
-    p.data -= 1.0
+    p.array -= 1.0
     np.testing.assert_array_equal(array, [1.0, 2.0])
     assert p.dtype == mg.float64  # NumPy arrays keep their dtype, as in minigrad.tensor
 

@@ -10,7 +10,7 @@ import minigrad.nn.functional as F
 
 def _sgd_step(model, lr):
     for p in model.parameters():
-        p.data = p.data - lr * p.grad
+        p.array = p.array - lr * p.grad
     model.zero_grad()
 
 

@@ -281,9 +281,9 @@ def test_step_with_closure_returns_the_loss_and_uses_its_gradients():
 
 def test_updates_are_in_place_on_the_parameter_array():
     p = leaf()
-    data = p.data
+    data = p.array
     step_with(Adam([p], lr=0.1), p, G1)
-    assert p.data is data  # a Module holding p sees the new values without any re-assignment
+    assert p.array is data  # a Module holding p sees the new values without any re-assignment
 
 
 # ---------------------------------------------------------------------------------------------
@@ -317,7 +317,7 @@ def test_parameters_and_state_keep_their_dtype(cls, kwargs, dtype):
     optimizer.param_groups[0]["lr"] = np.float64(0.05)  # e.g. set by hand mid-training
     run_steps(optimizer, params, gradient_sequence(2, dtype, seed=5))
     for p in params:
-        assert p.dtype == dtype and p.data.dtype == dtype
+        assert p.dtype == dtype and p.array.dtype == dtype
         for name, value in optimizer.state[p].items():
             if name != "step":
                 assert value.dtype == dtype, name
@@ -334,7 +334,7 @@ def test_every_device_gives_the_cpu_result(cls, kwargs, device):
     result = run_steps(optimizer, params, gradient_steps)
     backend = mg.get_backend(device)
     for p, got, want in zip(params, result, expected):
-        assert p.device == device and backend.is_array(p.data)
+        assert p.device == device and backend.is_array(p.array)
         np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-7)
         for name, value in optimizer.state[p].items():
             assert name == "step" or backend.is_array(value)
