@@ -99,22 +99,14 @@ class CausalSelfAttention(Module):
         # Without earlier tokens the mask is the plain lower triangle (is_causal). After `past`
         # cached tokens, new token i is token past + i and sees keys 0..past + i.
         mask = None if past == 0 else _causal_mask_after(past, T, x.device)  # (T, S)
-        dropout_p = self.dropout if self.training else 0.0
+        causal = past == 0
+        p = self.dropout if self.training else 0.0
+        out = F.scaled_dot_product_attention(
+            q, k, v, attn_mask=mask, dropout_p=p, is_causal=causal, return_weights=self.keep_weights
+        )  # (B, nh, T, hs)
         if self.keep_weights:
-            y, self.weights = F.scaled_dot_product_attention(
-                q,
-                k,
-                v,
-                attn_mask=mask,
-                dropout_p=dropout_p,
-                is_causal=past == 0,
-                return_weights=True,
-            )
-        else:
-            y = F.scaled_dot_product_attention(
-                q, k, v, attn_mask=mask, dropout_p=dropout_p, is_causal=past == 0
-            )  # (B, nh, T, hs)
-        y = y.transpose(1, 2).reshape(B, T, C)  # the heads side by side again: (B, T, C)
+            out, self.weights = out  # and the weights, (B, nh, T, S)
+        y = out.transpose(1, 2).reshape(B, T, C)  # the heads side by side again: (B, T, C)
         return self.resid_drop(self.out_proj(y))  # (B, T, C)
 
 
