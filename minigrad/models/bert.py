@@ -47,6 +47,8 @@ Arguments are checked once, where they come in (BERT's constructor and forward, 
 mask_tokens); the small modules inside trust what BERT hands them.
 """
 
+from numbers import Integral
+
 import numpy as np
 
 from minigrad import dtypes, random
@@ -192,16 +194,6 @@ class BERT(Module):
     ):
         super().__init__()
         d_ff = 4 * d_model if d_ff is None else d_ff
-        _check_config(
-            vocab_size=vocab_size,
-            max_len=max_len,
-            n_layer=n_layer,
-            n_head=n_head,
-            d_model=d_model,
-            d_ff=d_ff,
-            n_segments=n_segments,
-            dropout=dropout,
-        )
         self.config = dict(
             vocab_size=vocab_size,
             max_len=max_len,
@@ -213,6 +205,7 @@ class BERT(Module):
             n_segments=n_segments,
             norm_first=norm_first,
         )
+        _check_config(self.config)
         self.tok_emb = Embedding(vocab_size, d_model)
         self.seg_emb = Embedding(n_segments, d_model)  # which sentence a token belongs to
         self.pos_emb = PositionalEmbedding(max_len, d_model)
@@ -277,16 +270,18 @@ class BERT(Module):
             )
 
 
-def _check_config(dropout, **sizes):
+def _check_config(config):
     """BERT's constructor arguments: positive sizes, heads that divide d_model, a probability."""
-    for name, value in sizes.items():
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+    for name in ("vocab_size", "max_len", "n_layer", "n_head", "d_model", "d_ff", "n_segments"):
+        value = config[name]
+        if isinstance(value, bool) or not isinstance(value, Integral) or value < 1:
             raise ValueError(f"BERT: {name} must be a positive int, got {value!r}")
-    if sizes["d_model"] % sizes["n_head"] != 0:
+    if config["d_model"] % config["n_head"] != 0:
         raise ValueError(
-            f"BERT: d_model={sizes['d_model']} must be divisible by "
-            f"n_head={sizes['n_head']} (each head gets d_model / n_head features)"
+            f"BERT: d_model={config['d_model']} must be divisible by "
+            f"n_head={config['n_head']} (each head gets d_model / n_head features)"
         )
+    dropout = config["dropout"]
     if isinstance(dropout, bool) or not 0.0 <= dropout < 1.0:
         raise ValueError(f"BERT: dropout must be in [0, 1), got {dropout!r}")
 

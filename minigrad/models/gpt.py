@@ -194,15 +194,6 @@ class GPT(Module):
     ):
         super().__init__()
         d_ff = 4 * d_model if d_ff is None else d_ff
-        _check_config(
-            vocab_size=vocab_size,
-            block_size=block_size,
-            n_layer=n_layer,
-            n_head=n_head,
-            d_model=d_model,
-            d_ff=d_ff,
-            dropout=dropout,
-        )
         self.config = dict(
             vocab_size=vocab_size,
             block_size=block_size,
@@ -214,6 +205,7 @@ class GPT(Module):
             tie_weights=tie_weights,
             bias=bias,
         )
+        _check_config(self.config)
         self.vocab_size = vocab_size
         self.block_size = block_size
         self.tok_emb = Embedding(vocab_size, d_model)  # token id -> vector
@@ -383,16 +375,18 @@ def _check_token_ids(ids, who, what="idx"):
         raise ValueError(f"{who}: expected {what} of shape (N, T) with T >= 1, got {ids.shape}")
 
 
-def _check_config(dropout, **sizes):
+def _check_config(config):
     """GPT's constructor arguments: positive sizes, heads that divide d_model, a probability."""
-    for name, value in sizes.items():
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+    for name in ("vocab_size", "block_size", "n_layer", "n_head", "d_model", "d_ff"):
+        value = config[name]
+        if isinstance(value, bool) or not isinstance(value, Integral) or value < 1:
             raise ValueError(f"GPT: {name} must be a positive int, got {value!r}")
-    if sizes["d_model"] % sizes["n_head"] != 0:
+    if config["d_model"] % config["n_head"] != 0:
         raise ValueError(
-            f"GPT: d_model={sizes['d_model']} must be divisible by "
-            f"n_head={sizes['n_head']} (each head gets d_model / n_head features)"
+            f"GPT: d_model={config['d_model']} must be divisible by "
+            f"n_head={config['n_head']} (each head gets d_model / n_head features)"
         )
+    dropout = config["dropout"]
     if isinstance(dropout, bool) or not 0.0 <= dropout < 1.0:
         raise ValueError(f"GPT: dropout must be in [0, 1), got {dropout!r}")
 
