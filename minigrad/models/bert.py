@@ -107,6 +107,9 @@ class SelfAttention(Module):
         y = y.transpose(1, 2).reshape(B, T, C)  # the heads side by side again: (B, T, C)
         return self.resid_drop(self.out_proj(y))  # (B, T, C)
 
+    def extra_repr(self):
+        return f"n_head={self.n_head}, dropout={self.dropout}"
+
 
 class MLP(Module):
     """F11: the feed-forward network, applied to every token on its own (as in gpt.py).

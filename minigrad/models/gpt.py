@@ -109,6 +109,9 @@ class CausalSelfAttention(Module):
         y = out.transpose(1, 2).reshape(B, T, C)  # the heads side by side again: (B, T, C)
         return self.resid_drop(self.out_proj(y))  # (B, T, C)
 
+    def extra_repr(self):
+        return f"n_head={self.n_head}, dropout={self.dropout}"
+
 
 def _causal_mask_after(past, T, device):
     """Boolean (T, past + T) mask for T new tokens after `past` cached ones: True where new
