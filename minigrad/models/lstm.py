@@ -12,13 +12,16 @@ state (h, c), so generating a token costs O(1) however long the text is, but tha
 state is also all it can remember.
 """
 
-import minigrad
+from minigrad.creation import arange, tensor
+from minigrad.grad_mode import no_grad
 from minigrad.models.gpt import sample_next_token
 from minigrad.nn import functional as F
 from minigrad.nn.embedding import Embedding
 from minigrad.nn.linear import Linear
 from minigrad.nn.module import Module
 from minigrad.nn.rnn import LSTM
+from minigrad.routines import cat
+from minigrad.tensor import Tensor
 
 
 class LSTMClassifier(Module):
@@ -30,12 +33,21 @@ class LSTMClassifier(Module):
     that the state after its last real token is classified, not the state after the padding.
     """
 
-    def __init__(self, vocab_size, embed_dim, hidden_size, num_classes=1, num_layers=1,
-                 dropout=0.0, padding_idx=None):
+    def __init__(
+        self,
+        vocab_size,
+        embed_dim,
+        hidden_size,
+        num_classes=1,
+        num_layers=1,
+        dropout=0.0,
+        padding_idx=None,
+    ):
         super().__init__()
         self.embedding = Embedding(vocab_size, embed_dim, padding_idx=padding_idx)
-        self.lstm = LSTM(embed_dim, hidden_size, num_layers=num_layers, batch_first=True,
-                         dropout=dropout)
+        self.lstm = LSTM(
+            embed_dim, hidden_size, num_layers=num_layers, batch_first=True, dropout=dropout
+        )
         self.fc = Linear(hidden_size, num_classes)
 
     def forward(self, idx, lengths=None):
@@ -45,13 +57,15 @@ class LSTMClassifier(Module):
         if lengths is None:
             last = output[:, T - 1]  # (N, hidden)
         else:
-            if not isinstance(lengths, minigrad.Tensor):
-                lengths = minigrad.tensor(lengths, device=idx.device)
+            if not isinstance(lengths, Tensor):
+                lengths = tensor(lengths, device=idx.device)
             host_lengths = lengths.numpy()  # a small copy, for a clear error message
             if lengths.shape != (N,) or host_lengths.min() < 1 or host_lengths.max() > T:
-                raise ValueError(f"LSTMClassifier: lengths must be (N,) = ({N},) values in "
-                                 f"1..{T} for ids {idx.shape}, got {host_lengths.tolist()}")
-            last = output[minigrad.arange(N, device=idx.device), lengths - 1]  # (N, hidden)
+                raise ValueError(
+                    f"LSTMClassifier: lengths must be (N,) = ({N},) values in "
+                    f"1..{T} for ids {idx.shape}, got {host_lengths.tolist()}"
+                )
+            last = output[arange(N, device=idx.device), lengths - 1]  # (N, hidden)
         logits = self.fc(last)  # (N, num_classes)
         return logits
 
@@ -65,12 +79,18 @@ class LSTMLanguageModel(Module):
 
     def __init__(self, vocab_size, embed_dim, hidden_size, num_layers=1, dropout=0.0):
         super().__init__()
-        self.config = dict(vocab_size=vocab_size, embed_dim=embed_dim, hidden_size=hidden_size,
-                           num_layers=num_layers, dropout=dropout)
+        self.config = dict(
+            vocab_size=vocab_size,
+            embed_dim=embed_dim,
+            hidden_size=hidden_size,
+            num_layers=num_layers,
+            dropout=dropout,
+        )
         self.vocab_size = vocab_size
         self.embedding = Embedding(vocab_size, embed_dim)
-        self.lstm = LSTM(embed_dim, hidden_size, num_layers=num_layers, batch_first=True,
-                         dropout=dropout)
+        self.lstm = LSTM(
+            embed_dim, hidden_size, num_layers=num_layers, batch_first=True, dropout=dropout
+        )
         self.head = Linear(hidden_size, vocab_size)  # one logit per vocabulary entry
 
     def step(self, idx, state=None):
@@ -83,8 +103,7 @@ class LSTMLanguageModel(Module):
         loss = None
         if targets is not None:
             N, T = idx.shape
-            loss = F.cross_entropy(logits.reshape(N * T, self.vocab_size),
-                                   targets.reshape(N * T))
+            loss = F.cross_entropy(logits.reshape(N * T, self.vocab_size), targets.reshape(N * T))
         return logits, loss
 
     def generate(self, idx, max_new_tokens, temperature=1.0, top_k=None):
@@ -95,11 +114,11 @@ class LSTMLanguageModel(Module):
         was_training = self.training
         self.eval()
         try:
-            with minigrad.no_grad():
+            with no_grad():
                 logits, state = self.step(idx)
                 for step in range(max_new_tokens):
                     next_id = sample_next_token(logits[:, -1, :], temperature, top_k)  # (N, 1)
-                    idx = minigrad.cat([idx, next_id], axis=1)
+                    idx = cat([idx, next_id], axis=1)
                     if step < max_new_tokens - 1:
                         logits, state = self.step(next_id, state)
         finally:

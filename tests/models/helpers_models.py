@@ -40,8 +40,12 @@ def module_gradcheck(module, inputs, output=lambda out: out, forward_kwargs=None
     torch.func.functional_call). A tied parameter fills several slots with one copy.
     """
     forward_kwargs = forward_kwargs or {}
-    slots = [(owner, name) for _, owner in module.named_modules()
-             for name, param in owner._parameters.items() if param is not None]
+    slots = [
+        (owner, name)
+        for _, owner in module.named_modules()
+        for name, param in owner._parameters.items()
+        if param is not None
+    ]
     originals = [owner._parameters[name] for owner, name in slots]
     unique = []
     for param in originals:

@@ -33,8 +33,9 @@ def test_language_model_step_carries_the_state():
     full, _ = model(idx)
     first, state = model.step(idx[:, :4])
     rest, _ = model.step(idx[:, 4:], state)
-    np.testing.assert_allclose(mg.cat([first, rest], axis=1).numpy(), full.numpy(), rtol=1e-5,
-                               atol=1e-6)
+    np.testing.assert_allclose(
+        mg.cat([first, rest], axis=1).numpy(), full.numpy(), rtol=1e-5, atol=1e-6
+    )
 
 
 def test_lstm_language_model_memorises_a_string():
