@@ -386,16 +386,10 @@ def mlm_loss(logits, labels):
     """
     N, T, V = logits.shape
     if labels.shape != (N, T):
-<<<<<<< HEAD
-        raise ValueError(f"mlm_loss: labels {labels.shape} must be (N, T) = {(N, T)} for logits "
-                         f"{logits.shape}")
-    if not bool((labels.array != IGNORE_INDEX).any()):
-=======
         raise ValueError(
             f"mlm_loss: labels {labels.shape} must be (N, T) = {(N, T)} for logits {logits.shape}"
         )
     if not bool((labels.array != IGNORE_INDEX).any()):
->>>>>>> h-models
         return logits.sum() * 0.0  # nothing masked: no loss, but keep the graph (and dtype)
     return F.cross_entropy(
         logits.reshape(N * T, V), labels.reshape(N * T), ignore_index=IGNORE_INDEX
