@@ -109,7 +109,7 @@ def _conv2d_forward(ctx, x, weight, bias, stride, padding, dilation, groups):
         out = out + bias.reshape(1, out_channels, 1, 1)
     ctx.save_for_backward(cols if ctx.needs_input_grad[1] else None, weight)
     ctx.conv = (x_pad.shape, padding, stride, dilation, groups)
-    return xp.ascontiguousarray(out)
+    return out
 
 
 def _conv2d_backward(ctx, grad):
