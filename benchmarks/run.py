@@ -32,17 +32,18 @@ from benchmarks import (  # noqa: E402
     w3_overhead,
     w4_attention,
     w5_matmul,
+    w6_conv,
 )
 from benchmarks.common import FRAMEWORKS, to_float  # noqa: E402
 from benchmarks.timing import BackgroundLoad, Skip, measure, wait_until_quiet  # noqa: E402
 
-WORKLOADS = {m.NAME: m for m in (w1_mlp, w2_gpt, w3_overhead, w4_attention, w5_matmul)}
+WORKLOADS = {m.NAME: m for m in (w1_mlp, w2_gpt, w3_overhead, w4_attention, w5_matmul, w6_conv)}
 OUTPUT = Path(__file__).resolve().parent / "output"
 UNIT_SCALE = {"ms": 1e3, "us": 1e6}
 
 # Seconds of timed steps per framework and workload (full run, --quick); W3 repeats its tiny
 # step `inner` times per sample so that the timer's own cost does not count.
-BUDGET = {"W1": 2.0, "W2": 4.0, "W3": 1.0, "W4": 3.0, "W5": 1.5}
+BUDGET = {"W1": 2.0, "W2": 4.0, "W3": 1.0, "W4": 3.0, "W5": 1.5, "W6": 3.0}
 INNER = {"W3": 20}
 
 

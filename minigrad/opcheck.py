@@ -15,6 +15,8 @@ from minigrad import dtypes, ops
 from minigrad.creation import tensor
 from minigrad.gradcheck import GradcheckError, gradcheck
 from minigrad.nn import functional as F
+from minigrad.ops.inplace import IndexPut
+from minigrad.ops.views import View, ViewUpdate
 from minigrad.routines import concat, maximum, minimum, stack, where
 from minigrad.viz import build_graph
 
@@ -95,6 +97,8 @@ def _op_cases():
         "cast": ("float64 -> float64 copy", lambda x: ops.Cast.apply(x, dtypes.float64), (_t(a),)),
         "to_device": ("cpu -> strict -> cpu", lambda x: (x.to("strict") * 2.0).to("cpu"), (_t(a),)),
         **_layer_loss_and_attention_cases(rng, b),
+        **_copy_and_view_cases(a, b),
+        **_convolution_cases(rng, a, b, positive, distinct),
     }
 
 
@@ -148,6 +152,68 @@ def _layer_loss_and_attention_cases(rng, b):
             "(2,3,4), causal",
             lambda a, c, d: F.scaled_dot_product_attention(a, c, d, is_causal=True),
             (_t(q), _t(k), _t(v)),
+        ),
+    }
+
+
+def _first_column(array):
+    return array[..., :1]
+
+
+def _copy_and_view_cases(a, b):
+    """The ops behind clone(), views and in-place changes (ops/conversion.py, views.py,
+    inplace.py)."""
+    return {
+        "clone": ("x.clone()", lambda x: x.clone(), (_t(a),)),
+        "view": ("view x[..., :1]", lambda x: View.apply(x, _first_column), (_t(a),)),
+        "view_update": (
+            "x with x[..., :1] = v",
+            lambda x, v: ViewUpdate.apply(x, v, _first_column),
+            (_t(a), _t(a[:, :1] * 2.0)),
+        ),
+        "index_put": ("x with x[1] = v", lambda x, v: IndexPut.apply(x, v, (1,)), (_t(a), _t(b))),
+    }
+
+
+def _convolution_cases(rng, a, b, positive, distinct):
+    """Convolutions, pooling and batch norm (ops/conv.py, pooling.py, normalization_batch.py)."""
+    return {
+        "conv1d": (
+            "conv1d, stride 2, pad 1",
+            lambda x, w: F.conv1d(x, w, stride=2, padding=1),
+            (_t(rng.standard_normal((2, 3, 7))), _t(rng.standard_normal((4, 3, 3)))),
+        ),
+        "conv2d": (
+            "conv2d, groups 2",
+            lambda x, w: F.conv2d(x, w, padding=1, groups=2),
+            (_t(rng.standard_normal((2, 4, 5, 5))), _t(rng.standard_normal((2, 2, 3, 3)))),
+        ),
+        "max_pool1d": (
+            "max_pool1d(2), no ties",
+            lambda x: F.max_pool1d(x, 2),
+            (_t(distinct.reshape(1, 3, 4)),),
+        ),
+        "max_pool2d": (
+            "max_pool2d(2), no ties",
+            lambda x: F.max_pool2d(x, 2),
+            (_t(distinct.reshape(1, 1, 2, 6)),),
+        ),
+        "avg_pool1d": ("avg_pool1d(2, 1)", lambda x: F.avg_pool1d(x, 2, 1), (_t(a[None]),)),
+        "avg_pool2d": ("avg_pool2d(2, 1)", lambda x: F.avg_pool2d(x, 2, 1), (_t(a[None, None]),)),
+        "adaptive_avg_pool1d": (
+            "adaptive_avg_pool1d(3)",
+            lambda x: F.adaptive_avg_pool1d(x, 3),
+            (_t(a[None]),),
+        ),
+        "adaptive_avg_pool2d": (
+            "adaptive_avg_pool2d(2)",
+            lambda x: F.adaptive_avg_pool2d(x, 2),
+            (_t(a[None, None]),),
+        ),
+        "batch_norm": (
+            "batch_norm, training",
+            lambda x, w, c: F.batch_norm(x, None, None, w, c, training=True),
+            (_t(a), _t(positive[0]), _t(b)),
         ),
     }
 

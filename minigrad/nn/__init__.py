@@ -28,6 +28,19 @@ from minigrad.nn.transformer import (
     TransformerBlock,
 )
 
+# isort: split
+# Convolutional networks
+from minigrad.nn.batchnorm import BatchNorm1d, BatchNorm2d
+from minigrad.nn.conv import Conv1d, Conv2d, Dropout2d
+from minigrad.nn.pooling import (
+    AdaptiveAvgPool1d,
+    AdaptiveAvgPool2d,
+    AvgPool1d,
+    AvgPool2d,
+    MaxPool1d,
+    MaxPool2d,
+)
+
 __all__ = [
     "functional", "init", "utils",
     "Module", "Parameter",
@@ -38,4 +51,8 @@ __all__ = [
     "MultiHeadAttention", "KVCache", "FeedForward", "TransformerBlock",
     "PositionalEmbedding", "SinusoidalPositionalEncoding",
     "MSELoss", "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss",
+]  # fmt: skip
+__all__ += [
+    "Conv1d", "Conv2d", "Dropout2d", "BatchNorm1d", "BatchNorm2d",
+    "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d",
 ]  # fmt: skip

@@ -24,6 +24,18 @@ from minigrad import creation, dtypes, ops
 from minigrad._coerce import common_dtype
 from minigrad.backend import get_backend
 from minigrad.ops.attention import attention_weights
+
+# Re-exported (`name as name`) so that F.conv2d, F.max_pool2d, ... work as in PyTorch: these
+# functions are the ops' own entry points, which check the arguments (one definition each).
+from minigrad.ops.conv import conv1d as conv1d
+from minigrad.ops.conv import conv2d as conv2d
+from minigrad.ops.normalization_batch import batch_norm as batch_norm
+from minigrad.ops.pooling import adaptive_avg_pool1d as adaptive_avg_pool1d
+from minigrad.ops.pooling import adaptive_avg_pool2d as adaptive_avg_pool2d
+from minigrad.ops.pooling import avg_pool1d as avg_pool1d
+from minigrad.ops.pooling import avg_pool2d as avg_pool2d
+from minigrad.ops.pooling import max_pool1d as max_pool1d
+from minigrad.ops.pooling import max_pool2d as max_pool2d
 from minigrad.routines import broadcast_shapes, where
 from minigrad.tensor import Tensor
 
@@ -668,3 +680,36 @@ def _attention_weights(query, key, bias, keep, scale):
     keep = None if keep is None else keep.array
     p = attention_weights(query.xp, query.array, key.array, bias, keep, scale)
     return Tensor(p, dtype=p.dtype, device=query.device)
+
+
+# ============================================================================================
+# Convolutional networks. conv1d, conv2d, the pooling functions and batch_norm are the entry
+# points of their ops (ops/conv.py, ops/pooling.py, ops/normalization_batch.py), imported above
+# so that F.conv2d works as in PyTorch; dropout2d is a few Tensor operations.
+# ============================================================================================
+
+
+def dropout2d(input, p=0.5, training=True, inplace=False):
+    """Channel dropout: zero whole feature maps. y = x · m / (1 - p), with ONE m ~ Bernoulli(1 - p)
+    per (example, channel), shared by all H·W positions of that channel.
+
+    Neighbouring pixels of a feature map are strongly correlated, so dropping single pixels
+    barely regularises a conv net; dropping whole channels does. input: (N, C, H, W) or
+    (C, H, W). `inplace` is accepted for PyTorch compatibility and ignored.
+    """
+    if not isinstance(input, Tensor):
+        raise TypeError(f"dropout2d: input must be a Tensor, got {type(input).__name__}")
+    if isinstance(p, bool) or not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout2d: probability p must be between 0 and 1, got {p!r}")
+    if input.ndim not in (3, 4):
+        raise ValueError(
+            f"dropout2d: expected a 4-d input (N, C, H, W) or a 3-d one (C, H, W), got shape "
+            f"{input.shape}"
+        )
+    if not training or p == 0.0:
+        return input
+    if p == 1.0:
+        return input * 0.0
+    mask_shape = input.shape[:-2] + (1, 1)  # one draw per channel, broadcast over H and W
+    keep = creation.rand(*mask_shape, dtype=input.dtype, device=input.device) >= p
+    return input * keep * (1.0 / (1.0 - p))

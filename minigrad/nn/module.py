@@ -65,6 +65,8 @@ class Module:
         # object.__setattr__ because our own __setattr__ expects these dicts to exist already.
         object.__setattr__(self, "_parameters", OrderedDict())  # name -> Parameter (or None)
         object.__setattr__(self, "_modules", OrderedDict())  # name -> Module (or None)
+        object.__setattr__(self, "_buffers", OrderedDict())  # name -> Tensor (or None)
+        object.__setattr__(self, "_non_persistent_buffers", set())  # names left out of state_dict
         object.__setattr__(self, "training", True)
 
     # ------------------------------------------------------------------------------------------
@@ -87,15 +89,26 @@ class Module:
             self._parameters.pop(name, None)
             self.__dict__.pop(name, None)
             self._modules[name] = value
+        elif name in self.__dict__.get("_buffers", {}) and (
+            value is None or isinstance(value, Tensor)
+        ):
+            self._buffers[name] = (
+                value  # assigning to a buffer replaces it (e.g. a new running mean)
+            )
         else:
             if "_parameters" in self.__dict__:
                 self._parameters.pop(name, None)
                 self._modules.pop(name, None)
+                self._buffers.pop(name, None)
             object.__setattr__(self, name, value)
 
     def __getattr__(self, name):
         # Only called when normal lookup fails, i.e. for registered Parameters and Modules.
-        registries = self.__dict__.get("_parameters", {}), self.__dict__.get("_modules", {})
+        registries = (
+            self.__dict__.get("_parameters", {}),
+            self.__dict__.get("_modules", {}),
+            self.__dict__.get("_buffers", {}),
+        )
         for registry in registries:
             if name in registry:
                 return registry[name]
@@ -106,6 +119,9 @@ class Module:
             del self._parameters[name]
         elif name in self._modules:
             del self._modules[name]
+        elif name in self._buffers:
+            del self._buffers[name]
+            self._non_persistent_buffers.discard(name)
         else:
             object.__delattr__(self, name)
 
@@ -120,6 +136,38 @@ class Module:
         if param is None:
             self._parameters[name] = None
             self.__dict__.pop(name, None)
+
+    def register_buffer(self, name, tensor, persistent=True):
+        """Register a Tensor that belongs to the module's state but is not trained, such as
+        BatchNorm's running mean (PyTorch's semantics).
+
+        A buffer is an attribute (`self.name`), moved and cast by `.to()` (integer buffers keep
+        their dtype), listed by `buffers()` / `named_buffers()`, but not by `parameters()`, so no
+        optimizer touches it. `persistent=True` puts it in `state_dict()` and `load_state_dict`
+        reads it back; `persistent=False` keeps it out of both. `tensor` may be None.
+        """
+        if "_buffers" not in self.__dict__:
+            raise AttributeError("cannot register a buffer before Module.__init__() is called")
+        if not isinstance(name, str) or not name or "." in name:
+            raise KeyError(
+                f"register_buffer: the name must be a non-empty string without '.', got {name!r}"
+            )
+        if tensor is not None and (not isinstance(tensor, Tensor) or isinstance(tensor, Parameter)):
+            raise TypeError(
+                f"register_buffer('{name}'): expected a Tensor (not a Parameter) or None, got "
+                f"{type(tensor).__name__}"
+            )
+        if (
+            name in self._parameters
+            or name in self._modules
+            or (name in self.__dict__ and name not in self._buffers)
+        ):
+            raise KeyError(f"register_buffer: attribute '{name}' already exists")
+        self._buffers[name] = tensor
+        if persistent:
+            self._non_persistent_buffers.discard(name)
+        else:
+            self._non_persistent_buffers.add(name)
 
     def add_module(self, name, module):
         """Same as `self.name = module`, for names that are not Python identifiers ("0", "1")."""
@@ -195,6 +243,36 @@ class Module:
         for _, param in self.named_parameters(recurse=recurse):
             yield param
 
+    def named_buffers(self, prefix="", recurse=True, remove_duplicate=True):
+        """Yield (dotted name, buffer Tensor), e.g. ("bn.running_mean", ...)."""
+        seen = set()
+        if recurse:
+            owners = self.named_modules(prefix, remove_duplicate=remove_duplicate)
+        else:
+            owners = [(prefix, self)]
+        for owner_name, owner in owners:
+            for name, buffer in owner._buffers.items():
+                if buffer is None or (remove_duplicate and id(buffer) in seen):
+                    continue
+                seen.add(id(buffer))
+                yield (f"{owner_name}.{name}" if owner_name else name), buffer
+
+    def buffers(self, recurse=True):
+        for _, buffer in self.named_buffers(recurse=recurse):
+            yield buffer
+
+    def _state_tensors(self):
+        """(dotted name, Tensor) of everything state_dict saves, in PyTorch's order: each
+        module's parameters, then its persistent buffers, then its children's."""
+        for prefix, module in self.named_modules(remove_duplicate=False):
+            dot = f"{prefix}." if prefix else ""
+            for name, param in module._parameters.items():
+                if param is not None:
+                    yield dot + name, param
+            for name, buffer in module._buffers.items():
+                if buffer is not None and name not in module._non_persistent_buffers:
+                    yield dot + name, buffer
+
     # ------------------------------------------------------------------------------------------
     # Modes and gradients
     # ------------------------------------------------------------------------------------------
@@ -223,13 +301,13 @@ class Module:
     # ------------------------------------------------------------------------------------------
 
     def state_dict(self):
-        """OrderedDict dotted name -> a copy of the parameter's backend array.
+        """OrderedDict dotted name -> a copy of the parameter's (or persistent buffer's) array.
 
         Copies, so that training the model afterwards does not change a saved state.
         Shared parameters appear under every name that reaches them (as in PyTorch).
         """
         state = OrderedDict()
-        for name, param in self.named_parameters(remove_duplicate=False):
+        for name, param in self._state_tensors():
             state[name] = param.array.copy()
         return state
 
@@ -242,7 +320,7 @@ class Module:
         nothing.
         Returns IncompatibleKeys(missing_keys, unexpected_keys).
         """
-        params = OrderedDict(self.named_parameters(remove_duplicate=False))
+        params = OrderedDict(self._state_tensors())  # parameters and persistent buffers
         missing = [name for name in params if name not in state_dict]
         unexpected = [name for name in state_dict if name not in params]
         where = f"load_state_dict for {type(self).__name__}"
@@ -300,6 +378,8 @@ class Module:
             device, dtype = None, device  # model.to(minigrad.float64) or model.to("float64")
         for param in self.parameters():  # each shared Parameter once
             param.move_(device, dtype)
+        for buffer in self.buffers():  # integer buffers (num_batches_tracked) keep their dtype
+            buffer.move_(device, dtype if buffer.dtype.kind == "f" else None)
         return self
 
     def double(self):

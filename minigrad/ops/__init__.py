@@ -12,7 +12,12 @@ formula side by side. The files group them by kind:
     losses.py          cross_entropy cross_entropy_probs nll_loss binary_cross_entropy
                        binary_cross_entropy_with_logits   (F2, F3)
     attention.py       scaled_dot_product_attention   (F8)
-    conversion.py      cast (dtype) and to_device
+    conversion.py      cast (dtype), clone and to_device
+    views.py           view view_update   (the graph of views and in-place changes)
+    inplace.py         index_put   (x[i] = v; and the in-place methods add_, zero_, ...)
+    conv.py            conv1d conv2d   (im2col + matmul)
+    pooling.py         max_pool1d/2d avg_pool1d/2d adaptive_avg_pool1d/2d
+    normalization_batch.py   batch_norm
 
 Two helper modules hold no ops:
 
@@ -58,6 +63,19 @@ from minigrad.ops.softmax import LogSoftmax, LogSumExp, Softmax
 from minigrad.ops.unary import GELU, Abs, Clip, Exp, Log, ReLU, Sigmoid, Sqrt, Tanh
 from minigrad.ops.views import View, ViewUpdate
 
+# isort: split
+# Convolutional networks: convolution, pooling, batch normalisation.
+from minigrad.ops.conv import Conv1d, Conv2d
+from minigrad.ops.normalization_batch import BatchNorm
+from minigrad.ops.pooling import (
+    AdaptiveAvgPool1d,
+    AdaptiveAvgPool2d,
+    AvgPool1d,
+    AvgPool2d,
+    MaxPool1d,
+    MaxPool2d,
+)
+
 ALL_OPS = [
     Add, Sub, Mul, Div, Pow, Neg, Maximum, Minimum,
     Exp, Log, Sqrt, Abs, Tanh, Sigmoid, ReLU, GELU, Clip,
@@ -71,6 +89,13 @@ ALL_OPS = [
     ScaledDotProductAttention,
     Cast, Clone, ToDevice,
     View, ViewUpdate, IndexPut,
+]  # fmt: skip
+
+# Convolutional networks (conv.py, pooling.py, normalization_batch.py)
+ALL_OPS += [
+    Conv1d, Conv2d,
+    MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool1d, AdaptiveAvgPool2d,
+    BatchNorm,
 ]  # fmt: skip
 
 REGISTRY = {op.name: op for op in ALL_OPS}

@@ -995,6 +995,249 @@ SPECS: dict[str, OpSpec] = {
         shapes_attention(float_mask=True),
         args=lambda s: st.fixed_dictionaries({"scale": st.sampled_from([None, 0.37])}),
     ),
+    # ------------------------------------------------------------------------------------------
+    # Convolutional networks (ops/conv.py, ops/pooling.py, ops/normalization_batch.py).
+    # The NumPy references take sliding windows (np.lib.stride_tricks.sliding_window_view) and
+    # sum or reduce over them directly, independently of minigrad's im2col. Shapes are drawn so
+    # that every window fits (length >= 2·(k - 1) + 1, as dilation <= 2); the groups follow from
+    # the shapes (C = groups · weight.shape[1]). Many more strides, paddings, dilations and
+    # groups are compared with PyTorch in tests/nn/test_nn_conv.py.
+    # ------------------------------------------------------------------------------------------
+    "conv1d": OpSpec(
+        lambda x, w, b, **k: mg.ops.conv.conv1d(x, w, b, **k),
+        # x split by group (N, g, C/g, L) -> windows (N, g, C/g, Lo, K), summed against
+        # W (g, O/g, C/g, K) -> (N, g, O/g, Lo) -> (N, O, Lo)
+        lambda x, w, b, stride, padding, dilation, groups: (
+            (
+                y := np.einsum(
+                    "ngclk,gock->ngol",
+                    np.lib.stride_tricks.sliding_window_view(
+                        np.pad(
+                            x.reshape(x.shape[0], groups, -1, x.shape[2]),
+                            [(0, 0)] * 3 + [(padding, padding)],
+                        ),
+                        dilation * (w.shape[2] - 1) + 1,
+                        axis=3,
+                    )[..., ::stride, ::dilation],
+                    w.reshape(groups, -1, *w.shape[1:]),
+                )
+            ).reshape(x.shape[0], -1, y.shape[3])
+            + b[:, None]
+        ),
+        # (n, groups, c per group, o per group, k, extra length) -> the shapes of x, W and b
+        st.tuples(*[st.integers(1, 2)] * 4, st.integers(1, 3), st.integers(0, 2)).map(
+            lambda t: (
+                (t[0], t[1] * t[2], 2 * t[4] - 1 + t[5]),
+                (t[1] * t[3], t[2], t[4]),
+                (t[1] * t[3],),
+            )
+        ),
+        args=lambda s: st.fixed_dictionaries(
+            {
+                "stride": st.integers(1, 2),
+                "padding": st.integers(0, 1),
+                "dilation": st.integers(1, 2),
+                "groups": st.just(s[0][1] // s[1][1]),
+            }
+        ),
+    ),
+    "conv2d": OpSpec(
+        lambda x, w, b, **k: mg.ops.conv.conv2d(x, w, b, **k),
+        # x split by group (N, g, C/g, H, W) -> windows (N, g, C/g, Ho, Wo, kh, kw), summed
+        # against W (g, O/g, C/g, kh, kw) -> (N, g, O/g, Ho, Wo) -> (N, O, Ho, Wo)
+        lambda x, w, b, stride, padding, dilation, groups: (
+            (
+                y := np.einsum(
+                    "ngchwij,gocij->ngohw",
+                    np.lib.stride_tricks.sliding_window_view(
+                        np.pad(
+                            x.reshape(x.shape[0], groups, -1, *x.shape[2:]),
+                            [(0, 0)] * 3 + [(padding, padding)] * 2,
+                        ),
+                        (dilation * (w.shape[2] - 1) + 1, dilation * (w.shape[3] - 1) + 1),
+                        axis=(3, 4),
+                    )[..., ::stride, ::stride, ::dilation, ::dilation],
+                    w.reshape(groups, -1, *w.shape[1:]),
+                )
+            ).reshape(x.shape[0], -1, *y.shape[3:])
+            + b[:, None, None]
+        ),
+        # (n, groups, c per group, o per group, kh, kw, extra height, extra width)
+        st.tuples(*[st.integers(1, 2)] * 4, *[st.integers(1, 3)] * 2, *[st.integers(0, 1)] * 2).map(
+            lambda t: (
+                (t[0], t[1] * t[2], 2 * t[4] - 1 + t[6], 2 * t[5] - 1 + t[7]),
+                (t[1] * t[3], t[2], t[4], t[5]),
+                (t[1] * t[3],),
+            )
+        ),
+        args=lambda s: st.fixed_dictionaries(
+            {
+                "stride": st.integers(1, 2),
+                "padding": st.integers(0, 1),
+                "dilation": st.integers(1, 2),
+                "groups": st.just(s[0][1] // s[1][1]),
+            }
+        ),
+    ),
+    # Pooling: inputs of length >= 5 so that a kernel of 3 with dilation 2 fits; max pooling
+    # draws distinct values (TIES), so that no window has two maxima.
+    "max_pool1d": OpSpec(
+        lambda x, **k: mg.ops.pooling.max_pool1d(x, **k),
+        lambda x, kernel_size, stride, padding, dilation: np.lib.stride_tricks.sliding_window_view(
+            np.pad(x, [(0, 0), (0, 0), (padding, padding)], constant_values=-np.inf),
+            dilation * (kernel_size - 1) + 1,
+            axis=2,
+        )[..., ::stride, ::dilation].max(axis=-1),
+        st.tuples(st.integers(1, 2), st.integers(1, 2), st.integers(5, 6)).map(lambda s: (s,)),
+        TIES,
+        args=lambda s: st.integers(1, 3).flatmap(
+            lambda k: st.fixed_dictionaries(
+                {
+                    "kernel_size": st.just(k),
+                    "stride": st.integers(1, 2),
+                    "padding": st.integers(0, k // 2),
+                    "dilation": st.integers(1, 2),
+                }
+            )
+        ),
+    ),
+    "max_pool2d": OpSpec(
+        lambda x, **k: mg.ops.pooling.max_pool2d(x, **k),
+        lambda x, kernel_size, stride, padding, dilation: np.lib.stride_tricks.sliding_window_view(
+            np.pad(x, [(0, 0), (0, 0)] + [(padding, padding)] * 2, constant_values=-np.inf),
+            (dilation * (kernel_size - 1) + 1,) * 2,
+            axis=(2, 3),
+        )[..., ::stride, ::stride, ::dilation, ::dilation].max(axis=(-2, -1)),
+        st.tuples(st.integers(1, 2), st.integers(1, 2), st.integers(5, 6), st.integers(5, 6)).map(
+            lambda s: (s,)
+        ),
+        TIES,
+        args=lambda s: st.integers(1, 3).flatmap(
+            lambda k: st.fixed_dictionaries(
+                {
+                    "kernel_size": st.just(k),
+                    "stride": st.integers(1, 2),
+                    "padding": st.integers(0, k // 2),
+                    "dilation": st.integers(1, 2),
+                }
+            )
+        ),
+    ),
+    "avg_pool1d": OpSpec(
+        lambda x, **k: mg.ops.pooling.avg_pool1d(x, **k),
+        lambda x, kernel_size, stride, padding: np.lib.stride_tricks.sliding_window_view(
+            np.pad(x, [(0, 0), (0, 0), (padding, padding)]), kernel_size, axis=2
+        )[..., ::stride, :].mean(axis=-1),
+        st.tuples(st.integers(1, 2), st.integers(1, 2), st.integers(3, 6)).map(lambda s: (s,)),
+        args=lambda s: st.integers(1, 3).flatmap(
+            lambda k: st.fixed_dictionaries(
+                {
+                    "kernel_size": st.just(k),
+                    "stride": st.integers(1, 2),
+                    "padding": st.integers(0, k // 2),
+                }
+            )
+        ),
+    ),
+    "avg_pool2d": OpSpec(
+        lambda x, **k: mg.ops.pooling.avg_pool2d(x, **k),
+        lambda x, kernel_size, stride, padding: np.lib.stride_tricks.sliding_window_view(
+            np.pad(x, [(0, 0), (0, 0)] + [(padding, padding)] * 2), (kernel_size,) * 2, axis=(2, 3)
+        )[..., ::stride, ::stride, :, :].mean(axis=(-2, -1)),
+        st.tuples(st.integers(1, 2), st.integers(1, 2), st.integers(3, 5), st.integers(3, 5)).map(
+            lambda s: (s,)
+        ),
+        args=lambda s: st.integers(1, 3).flatmap(
+            lambda k: st.fixed_dictionaries(
+                {
+                    "kernel_size": st.just(k),
+                    "stride": st.integers(1, 2),
+                    "padding": st.integers(0, k // 2),
+                }
+            )
+        ),
+    ),
+    # Adaptive pooling: window i of n over a length L is [floor(i·L/n), ceil((i+1)·L/n)).
+    "adaptive_avg_pool1d": OpSpec(
+        lambda x, output_size: mg.ops.pooling.adaptive_avg_pool1d(x, output_size),
+        lambda x, output_size: np.stack(
+            [
+                x[
+                    ..., i * x.shape[2] // output_size : -(-(i + 1) * x.shape[2] // output_size)
+                ].mean(axis=-1)
+                for i in range(output_size)
+            ],
+            axis=-1,
+        ),
+        st.tuples(st.integers(1, 2), st.integers(1, 2), st.integers(1, 7)).map(lambda s: (s,)),
+        args=lambda s: st.fixed_dictionaries({"output_size": st.integers(1, 5)}),
+    ),
+    "adaptive_avg_pool2d": OpSpec(
+        lambda x, output_size: mg.ops.pooling.adaptive_avg_pool2d(x, output_size),
+        lambda x, output_size: np.stack(
+            [
+                np.stack(
+                    [
+                        x[
+                            ...,
+                            i * x.shape[2] // output_size[0] : -(
+                                -(i + 1) * x.shape[2] // output_size[0]
+                            ),
+                            j * x.shape[3] // output_size[1] : -(
+                                -(j + 1) * x.shape[3] // output_size[1]
+                            ),
+                        ].mean(axis=(-2, -1))
+                        for j in range(output_size[1])
+                    ],
+                    axis=-1,
+                )
+                for i in range(output_size[0])
+            ],
+            axis=-2,
+        ),
+        st.tuples(st.integers(1, 2), st.integers(1, 2), st.integers(1, 5), st.integers(1, 5)).map(
+            lambda s: (s,)
+        ),
+        args=lambda s: st.fixed_dictionaries(
+            {"output_size": st.tuples(st.integers(1, 3), st.integers(1, 3))}
+        ),
+    ),
+    # batch_norm over (N, C), (N, C, L) or (N, C, H, W) with N·spatial >= 2. Training: batch
+    # statistics (values kept apart, so no channel is constant); eval: running statistics
+    # (given as arguments in the input's dtype; no gradient flows to them, as in PyTorch).
+    "batch_norm": OpSpec(
+        lambda x, w, b: mg.ops.normalization_batch.batch_norm(x, None, None, w, b, training=True),
+        lambda x, w, b: (
+            (x - x.mean(axis=(0, *range(2, x.ndim)), keepdims=True))
+            / np.sqrt(x.var(axis=(0, *range(2, x.ndim)), keepdims=True) + 1e-5)
+            * w.reshape(1, -1, *[1] * (x.ndim - 2))
+            + b.reshape(1, -1, *[1] * (x.ndim - 2))
+        ),
+        st.tuples(st.integers(2, 3), st.integers(1, 3), st.sampled_from([(), (3,), (2, 2)])).map(
+            lambda t: ((t[0], t[1], *t[2]), (t[1],), (t[1],))
+        ),
+        TIES,
+    ),
+    "batch_norm:eval": OpSpec(
+        lambda x, w, b, mean, var: mg.ops.normalization_batch.batch_norm(
+            x, mean.astype(x.dtype), var.astype(x.dtype), w, b, training=False
+        ),
+        lambda x, w, b, mean, var: (
+            (x - mean.reshape(1, -1, *[1] * (x.ndim - 2)))
+            / np.sqrt(var.reshape(1, -1, *[1] * (x.ndim - 2)) + 1e-5)
+            * w.reshape(1, -1, *[1] * (x.ndim - 2))
+            + b.reshape(1, -1, *[1] * (x.ndim - 2))
+        ),
+        st.tuples(st.integers(1, 3), st.integers(1, 3), st.sampled_from([(), (3,), (2, 2)])).map(
+            lambda t: ((t[0], t[1], *t[2]), (t[1],), (t[1],))
+        ),
+        args=lambda s: st.fixed_dictionaries(
+            {
+                "mean": hnp.arrays(np.float64, s[1], elements=_floats(-1, 1)).map(Dev),
+                "var": hnp.arrays(np.float64, s[1], elements=_floats(0.5, 2)).map(Dev),
+            }
+        ),
+    ),
 }
 
 

@@ -119,6 +119,19 @@ OP_CALLS = {
     "scaled_dot_product_attention": [
         lambda x, y, s: F.scaled_dot_product_attention(x, y, y, scale=s)
     ],
+    # Convolutional networks (ops/conv.py, ops/pooling.py, ops/normalization_batch.py)
+    "conv1d": [lambda x, y, s: F.conv1d(x[None], y[None, :, :1], padding=1) * s],
+    "conv2d": [lambda x, y, s: F.conv2d(x[None, None] * s, y[None, None], padding=1)],
+    "max_pool1d": [lambda x, y, s: F.max_pool1d(x[None] * s, 2, 1)],
+    "max_pool2d": [lambda x, y, s: F.max_pool2d(x[None, None] * s, 2, 1)],
+    "avg_pool1d": [lambda x, y, s: F.avg_pool1d(x[None] * s, 2, 1, padding=1)],
+    "avg_pool2d": [lambda x, y, s: F.avg_pool2d(x[None, None] * s, 2, 1)],
+    "adaptive_avg_pool1d": [lambda x, y, s: F.adaptive_avg_pool1d(x[None] * s, 3)],
+    "adaptive_avg_pool2d": [lambda x, y, s: F.adaptive_avg_pool2d(x[None, None] * s, (3, 2))],
+    "batch_norm": [
+        lambda x, y, s: F.batch_norm(x * s, None, None, y[0], y[1], True),
+        lambda x, y, s: F.batch_norm(x, y[0].detach() * s, y[1].detach(), y[0]),
+    ],
 }
 
 

@@ -34,14 +34,14 @@ def test_tools_cli_help():
 def test_tools_cli_lists_the_lessons():
     process = run("lessons")
     assert process.returncode == 0
-    assert "11 lessons" in process.stdout
+    assert "12 lessons" in process.stdout
     assert "Lesson 1 — Autograd from scratch" in process.stdout
     assert "11_gpu.py" in process.stdout and "formulas: F8, F9, F10" in process.stdout
 
 
 def test_tools_cli_find_lessons_reads_titles_and_formulas():
     lessons = cli.find_lessons(ROOT / "lessons")
-    assert [number for number, *_ in lessons] == list(range(1, 12))
+    assert [number for number, *_ in lessons] == list(range(1, 13))
     number, path, title, formulas = lessons[2]
     assert path.name == "03_losses.py" and "Losses" in title and "F14" in formulas
 
