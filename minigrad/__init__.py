@@ -14,7 +14,7 @@ Where things live:
     gradcheck.py   checking a backward against finite differences
 """
 
-from minigrad import cuda, ops
+from minigrad import cuda, data, metrics, models, nn, ops, optim, tokenizers, viz
 from minigrad import random as random
 from minigrad.anomaly import AnomalyError, detect_anomaly, is_anomaly_enabled
 from minigrad.autograd import Function, backward
@@ -86,9 +86,6 @@ from minigrad.routines import (
 from minigrad.serialization import CheckpointError, load, save
 from minigrad.tensor import Tensor
 from minigrad.trace import trace
-
-# interim (until the library modules stop importing the package face)
-from minigrad import data, metrics, models, nn, optim, tokenizers, viz  # isort: skip
 
 __version__ = "0.1.0"
 

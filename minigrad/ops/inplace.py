@@ -73,9 +73,57 @@ def update(x, other, op):
             f"{what}: the result of shapes {x.shape} and {other_shape} would have shape "
             f"{result_shape}; an in-place update cannot change the tensor's shape {x.shape}"
         )
+    if not _recorded(x, other):
+        return _update_unrecorded(x, other, op, what)
     if op == "/=":
-        return in_place(x, lambda: arithmetic.div(x, other), f"in-place {op}")
-    return in_place(x, lambda: _OPERATORS[op](x, other), f"in-place {op}")
+        return in_place(x, lambda: arithmetic.div(x, other), what)
+    return in_place(x, lambda: _OPERATORS[op](x, other), what)
+
+
+def _recorded(x, other):
+    """Whether changing x in place by `other` must be recorded in the graph."""
+    if not grad_mode.is_grad_enabled():
+        return False
+    base = x._view.base if x._view is not None else x
+    return (
+        x._requires_grad
+        or base._requires_grad
+        or (isinstance(other, TensorBase) and other._requires_grad)
+    )
+
+
+def _update_unrecorded(x, other, op, what):
+    """The fast path of `update` (an optimizer's `p -= lr * g`, a counter `n += 1`): NumPy's own
+    in-place operator on x's memory, nothing recorded, the version counted."""
+    _check_writable(x, what)
+    if isinstance(other, TensorBase):
+        _check_value(x, other, what)
+        other = other.array
+    elif not isinstance(other, (bool, int, float)):
+        other = constant(other, x).array  # a list or NumPy array: checked like an operand
+        if other.dtype != x.dtype and other.dtype.kind == "f" and x.dtype.kind == "f":
+            raise TypeError(
+                f"{what}: dtype mismatch, {x.dtype} and {other.dtype}; convert the value"
+            )
+    other_dtype = getattr(other, "dtype", None)
+    other_is_float = isinstance(other, float) or (
+        other_dtype is not None and other_dtype.kind == "f"
+    )
+    if x.dtype.kind != "f" and (other_is_float or op == "/="):
+        raise TypeError(
+            f"{what}: the tensor is {x.dtype} and cannot hold the float result; "
+            "write x = x + y (which gives a float tensor) instead"
+        )
+    if op == "+=":
+        x.array += other
+    elif op == "-=":
+        x.array -= other
+    elif op == "*=":
+        x.array *= other
+    else:
+        x.array /= other
+    x._version_counter.value += 1
+    return x
 
 
 def setitem(x, index, value):

@@ -11,18 +11,13 @@ name comes from and what the file depends on:
       optional third-party packages listed in LAZY_IMPORTS_ALLOWED;
   (d) the graph of module-level imports between minigrad's modules has no cycle.
 
-The first test checks the files that already follow the rules; the second checks all of them
-and is expected to fail until the layout merge. To see what remains:
-
-    python3 -m pytest tests/engine/test_engine_layering.py --runxfail -q
+Each violation is reported with its file and line (and a cycle with the import of each step).
 """
 
 import ast
 import subprocess
 import sys
 from pathlib import Path
-
-import pytest
 
 PACKAGE = Path(__file__).resolve().parents[2] / "minigrad"
 
@@ -34,27 +29,6 @@ LAZY_IMPORTS_ALLOWED = {
     "cupyx",  # part of CuPy, same reason
     "hypothesis",  # exercises/checker.py: a test dependency; without it, seeded random cases
 }
-
-# Files other engineers are converting in the layout change (Engine v2 part 1); they still break
-# the rules in this branch. The lead empties this set after the merge.
-UNTIL_LAYOUT_MERGE = {
-    "__init__.py",
-    "tensor.py",
-    "autograd.py",
-    "backend.py",
-    "creation.py",
-    "routines.py",
-    "gradcheck.py",
-    "anomaly.py",
-    "trace.py",
-    "printing.py",
-    "ops/*",
-    "nn/functional.py",
-    "nn/attention.py",
-    "models/*",
-    "cli.py",  # only its gradcheck section (moving to minigrad/opcheck.py) still needs `minigrad.`
-}
-
 
 # ----------------------------------------------------------------------------------------------
 # Reading the package
@@ -290,25 +264,16 @@ def describe_cycle(graph, cycle, group):
     return text
 
 
-def waiting_for_layout_merge(path):
-    relative = path.relative_to(PACKAGE).as_posix()
-    folder = relative.split("/")[0] + "/*"
-    return relative in UNTIL_LAYOUT_MERGE or folder in UNTIL_LAYOUT_MERGE
-
-
-def violations(include_waiting):
+def violations():
     found = []
     for module, path in MODULES.items():
-        if not include_waiting and waiting_for_layout_merge(path):
-            continue
         tree = ast.parse(path.read_text(encoding="utf-8"))
         found += face_imports(module, path, tree)
         found += late_imports(path, tree)
         found += lazy_imports(path, tree)
     graph = import_graph()
     for cycle, group in find_cycles(graph):
-        if include_waiting or not any(waiting_for_layout_merge(MODULES[m]) for m in group):
-            found.append(describe_cycle(graph, cycle, group))
+        found.append(describe_cycle(graph, cycle, group))
     return found
 
 
@@ -317,15 +282,8 @@ def violations(include_waiting):
 # ----------------------------------------------------------------------------------------------
 
 
-def test_layering_rules_hold_outside_the_layout_merge():
-    found = violations(include_waiting=False)
-    assert not found, f"{len(found)} import-rule violations:\n" + "\n".join(found)
-
-
-@pytest.mark.xfail(strict=False, reason="until the layout merge")
 def test_layering_rules_hold_everywhere():
-    found = violations(include_waiting=True)
-    print(f"{len(found)} import-rule violations left:\n" + "\n".join(found))
+    found = violations()
     assert not found, f"{len(found)} import-rule violations:\n" + "\n".join(found)
 
 
