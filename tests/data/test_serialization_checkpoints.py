@@ -95,7 +95,7 @@ def test_round_trip_of_a_module_state_dict_and_optimizer(tmp_path):
     model = nn.Linear(3, 2)
     optimizer = optim.Adam(model.parameters(), lr=0.01)
     for p in model.parameters():
-        p.grad = np.ones(p.shape, dtype=np.float32)
+        p.grad = mg.ones(p.shape)
     optimizer.step()
     checkpoint = {"model": model.state_dict(), "optimizer": optimizer.state_dict(), "epoch": 3}
     save(checkpoint, tmp_path / "ckpt.safetensors")

@@ -24,7 +24,7 @@ def leaf(array, device="cpu", requires_grad=True):
 
 def grad_of(t):
     """A host copy of t.grad."""
-    return mg.backend.get_backend(t.device).to_numpy(t.grad)
+    return t.grad.numpy()
 
 
 def set_params(module, arrays):
@@ -32,7 +32,8 @@ def set_params(module, arrays):
     params = dict(module.named_parameters())
     for name, array in arrays.items():
         params[name].array = mg.backend.get_backend(params[name].device).asarray(
-            np.asarray(array), dtype=params[name].dtype)
+            np.asarray(array), dtype=params[name].dtype
+        )
 
 
 def module_gradcheck(module, inputs, output=lambda out: out, **kwargs):
@@ -42,8 +43,12 @@ def module_gradcheck(module, inputs, output=lambda out: out, **kwargs):
     would never be perturbed. Instead fn puts the copies it receives into the module's parameter
     slots for the duration of the call (a test-only stand-in for torch.func.functional_call).
     """
-    slots = [(owner, name) for _, owner in module.named_modules()
-             for name, param in owner._parameters.items() if param is not None]
+    slots = [
+        (owner, name)
+        for _, owner in module.named_modules()
+        for name, param in owner._parameters.items()
+        if param is not None
+    ]
     originals = [owner._parameters[name] for owner, name in slots]
     n = len(inputs)
 

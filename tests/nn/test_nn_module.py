@@ -439,7 +439,7 @@ def test_zero_grad_set_to_none_false_gives_zeros():
     layer = nn.Linear(2, 1)
     layer(mg.ones(1, 2)).sum().backward()
     layer.zero_grad(set_to_none=False)
-    np.testing.assert_array_equal(layer.weight.grad, np.zeros((1, 2), dtype=np.float32))
+    np.testing.assert_array_equal(layer.weight.grad.numpy(), np.zeros((1, 2), dtype=np.float32))
 
 
 def test_to_moves_parameters_in_place_keeping_shared_weights_and_optimizers():

@@ -10,7 +10,7 @@ import minigrad.nn.functional as F
 
 def _sgd_step(model, lr):
     for p in model.parameters():
-        p.array = p.array - lr * p.grad
+        p.array = p.array - lr * p.grad.array
     model.zero_grad()
 
 

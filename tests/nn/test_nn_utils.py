@@ -14,7 +14,7 @@ def _params_with_grads(grads, device="cpu"):
     params = []
     for g in grads:
         p = nn.Parameter(mg.zeros(np.shape(g), device=device))
-        p.grad = mg.backend.get_backend(device).asarray(np.asarray(g, dtype=np.float32))
+        p.grad = mg.tensor(np.asarray(g, dtype=np.float32), device=device)
         params.append(p)
     return params
 

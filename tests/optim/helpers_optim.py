@@ -39,7 +39,7 @@ def make_params(values, device="cpu"):
 
 def set_grads(params, grads):
     for p, g in zip(params, grads):
-        p.grad = mg.get_backend(p.device).asarray(g.copy())
+        p.grad = mg.tensor(g.copy(), device=p.device)
 
 
 def run_steps(optimizer, params, gradient_steps):

@@ -78,7 +78,7 @@ def test_schedule_changes_the_size_of_the_update():
     scheduler = StepLR(opt, step_size=1, gamma=0.1)
     positions = []
     for _ in range(3):
-        p.grad = np.array([1.0], dtype=np.float32)
+        p.grad = mg.tensor([1.0])
         opt.step()
         scheduler.step()
         positions.append(p.item())

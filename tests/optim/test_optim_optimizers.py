@@ -19,7 +19,7 @@ def leaf(values=P0, device="cpu"):
 
 
 def step_with(optimizer, p, grad):
-    p.grad = mg.get_backend(p.device).asarray(np.array(grad))
+    p.grad = mg.tensor(np.array(grad), device=p.device)
     optimizer.step()
     return p.numpy()
 
@@ -222,7 +222,7 @@ def test_each_group_uses_its_own_learning_rate():
     a, b = leaf(), leaf()
     optimizer = SGD([{"params": [a]}, {"params": [b], "lr": 1.0}], lr=0.1)
     assert [g["lr"] for g in optimizer.param_groups] == [0.1, 1.0]
-    a.grad, b.grad = G1.copy(), G1.copy()
+    a.grad, b.grad = mg.tensor(G1.copy()), mg.tensor(G1.copy())
     optimizer.step()
     np.testing.assert_allclose(a.numpy(), P0 - 0.1 * G1, rtol=1e-6)
     np.testing.assert_allclose(b.numpy(), P0 - 1.0 * G1, rtol=1e-6)
@@ -233,7 +233,7 @@ def test_add_param_group_later_and_duplicates():
     optimizer = Adam([a], lr=0.1)
     optimizer.add_param_group({"params": b, "lr": 0.5})
     assert optimizer.param_groups[1]["betas"] == (0.9, 0.999)  # defaults fill the new group
-    b.grad = G1.copy()
+    b.grad = mg.tensor(G1.copy())
     optimizer.step()
     np.testing.assert_allclose(b.numpy(), P0 - 0.5 * np.sign(G1), atol=1e-4)
     np.testing.assert_array_equal(a.numpy(), P0)  # no gradient: untouched
@@ -244,11 +244,11 @@ def test_add_param_group_later_and_duplicates():
 def test_zero_grad_sets_none_or_writes_zeros():
     p = leaf()
     optimizer = SGD([p], lr=0.1)
-    p.grad = G1.copy()
-    grad_array = p.grad
+    p.grad = mg.tensor(G1.copy())
+    grad_tensor, grad_array = p.grad, p.grad.array
     optimizer.zero_grad(set_to_none=False)
-    assert p.grad is grad_array  # same array, zeroed in place
-    np.testing.assert_array_equal(p.grad, np.zeros(3, dtype=np.float32))
+    assert p.grad is grad_tensor and p.grad.array is grad_array  # same tensor, zeroed in place
+    np.testing.assert_array_equal(p.grad.numpy(), np.zeros(3, dtype=np.float32))
     optimizer.zero_grad()
     assert p.grad is None
 
@@ -256,7 +256,7 @@ def test_zero_grad_sets_none_or_writes_zeros():
 def test_parameters_without_gradient_are_skipped_and_get_no_state():
     a, b = leaf(), leaf()
     optimizer = Adam([a, b], lr=0.1)
-    a.grad = G1.copy()
+    a.grad = mg.tensor(G1.copy())
     optimizer.step()
     np.testing.assert_array_equal(b.numpy(), P0)
     assert b not in optimizer.state
