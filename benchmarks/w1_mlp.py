@@ -41,8 +41,9 @@ def build_minigrad(inputs):
     import minigrad.nn as nn
     import minigrad.nn.functional as F
 
-    model = nn.Sequential(nn.Linear(64, 256), nn.ReLU(), nn.Linear(256, 256), nn.ReLU(),
-                          nn.Linear(256, 10))
+    model = nn.Sequential(
+        nn.Linear(64, 256), nn.ReLU(), nn.Linear(256, 256), nn.ReLU(), nn.Linear(256, 10)
+    )
     state = {}
     for i, (w, b) in zip((0, 2, 4), inputs["layers"]):
         state[f"{i}.weight"], state[f"{i}.bias"] = w, b
@@ -64,8 +65,9 @@ def build_torch(inputs):
     torch = require("torch", "torch")
     nn = torch.nn
 
-    model = nn.Sequential(nn.Linear(64, 256), nn.ReLU(), nn.Linear(256, 256), nn.ReLU(),
-                          nn.Linear(256, 10))
+    model = nn.Sequential(
+        nn.Linear(64, 256), nn.ReLU(), nn.Linear(256, 256), nn.ReLU(), nn.Linear(256, 10)
+    )
     with torch.no_grad():
         for i, (w, b) in zip((0, 2, 4), inputs["layers"]):
             model[i].weight.copy_(torch.from_numpy(w))
@@ -100,8 +102,8 @@ def build_mygrad(inputs):
         loss = softmax_crossentropy(h, y)
         loss.backward()
         for w, b in params:  # SGD on the arrays (the graph is cleared by backward)
-            w.array -= LR * w.grad
-            b.array -= LR * b.grad
+            w.data -= LR * w.grad
+            b.data -= LR * b.grad
         return loss
 
     return step

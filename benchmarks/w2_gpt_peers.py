@@ -128,13 +128,13 @@ def build_mygrad(inputs):
     lib = _MyGradLib()
     P = {name: mg.tensor(a) for name, a in _weights(inputs).items()}
     params = list(P.values())
-    adam = NumpyAdam([p.array for p in params])
+    adam = NumpyAdam([p.data for p in params])
     idx, targets = inputs["idx"], inputs["targets"]
 
     def step():
         loss = gpt_loss(P, idx, targets, lib)
         loss.backward()
-        adam.step([p.array for p in params], [p.grad for p in params])
+        adam.step([p.data for p in params], [p.grad for p in params])
         return loss
 
     return step
@@ -212,8 +212,10 @@ def build_tinygrad(inputs):
 
     def attention(x, name):
         N, T, _ = x.shape
-        q, k, v = (linear(x, f"{name}.{p}").reshape(N, T, HEADS, D_HEAD).transpose(1, 2)
-                   for p in ("q_proj", "k_proj", "v_proj"))
+        q, k, v = (
+            linear(x, f"{name}.{p}").reshape(N, T, HEADS, D_HEAD).transpose(1, 2)
+            for p in ("q_proj", "k_proj", "v_proj")
+        )
         out = q.scaled_dot_product_attention(k, v, is_causal=True)
         return linear(out.transpose(1, 2).reshape(N, T, D_MODEL), f"{name}.out_proj")
 

@@ -196,11 +196,18 @@ print("gradients by minigrad:", {k: round(v, 6) for k, v in by_tensor.items()})
 
 # %%
 graph_png = OUT / "neuron_graph.png"
-viz.draw_graph(tL, graph_png, show_values=True, show_grads=True,
-               names={"w1": tw1, "w2": tw2, "b": tb, "n": tn, "y": ty, "L": tL})
+viz.draw_graph(
+    tL,
+    graph_png,
+    show_values=True,
+    show_grads=True,
+    names={"w1": tw1, "w2": tw2, "b": tb, "n": tn, "y": ty, "L": tL},
+)
 graph = viz.build_graph(tL)
-print(f"{len(graph.tensors)} tensors and {len(graph.ops)} ops:",
-      " -> ".join(op for op, _, _ in graph.ops))
+print(
+    f"{len(graph.tensors)} tensors and {len(graph.ops)} ops:",
+    " -> ".join(op for op, _, _ in graph.ops),
+)
 
 # %% [markdown]
 # ## 5. Backpropagation, one step at a time
@@ -320,14 +327,15 @@ assert abs(numeric_w1 - dL_dw1) < 1e-6
 assert len(graph.ops) == 7 and graph.ops[-1][0] == "Pow"  # mul mul add add tanh sub pow
 assert len(t) == len(graph.ops) and t[0].op == "Pow" and t[0].output_grad_norm == 1.0
 assert first is t[0] and second is t[1]
-assert np.allclose(w.grad, manual_w_grad, atol=1e-6)
+assert np.allclose(w.grad.numpy(), manual_w_grad, atol=1e-6)
 assert graph_png.stat().st_size > 1000
 assert h.grad_fn is not node_before and h._version == 1
 expected_b_grad = 1 - np.tanh(x_in.numpy() @ W.detach().numpy() + b_vec.detach().numpy()) ** 2
-assert np.allclose(np.asarray(b_vec.grad), expected_b_grad[0], atol=1e-6)
+assert np.allclose(b_vec.grad.numpy(), expected_b_grad[0], atol=1e-6)
 assert version_error is not None and "modified by an inplace operation" in version_error
 assert before_png.stat().st_size > 1000 and after_png.stat().st_size > 1000
-assert minigrad.gradcheck(lambda v: (v * 2.0).tanh().sum(),
-                          minigrad.tensor([0.1, -0.5], dtype=minigrad.float64,
-                                          requires_grad=True))
+assert minigrad.gradcheck(
+    lambda v: (v * 2.0).tanh().sum(),
+    minigrad.tensor([0.1, -0.5], dtype=minigrad.float64, requires_grad=True),
+)
 print("lesson 1: all checks passed")

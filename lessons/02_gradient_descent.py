@@ -93,8 +93,10 @@ lambda_max = np.linalg.eigvalsh(hessian).max()
 best_params, *_ = np.linalg.lstsq(A, y.numpy().astype(np.float64), rcond=None)
 best_loss = float(((A @ best_params - y.numpy()) ** 2).mean())
 print(f"largest curvature {lambda_max:.3f}: diverges above lr = {2 / lambda_max:.3f}")
-print(f"least-squares optimum: slope {best_params[0, 0]:.3f}, intercept "
-      f"{best_params[1, 0]:.3f}, loss {best_loss:.4f}")
+print(
+    f"least-squares optimum: slope {best_params[0, 0]:.3f}, intercept "
+    f"{best_params[1, 0]:.3f}, loss {best_loss:.4f}"
+)
 
 learning_rates = {
     "too small": 0.01 / lambda_max,
@@ -115,15 +117,17 @@ def train(lr, steps):
         losses.append(loss.item())
         path.append((w.item(), b.item()))
         with minigrad.no_grad():  # the update itself is not part of the model
-            w.data -= lr * w.grad
-            b.data -= lr * b.grad
+            w -= lr * w.grad
+            b -= lr * b.grad
     return losses, np.array(path), w, b
 
 
 runs = {name: train(lr, STEPS) for name, lr in learning_rates.items()}
 for name, (losses, _, w_fit, b_fit) in runs.items():
-    print(f"lr {name:>9} ({learning_rates[name]:.3f}): loss {losses[0]:.3f} -> {losses[-1]:.4g}"
-          f"   slope {w_fit.item():.3f}, intercept {b_fit.item():.3f}")
+    print(
+        f"lr {name:>9} ({learning_rates[name]:.3f}): loss {losses[0]:.3f} -> {losses[-1]:.4g}"
+        f"   slope {w_fit.item():.3f}, intercept {b_fit.item():.3f}"
+    )
 
 # %% [markdown]
 # ## 4. Too small, right, too large
@@ -135,8 +139,12 @@ for name, (losses, _, w_fit, b_fit) in runs.items():
 # %%
 plt = viz.pyplot()
 fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.5))
-viz.plot_loss_curves({f"{k} (lr={learning_rates[k]:.3f})": v[0] for k, v in runs.items()},
-                     ax=left, title="MSE during gradient descent", log_scale=True)
+viz.plot_loss_curves(
+    {f"{k} (lr={learning_rates[k]:.3f})": v[0] for k, v in runs.items()},
+    ax=left,
+    title="MSE during gradient descent",
+    log_scale=True,
+)
 left.axhline(best_loss, color="grey", linestyle="--", linewidth=0.8)
 
 
@@ -146,10 +154,19 @@ def mse_surface(w_grid, b_grid):
 
 
 # The divergent path leaves the map after a few steps: draw only its first eight.
-paths = {"too small": runs["too small"][1], "right": runs["right"][1],
-         "too large": runs["too large"][1][:8]}
-viz.plot_contours(mse_surface, (-1.5, 2.5), (-2, 3), trajectories=paths, ax=right,
-                  title="paths in the (w, b) plane")
+paths = {
+    "too small": runs["too small"][1],
+    "right": runs["right"][1],
+    "too large": runs["too large"][1][:8],
+}
+viz.plot_contours(
+    mse_surface,
+    (-1.5, 2.5),
+    (-2, 3),
+    trajectories=paths,
+    ax=right,
+    title="paths in the (w, b) plane",
+)
 right.set_xlabel("w")
 right.set_ylabel("b")
 viz.save_figure(fig, OUT / "learning_rates.png")
@@ -167,7 +184,7 @@ viz.save_figure(fig, OUT / "fitted_lines.png")
 # %% [markdown]
 # ## 5. The same step with `minigrad.optim.SGD`
 #
-# Writing `p.data -= lr * p.grad` by hand is what `SGD` does in `step()` (read
+# Writing `p -= lr * p.grad` (inside `no_grad()`) by hand is what `SGD` does in `step()` (read
 # `minigrad/optim/sgd.py`). From now on lessons use the optimiser classes.
 
 # %%

@@ -51,6 +51,7 @@ def first_lines(error, count=10):
 # $$\text{MSE}(y, \hat y) = \frac1n \sum_i (y_i - \hat y_i)^2, \qquad
 #   \frac{\partial\,\text{MSE}}{\partial \hat y_i} = \frac2n (\hat y_i - y_i).$$
 
+
 # %%
 def mse(pred, target):
     return ((target - pred) ** 2).mean()
@@ -60,7 +61,7 @@ pred = f64(rng.standard_normal(6))
 target = f64(rng.standard_normal(6), requires_grad=False)
 mse(pred, target).backward()
 formula_grad = 2 / 6 * (pred.numpy() - target.numpy())
-print("autograd:", np.round(pred.grad, 5))
+print("autograd:", np.round(pred.grad.numpy(), 5))
 print("formula: ", np.round(formula_grad, 5))
 mse_checked = minigrad.gradcheck(lambda p: mse(p, target), pred)
 print("gradcheck(MSE):", mse_checked)
@@ -84,6 +85,7 @@ print("same as F.mse_loss:", np.isclose(mse(pred, target).item(), F.mse_loss(pre
 # \frac{y}{\hat y}$. It is zero at the target class and $1/\hat y$ elsewhere: the opposite
 # pattern, with the wrong sign and without the $1/N$. Let gradcheck judge. We write the loss as
 # a `Function` twice, with the same forward and the two backwards.
+
 
 # %%
 class DocumentCrossEntropy(minigrad.Function):
@@ -127,7 +129,8 @@ except minigrad.GradcheckError as error:
     print(first_lines(error, 14))
 
 corrected_ce_passes = minigrad.gradcheck(
-    lambda p: CorrectedCrossEntropy.apply(p, one_hot), probabilities)
+    lambda p: CorrectedCrossEntropy.apply(p, one_hot), probabilities
+)
 print("\nThe corrected derivative -y/(N ŷ) passes:", corrected_ce_passes)
 
 # %% [markdown]
@@ -143,9 +146,10 @@ print("\nThe corrected derivative -y/(N ŷ) passes:", corrected_ce_passes)
 logits = f64(rng.standard_normal((N, C)) * 2)
 labels = minigrad.tensor([0, 2, 1, 2])
 F.cross_entropy(logits, labels).backward()
-softmax_minus_y = (np.exp(logits.numpy()) / np.exp(logits.numpy()).sum(1, keepdims=True)
-                   - one_hot.numpy()) / N
-print("autograd through F.cross_entropy:\n", np.round(logits.grad, 5))
+softmax_minus_y = (
+    np.exp(logits.numpy()) / np.exp(logits.numpy()).sum(1, keepdims=True) - one_hot.numpy()
+) / N
+print("autograd through F.cross_entropy:\n", np.round(logits.grad.numpy(), 5))
 print("(softmax(z) - y) / N:\n", np.round(softmax_minus_y, 5))
 logits_ce_passes = minigrad.gradcheck(lambda z: F.cross_entropy(z, labels), f64(logits.numpy()))
 
@@ -162,6 +166,7 @@ logits_ce_passes = minigrad.gradcheck(lambda z: F.cross_entropy(z, labels), f64(
 # $L = -\sum y^* \log y + (1 - y^*) \log (1 - y)$. The minus sign then only reaches the first
 # term. Compare both with the definition $-\log P(y^* \mid p)$ on a grid of $p$:
 
+
 # %%
 def bce_correct(p, y):
     return -(y * p.log() + (1 - y) * (1 - p).log())
@@ -173,7 +178,7 @@ def bce_without_brackets(p, y):
 
 def bce_definition(p, y):
     """-log of the Bernoulli likelihood p^y (1 - p)^(1 - y), computed directly."""
-    return -((p ** y) * ((1 - p) ** (1 - y))).log()
+    return -((p**y) * ((1 - p) ** (1 - y))).log()
 
 
 grid = f64(np.linspace(0.02, 0.98, 49), requires_grad=False)
@@ -208,6 +213,7 @@ viz.save_figure(fig, OUT / "bce_brackets.png")
 # with $p = \sigma(z)$, the gradient of the true BCE is the famous $\sigma(z) - y^*$. A
 # `Function` with the printed loss forward and that gradient backward fails gradcheck; with the
 # bracketed loss it passes.
+
 
 # %%
 class PrintedBCEOnLogits(minigrad.Function):
@@ -244,8 +250,9 @@ class BCEOnLogits(minigrad.Function):
 
 z = f64(rng.standard_normal(6))
 y_binary = f64([0, 1, 0, 0, 1, 1], requires_grad=False)
-printed_bce_passes = minigrad.gradcheck(lambda t: PrintedBCEOnLogits.apply(t, y_binary), z,
-                                        raise_exception=False)
+printed_bce_passes = minigrad.gradcheck(
+    lambda t: PrintedBCEOnLogits.apply(t, y_binary), z, raise_exception=False
+)
 bracketed_bce_passes = minigrad.gradcheck(lambda t: BCEOnLogits.apply(t, y_binary), z)
 print(f"gradcheck, printed BCE with gradient σ(z) - y:   {printed_bce_passes}")
 print(f"gradcheck, bracketed BCE with gradient σ(z) - y: {bracketed_bce_passes}")
@@ -278,6 +285,7 @@ print("F.binary_cross_entropy_with_logits:", library)
 # p_i)\big)$. There is no label in it. Against the definition: the same prediction gets the
 # same loss whatever the truth is.
 
+
 # %%
 def nsp_document(p):
     return -(p.log() + (1 - p).log()).mean()
@@ -291,11 +299,15 @@ p_example = f64([0.9], requires_grad=False)
 nsp_values = {}
 for truth in (0.0, 1.0):
     label_t = f64([truth], requires_grad=False)
-    nsp_values[truth] = (nsp_document(p_example).item(),
-                         nsp_corrected(p_example, label_t).item(),
-                         bce_definition(p_example, label_t).item())
-    print(f"p = 0.9, truth {truth:.0f}:  document {nsp_values[truth][0]:.4f}   "
-          f"corrected {nsp_values[truth][1]:.4f}   definition {nsp_values[truth][2]:.4f}")
+    nsp_values[truth] = (
+        nsp_document(p_example).item(),
+        nsp_corrected(p_example, label_t).item(),
+        bce_definition(p_example, label_t).item(),
+    )
+    print(
+        f"p = 0.9, truth {truth:.0f}:  document {nsp_values[truth][0]:.4f}   "
+        f"corrected {nsp_values[truth][1]:.4f}   definition {nsp_values[truth][2]:.4f}"
+    )
 
 # %% [markdown]
 # On a logit, $\frac{\partial}{\partial z}\big[-\log\sigma(z) - \log(1 - \sigma(z))\big] =
@@ -323,19 +335,28 @@ def train_nsp(loss_name):
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
-        accuracy = ((p.detach() > 0.5).astype(minigrad.float64) == y_nsp).astype(
-            minigrad.float64).mean().item()
+        accuracy = (
+            ((p.detach() > 0.5).astype(minigrad.float64) == y_nsp)
+            .astype(minigrad.float64)
+            .mean()
+            .item()
+        )
         history.append(accuracy)
     return history, p.detach().numpy()
 
 
 nsp_runs = {name: train_nsp(name) for name in ("document", "corrected")}
 for name, (history, p_final) in nsp_runs.items():
-    print(f"{name:>9} NSP loss: accuracy {history[-1]:.1%}, predictions between "
-          f"{p_final.min():.3f} and {p_final.max():.3f}")
-viz.plot_loss_curves({name: run[0] for name, run in nsp_runs.items()},
-                     OUT / "nsp_accuracy.png", title="NSP accuracy while training",
-                     ylabel="accuracy")
+    print(
+        f"{name:>9} NSP loss: accuracy {history[-1]:.1%}, predictions between "
+        f"{p_final.min():.3f} and {p_final.max():.3f}"
+    )
+viz.plot_loss_curves(
+    {name: run[0] for name, run in nsp_runs.items()},
+    OUT / "nsp_accuracy.png",
+    title="NSP accuracy while training",
+    ylabel="accuracy",
+)
 
 
 class DocumentNSP(minigrad.Function):
@@ -356,10 +377,12 @@ class DocumentNSP(minigrad.Function):
 
 z_nsp = f64(rng.standard_normal(5))
 y5 = f64([1, 0, 0, 1, 1], requires_grad=False)
-document_nsp_passes = minigrad.gradcheck(lambda t: DocumentNSP.apply(t, y5), z_nsp,
-                                         raise_exception=False)
+document_nsp_passes = minigrad.gradcheck(
+    lambda t: DocumentNSP.apply(t, y5), z_nsp, raise_exception=False
+)
 corrected_nsp_passes = minigrad.gradcheck(
-    lambda t: F.binary_cross_entropy_with_logits(t, y5), z_nsp)
+    lambda t: F.binary_cross_entropy_with_logits(t, y5), z_nsp
+)
 print("gradcheck, document NSP with the BCE gradient:", document_nsp_passes)
 print("gradcheck, BCE on logits (the corrected NSP):  ", corrected_nsp_passes)
 
@@ -376,9 +399,9 @@ print("gradcheck, BCE on logits (the corrected NSP):  ", corrected_nsp_passes)
 # ## Check yourself
 
 # %%
-assert mse_checked and np.allclose(pred.grad, formula_grad)
+assert mse_checked and np.allclose(pred.grad.numpy(), formula_grad)
 assert not document_ce_passes and corrected_ce_passes and logits_ce_passes
-assert np.allclose(logits.grad, softmax_minus_y)
+assert np.allclose(logits.grad.numpy(), softmax_minus_y)
 for label in (0.0, 1.0):
     assert np.allclose(table[label]["with brackets"], table[label]["definition"])
 assert np.allclose(table[1.0]["without brackets"], table[1.0]["definition"])

@@ -61,8 +61,8 @@ def rosenbrock(p):
 
 def adam_by_hand(start, lr, steps, beta1=0.9, beta2=0.999, eps=1e-8):
     theta = minigrad.tensor(start, dtype=minigrad.float64, requires_grad=True)
-    m = np.zeros(2)
-    v = np.zeros(2)
+    m = minigrad.zeros(2, dtype=minigrad.float64)  # running mean of the gradient
+    v = minigrad.zeros(2, dtype=minigrad.float64)  # running mean of its square
     for t in range(1, steps + 1):
         theta.grad = None
         rosenbrock(theta).backward()
@@ -72,7 +72,7 @@ def adam_by_hand(start, lr, steps, beta1=0.9, beta2=0.999, eps=1e-8):
         m_hat = m / (1 - beta1**t)
         v_hat = v / (1 - beta2**t)
         with minigrad.no_grad():
-            theta.data -= lr * m_hat / (np.sqrt(v_hat) + eps)
+            theta -= lr * m_hat / (v_hat.sqrt() + eps)
     return theta.numpy()
 
 
@@ -121,17 +121,25 @@ optimizers = {
     "momentum 0.7, lr=0.45": lambda ps: minigrad.optim.SGD(ps, lr=0.45, momentum=0.7),
     "Adam lr=0.5": lambda ps: minigrad.optim.Adam(ps, lr=0.5),
 }
-valley_runs = {name: run(make, valley, [-9.0, 2.0], VALLEY_STEPS)
-               for name, make in optimizers.items()}
+valley_runs = {
+    name: run(make, valley, [-9.0, 2.0], VALLEY_STEPS) for name, make in optimizers.items()
+}
 for name, (_, losses) in valley_runs.items():
     print(f"valley, {name:<22} loss after {VALLEY_STEPS} steps: {losses[-1]:.2e}")
 
 plt = viz.pyplot()
 fig, (left, right) = plt.subplots(1, 2, figsize=(13, 4.5))
-viz.plot_contours(valley_numpy, (-10, 2), (-3, 3), {k: v[0] for k, v in valley_runs.items()},
-                  ax=left, title="f(x, y) = 0.05 x² + 2 y²")
-viz.plot_loss_curves({k: v[1] for k, v in valley_runs.items()}, ax=right, log_scale=True,
-                     title="loss on the valley")
+viz.plot_contours(
+    valley_numpy,
+    (-10, 2),
+    (-3, 3),
+    {k: v[0] for k, v in valley_runs.items()},
+    ax=left,
+    title="f(x, y) = 0.05 x² + 2 y²",
+)
+viz.plot_loss_curves(
+    {k: v[1] for k, v in valley_runs.items()}, ax=right, log_scale=True, title="loss on the valley"
+)
 viz.save_figure(fig, OUT / "valley.png")
 
 # %% [markdown]
@@ -159,19 +167,32 @@ rosenbrock_optimizers = {
     "momentum 0.9, lr=1e-3": lambda ps: minigrad.optim.SGD(ps, lr=1e-3, momentum=0.9),
     "Adam lr=0.05": lambda ps: minigrad.optim.Adam(ps, lr=0.05),
 }
-rosenbrock_runs = {name: run(make, rosenbrock, [-1.2, 1.0], ROSENBROCK_STEPS)
-                   for name, make in rosenbrock_optimizers.items()}
+rosenbrock_runs = {
+    name: run(make, rosenbrock, [-1.2, 1.0], ROSENBROCK_STEPS)
+    for name, make in rosenbrock_optimizers.items()
+}
 for name, (path, losses) in rosenbrock_runs.items():
-    print(f"Rosenbrock, {name:<22} after {ROSENBROCK_STEPS} steps: loss {losses[-1]:.2e} "
-          f"at ({path[-1][0]:.3f}, {path[-1][1]:.3f})")
+    print(
+        f"Rosenbrock, {name:<22} after {ROSENBROCK_STEPS} steps: loss {losses[-1]:.2e} "
+        f"at ({path[-1][0]:.3f}, {path[-1][1]:.3f})"
+    )
 
 fig, (left, right) = plt.subplots(1, 2, figsize=(13, 4.5))
-viz.plot_contours(rosenbrock_numpy, (-2, 2), (-1, 3),
-                  {k: v[0] for k, v in rosenbrock_runs.items()}, ax=left,
-                  title="Rosenbrock (minimum at (1, 1))")
+viz.plot_contours(
+    rosenbrock_numpy,
+    (-2, 2),
+    (-1, 3),
+    {k: v[0] for k, v in rosenbrock_runs.items()},
+    ax=left,
+    title="Rosenbrock (minimum at (1, 1))",
+)
 left.plot([1], [1], marker="*", color="red", markersize=12)
-viz.plot_loss_curves({k: v[1] for k, v in rosenbrock_runs.items()}, ax=right,
-                     log_scale=True, title="loss on Rosenbrock")
+viz.plot_loss_curves(
+    {k: v[1] for k, v in rosenbrock_runs.items()},
+    ax=right,
+    log_scale=True,
+    title="loss on Rosenbrock",
+)
 viz.save_figure(fig, OUT / "rosenbrock.png")
 
 # %% [markdown]

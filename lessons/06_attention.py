@@ -101,13 +101,19 @@ print(f"F8 context_1:         {correct_context.item():.6f}")
 
 # %%
 attention_matrix = (Q.reshape(5, 1) @ K.reshape(1, 5)).softmax(-1)
-contexts = scaled_dot_product_attention(Q.reshape(5, 1), K.reshape(5, 1), V.reshape(5, 1),
-                                        scale=1.0).reshape(-1)
+contexts = scaled_dot_product_attention(
+    Q.reshape(5, 1), K.reshape(5, 1), V.reshape(5, 1), scale=1.0
+).reshape(-1)
 F10_CONTEXTS = [8.510223, 8.845160, 8.947635, 8.981343, 8.993216]
 print("all five contexts:", np.round(contexts.numpy(), 6))
 words = ["w1", "w2", "w3", "w4", "w5"]
-viz.plot_attention(attention_matrix, OUT / "f10_attention.png", x_labels=words,
-                   y_labels=words, title="F10 by the formula: softmax(q_i k_j)")
+viz.plot_attention(
+    attention_matrix,
+    OUT / "f10_attention.png",
+    x_labels=words,
+    y_labels=words,
+    title="F10 by the formula: softmax(q_i k_j)",
+)
 
 # %% [markdown]
 # The contexts all lie close to 9: with these numbers every query prefers the first key
@@ -143,10 +149,12 @@ for d in dims:
         (weights * upstream).sum().backward()
         saturation[name].append(weights.numpy().max(axis=1).mean())
         # The median row: a few unsaturated rows would dominate a mean.
-        gradient_size[name].append(np.median(np.linalg.norm(scores.grad, axis=1)))
-    print(f"d = {d:4d}:  mean max weight unscaled {saturation['unscaled'][-1]:.3f}, scaled "
-          f"{saturation['scaled by 1/√d'][-1]:.3f};  gradient per row unscaled "
-          f"{gradient_size['unscaled'][-1]:.2e}, scaled {gradient_size['scaled by 1/√d'][-1]:.2e}")
+        gradient_size[name].append(np.median(np.linalg.norm(scores.grad.numpy(), axis=1)))
+    print(
+        f"d = {d:4d}:  mean max weight unscaled {saturation['unscaled'][-1]:.3f}, scaled "
+        f"{saturation['scaled by 1/√d'][-1]:.3f};  gradient per row unscaled "
+        f"{gradient_size['unscaled'][-1]:.2e}, scaled {gradient_size['scaled by 1/√d'][-1]:.2e}"
+    )
 
 plt = viz.pyplot()
 fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
@@ -175,13 +183,15 @@ viz.save_figure(fig, OUT / "softmax_saturation.png")
 sentence = ["the", "cat", "sat", "on", "the", "mat"]
 d_model = 64
 embeddings = minigrad.tensor(rng.standard_normal((len(sentence), d_model)))
-W_Q, W_K, W_V = (minigrad.tensor(rng.standard_normal((d_model, d_model)) / math.sqrt(d_model))
-                 for _ in range(3))
+W_Q, W_K, W_V = (
+    minigrad.tensor(rng.standard_normal((d_model, d_model)) / math.sqrt(d_model)) for _ in range(3)
+)
 Qs, Ks, Vs = embeddings @ W_Q, embeddings @ W_K, embeddings @ W_V
 fig, axes = plt.subplots(1, 2, figsize=(10, 4))
 heat = {}
-for ax, (name, scale) in zip(axes, (("unscaled (documents)", 1.0),
-                                    ("scaled by 1/√64", 1 / math.sqrt(d_model)))):
+for ax, (name, scale) in zip(
+    axes, (("unscaled (documents)", 1.0), ("scaled by 1/√64", 1 / math.sqrt(d_model)))
+):
     _, heat[name] = scaled_dot_product_attention(Qs, Ks, Vs, scale=scale, return_weights=True)
     viz.plot_attention(heat[name], ax=ax, x_labels=sentence, y_labels=sentence, title=name)
 viz.save_figure(fig, OUT / "attention_heatmaps.png")
@@ -190,8 +200,7 @@ viz.save_figure(fig, OUT / "attention_heatmaps.png")
 # ## 6. The library's attention is the formula, and its gradient is right
 
 # %%
-q3, k3, v3 = (minigrad.tensor(rng.standard_normal((2, 4, 8)), requires_grad=True)
-              for _ in range(3))
+q3, k3, v3 = (minigrad.tensor(rng.standard_normal((2, 4, 8)), requires_grad=True) for _ in range(3))
 by_formula = (q3 @ k3.transpose(-1, -2) / math.sqrt(8)).softmax(-1) @ v3
 library = scaled_dot_product_attention(q3, k3, v3)
 print("max difference:", np.abs(by_formula.numpy() - library.numpy()).max())
@@ -204,12 +213,14 @@ print("gradcheck(scaled_dot_product_attention):", attention_gradcheck)
 # %%
 assert np.allclose(weights_f9, F9_EXPECTED, atol=1e-6) and abs(by_hand_f9 - 0.015135) < 1e-6
 assert document_scores.tolist() == [5, 8, 9, 8, 5]
-assert np.allclose(document_weights.numpy(), [0.010334, 0.207561, 0.564210, 0.207561,
-                                              0.010334], atol=1e-6)
+assert np.allclose(
+    document_weights.numpy(), [0.010334, 0.207561, 0.564210, 0.207561, 0.010334], atol=1e-6
+)
 assert abs(document_context.item() - 7.051669) < 1e-6
 assert correct_scores.tolist() == [5, 4, 3, 2, 1]
-assert np.allclose(correct_weights.numpy(), [0.636409, 0.234122, 0.086129, 0.031685,
-                                             0.011656], atol=1e-6)
+assert np.allclose(
+    correct_weights.numpy(), [0.636409, 0.234122, 0.086129, 0.031685, 0.011656], atol=1e-6
+)
 assert abs(correct_context.item() - 8.510223) < 1e-6
 assert np.allclose(contexts.numpy(), F10_CONTEXTS, atol=1e-6)
 assert np.allclose(attention_matrix.numpy().sum(axis=1), 1.0)
@@ -217,8 +228,10 @@ unscaled, scaled = saturation["unscaled"], saturation["scaled by 1/√d"]
 assert all(a <= b + 1e-9 for a, b in zip(unscaled, unscaled[1:])), "saturation grows with d"
 assert unscaled[-1] > 0.9 and max(scaled) - min(scaled) < 0.15
 assert gradient_size["unscaled"][-1] < gradient_size["scaled by 1/√d"][-1] / 5
-assert heat["unscaled (documents)"].numpy().max(axis=1).mean() > heat[
-    "scaled by 1/√64"].numpy().max(axis=1).mean()
+assert (
+    heat["unscaled (documents)"].numpy().max(axis=1).mean()
+    > heat["scaled by 1/√64"].numpy().max(axis=1).mean()
+)
 assert np.allclose(by_formula.numpy(), library.numpy()) and attention_gradcheck
 assert (OUT / "softmax_saturation.png").stat().st_size > 1000
 print("lesson 6: all checks passed")

@@ -88,10 +88,11 @@ print("hidden:", hidden.tolist(), "  FFN(x):", ffn_by_formula.tolist())
 
 # The library's FeedForward holds the same numbers; nn.Linear stores W transposed (out, in).
 ffn = FeedForward(d_model=2, d_ff=2)
-ffn.fc1.weight.data = W1.T.numpy().copy()
-ffn.fc1.bias.data = b1.numpy().copy()
-ffn.fc2.weight.data = W2.T.numpy().copy()
-ffn.fc2.bias.data = b2.numpy().copy()
+with minigrad.no_grad():  # parameters are changed in place only outside the graph
+    ffn.fc1.weight.copy_(W1.T)
+    ffn.fc1.bias.copy_(b1)
+    ffn.fc2.weight.copy_(W2.T)
+    ffn.fc2.bias.copy_(b2)
 ffn_library = ffn(x)
 sequence = minigrad.tensor([[1.0, 2.0], [0.0, 0.0], [2.0, -1.0]])  # three positions
 print("FeedForward module:", ffn_library.tolist())
@@ -156,12 +157,14 @@ for residual in (False, True):
     for W in layers:
         h = h + (h @ W).tanh() if residual else (h @ W).tanh()
     h.sum().backward()
-    print(f"residual={residual!s:<5}: gradient at the input has norm "
-          f"{np.linalg.norm(x0.grad):.3g}")
+    print(
+        f"residual={residual!s:<5}: gradient at the input has norm "
+        f"{np.linalg.norm(x0.grad.numpy()):.3g}"
+    )
     if residual:
-        residual_grad = np.linalg.norm(x0.grad)
+        residual_grad = np.linalg.norm(x0.grad.numpy())
     else:
-        plain_grad = np.linalg.norm(x0.grad)
+        plain_grad = np.linalg.norm(x0.grad.numpy())
 
 # %% [markdown]
 # **LayerNorm** standardises each token's features (mean 0, variance 1), then scales and
@@ -172,8 +175,11 @@ for residual in (False, True):
 # %%
 token = minigrad.tensor([[1.0, 2.0, 3.0, 10.0]])
 normalised = nn.LayerNorm(4)(token)
-print("LayerNorm([1, 2, 3, 10]) =", np.round(normalised.numpy(), 4),
-      f" mean {normalised.mean().item():.1e}, variance {normalised.var(correction=0).item():.4f}")
+print(
+    "LayerNorm([1, 2, 3, 10]) =",
+    np.round(normalised.numpy(), 4),
+    f" mean {normalised.mean().item():.1e}, variance {normalised.var(correction=0).item():.4f}",
+)
 
 # %% [markdown]
 # ## 4. Post-LN or pre-LN?
@@ -202,10 +208,12 @@ class ReverseModel(nn.Module):
         super().__init__()
         self.embed = nn.Embedding(VOCAB, D_MODEL)
         self.position = PositionalEmbedding(LENGTH, D_MODEL)
-        self.blocks = nn.ModuleList([
-            TransformerBlock(D_MODEL, HEADS, 4 * D_MODEL, norm_first=norm_first)
-            for _ in range(LAYERS)
-        ])
+        self.blocks = nn.ModuleList(
+            [
+                TransformerBlock(D_MODEL, HEADS, 4 * D_MODEL, norm_first=norm_first)
+                for _ in range(LAYERS)
+            ]
+        )
         # A pre-LN stack ends on the un-normalised residual stream: normalise it once.
         self.final_norm = nn.LayerNorm(D_MODEL) if norm_first else nn.Identity()
         self.head = nn.Linear(D_MODEL, VOCAB)
@@ -251,8 +259,11 @@ for lr_name, (lr, steps) in learning_rates.items():
 
 fig, axes = plt.subplots(1, 2, figsize=(12, 4), sharey=True)
 for ax, lr_name in zip(axes, learning_rates):
-    viz.plot_loss_curves({layout: runs[(layout, lr_name)][1] for layout in ("pre-LN", "post-LN")},
-                         ax=ax, title=f"reverse 8 digits, {LAYERS} blocks, Adam {lr_name}")
+    viz.plot_loss_curves(
+        {layout: runs[(layout, lr_name)][1] for layout in ("pre-LN", "post-LN")},
+        ax=ax,
+        title=f"reverse 8 digits, {LAYERS} blocks, Adam {lr_name}",
+    )
     ax.axhline(math.log(VOCAB), color="grey", linestyle="--", linewidth=0.8)
 viz.save_figure(fig, OUT / "pre_vs_post_ln.png")
 
@@ -275,12 +286,19 @@ print("input:     ", example.tolist()[0])
 print("prediction:", prediction.tolist()[0])
 # The head whose weights are most concentrated on the anti-diagonal, over all blocks.
 anti_diagonal = np.eye(LENGTH)[::-1]
-best = max(((b, h) for b in range(LAYERS) for h in range(HEADS)),
-           key=lambda bh: (block_weights[bh[0]].numpy()[0, bh[1]] * anti_diagonal).sum())
+best = max(
+    ((b, h) for b in range(LAYERS) for h in range(HEADS)),
+    key=lambda bh: (block_weights[bh[0]].numpy()[0, bh[1]] * anti_diagonal).sum(),
+)
 best_weights = block_weights[best[0]][0, best[1]]
 positions = [str(i) for i in range(LENGTH)]
-viz.plot_attention(best_weights, OUT / "reversal_head.png", x_labels=positions,
-                   y_labels=positions, title=f"block {best[0] + 1}, head {best[1] + 1}")
+viz.plot_attention(
+    best_weights,
+    OUT / "reversal_head.png",
+    x_labels=positions,
+    y_labels=positions,
+    title=f"block {best[0] + 1}, head {best[1] + 1}",
+)
 anti_diagonal_mass = (best_weights.numpy() * anti_diagonal).sum() / LENGTH
 
 # %% [markdown]

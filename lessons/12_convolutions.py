@@ -71,7 +71,7 @@ def receptive_field(model, length=64):
     signal = minigrad.randn(1, 1, length, requires_grad=True)
     out = model(signal)
     out[0, 0, out.shape[2] // 2].backward()  # one output in the middle
-    return int((np.abs(signal.grad[0, 0]) > 0).sum())
+    return int((np.abs(signal.grad.numpy()[0, 0]) > 0).sum())
 
 
 def conv3():
@@ -215,7 +215,7 @@ def block_grad_norms(skip):
     model = ResNet(1, 10, widths=(8,), blocks_per_stage=12, dims=1, skip=skip)
     x, y = X[:64], Y[:64]
     F.cross_entropy(model(x), y).backward()
-    return [float(np.linalg.norm(block.conv1.weight.grad)) for block in model.blocks]
+    return [float(np.linalg.norm(block.conv1.weight.grad.numpy())) for block in model.blocks]
 
 
 with_skip, without_skip = block_grad_norms(True), block_grad_norms(False)

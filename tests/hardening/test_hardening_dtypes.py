@@ -487,4 +487,5 @@ def test_every_op_stays_on_its_device(op):
         out.backward(mg.ones_like(out))
         for leaf in (x, y):
             if leaf.grad is not None:
-                assert type(leaf.grad).__name__ == "StrictArray", op
+                assert leaf.grad.device == STRICT, op
+                assert type(leaf.grad.array).__name__ == "StrictArray", op

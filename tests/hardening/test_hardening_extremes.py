@@ -29,8 +29,9 @@ SPECIAL = [LOGIT, -LOGIT, 0.0, 88.5, -88.5, 709.0, -709.0, 746.0, -746.0]
 
 def logits(dtype, min_side=1):
     """Arrays (rows, cols) of logits in [-1e4, 1e4], often at the ends and at exp's limits."""
-    elements = st.one_of(st.sampled_from(SPECIAL),
-                         st.floats(-LOGIT, LOGIT, width=32 if dtype == mg.float32 else 64))
+    elements = st.one_of(
+        st.sampled_from(SPECIAL), st.floats(-LOGIT, LOGIT, width=32 if dtype == mg.float32 else 64)
+    )
     shapes = hnp.array_shapes(min_dims=2, max_dims=2, min_side=min_side, max_side=5)
     return hnp.arrays(np.dtype(dtype), shapes, elements=elements)
 
@@ -69,7 +70,7 @@ def _run(fn, x, dtype, seed=0):
         out = fn(leaf)
         g = np.random.default_rng(seed).standard_normal(out.shape).astype(dtype)
         out.backward(mg.tensor(g, dtype=dtype))
-    return out.numpy(), leaf.grad, g.astype(np.float64)
+    return out.numpy(), leaf.grad.numpy(), g.astype(np.float64)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -116,7 +117,7 @@ def test_logsumexp_gradient_is_exact_at_large_logits():
     e^(x - y) with y rounded was 2e-4 off at 1e4 -- as PyTorch still is.)"""
     x = mg.tensor([[1e4, 1e4]], requires_grad=True)
     x.logsumexp(-1).sum().backward()
-    np.testing.assert_allclose(x.grad, [[0.5, 0.5]], rtol=2e-6)
+    np.testing.assert_allclose(x.grad.numpy(), [[0.5, 0.5]], rtol=2e-6)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -141,10 +142,12 @@ def test_bce_with_logits_of_huge_logits(dtype, data):
     """BCE-with-logits at ±1e4: loss softplus(z) - z·y (as np.logaddexp(0, z) computes it)
     stays finite, gradient (σ(z) - y)/n, for hard and soft targets."""
     x = data.draw(logits(dtype))
-    y = data.draw(hnp.arrays(np.dtype(dtype), x.shape,
-                             elements=st.sampled_from([0.0, 1.0, 0.25, 0.5])))
+    y = data.draw(
+        hnp.arrays(np.dtype(dtype), x.shape, elements=st.sampled_from([0.0, 1.0, 0.25, 0.5]))
+    )
     out, grad, g = _run(
-        lambda t: F.binary_cross_entropy_with_logits(t, mg.tensor(y, dtype=dtype)), x, dtype)
+        lambda t: F.binary_cross_entropy_with_logits(t, mg.tensor(y, dtype=dtype)), x, dtype
+    )
     x64, y64 = x.astype(np.float64), y.astype(np.float64)
     expected = float(np.mean(np.logaddexp(0.0, x64) - x64 * y64))
     _check(out, expected, dtype, scale=max(1.0, abs(expected)))
@@ -163,8 +166,11 @@ def test_bce_on_probabilities_of_exactly_0_and_1(dtype, data):
     """binary_cross_entropy with p in {0, 1} is finite, with PyTorch's semantics: each log is
     clamped at -100 and the gradient's denominator p(1 - p) at 1e-12."""
     shape = data.draw(hnp.array_shapes(min_dims=1, max_dims=2, max_side=5))
-    p = data.draw(hnp.arrays(np.dtype(dtype), shape,
-                             elements=st.sampled_from([0.0, 1.0, 0.5, 1e-30, 1 - 2**-20])))
+    p = data.draw(
+        hnp.arrays(
+            np.dtype(dtype), shape, elements=st.sampled_from([0.0, 1.0, 0.5, 1e-30, 1 - 2**-20])
+        )
+    )
     y = data.draw(hnp.arrays(np.dtype(dtype), shape, elements=st.sampled_from([0.0, 1.0])))
     out, grad, g = _run(lambda t: F.binary_cross_entropy(t, mg.tensor(y, dtype=dtype)), p, dtype)
     p64, y64 = p.astype(np.float64), y.astype(np.float64)
@@ -184,8 +190,7 @@ def test_bce_on_probabilities_of_exactly_0_and_1(dtype, data):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-@given(value=st.floats(-1e4, 1e4, width=32), width=st.integers(1, 9),
-       rows=st.integers(1, 3))
+@given(value=st.floats(-1e4, 1e4, width=32), width=st.integers(1, 9), rows=st.integers(1, 3))
 def test_layer_norm_of_constant_rows(dtype, value, width, rows):
     """A constant row has no spread: (x - mean) is exactly 0, so LayerNorm outputs exactly its
     bias, gets gradient (ĝ - mean ĝ)/√ε for x, 0 for the weight and Σg for the bias -- all
@@ -200,8 +205,8 @@ def test_layer_norm_of_constant_rows(dtype, value, width, rows):
     g_hat = g * layer.weight.array.astype(np.float64)
     expected = (g_hat - g_hat.mean(-1, keepdims=True)) / math.sqrt(1e-5)
     _check(grad, expected, dtype, scale=1 / math.sqrt(1e-5))
-    np.testing.assert_array_equal(layer.weight.grad, np.zeros(width, dtype))
-    _check(layer.bias.grad, g.sum(0), dtype)
+    np.testing.assert_array_equal(layer.weight.grad.numpy(), np.zeros(width, dtype))
+    _check(layer.bias.grad.numpy(), g.sum(0), dtype)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -214,13 +219,13 @@ def test_variance_of_a_single_element_follows_pytorch(dtype, shape, axis):
     v = x.var(axis=axis)
     assert v.dtype == dtype and np.all(np.isnan(v.numpy()))
     v.sum().backward()
-    assert np.all(np.isnan(x.grad))
+    assert np.all(np.isnan(x.grad.numpy()))
 
     x = mg.full(shape, 2.5, dtype=dtype, requires_grad=True)
     v = x.var(axis=axis, correction=0)
     np.testing.assert_array_equal(v.numpy(), np.zeros(v.shape, dtype))
     v.sum().backward()
-    np.testing.assert_array_equal(x.grad, np.zeros(shape, dtype))
+    np.testing.assert_array_equal(x.grad.numpy(), np.zeros(shape, dtype))
 
 
 def test_variance_of_a_single_element_matches_torch():
@@ -237,7 +242,7 @@ def test_variance_of_a_single_element_matches_torch():
             v = x.var(axis=-1, correction=correction)
             v.sum().backward()
             np.testing.assert_array_equal(v.numpy(), tv.detach().numpy())
-            np.testing.assert_array_equal(x.grad, t.grad.numpy())
+            np.testing.assert_array_equal(x.grad.numpy(), t.grad.numpy())
 
 
 def test_std_of_constant_data_has_zero_gradient():
@@ -247,7 +252,7 @@ def test_std_of_constant_data_has_zero_gradient():
     s = x.std()
     assert s.item() == 0.0
     s.backward()
-    np.testing.assert_array_equal(x.grad, np.zeros(3, np.float32))
+    np.testing.assert_array_equal(x.grad.numpy(), np.zeros(3, np.float32))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -264,9 +269,11 @@ def _cdf(x):
 
 
 SATURATION = {
-    "sigmoid": (lambda t: t.sigmoid(),
-                lambda x: math.exp(-np.logaddexp(0.0, -x)),
-                lambda x: math.exp(-np.logaddexp(0.0, -x) - np.logaddexp(0.0, x))),
+    "sigmoid": (
+        lambda t: t.sigmoid(),
+        lambda x: math.exp(-np.logaddexp(0.0, -x)),
+        lambda x: math.exp(-np.logaddexp(0.0, -x) - np.logaddexp(0.0, x)),
+    ),
     "tanh": (lambda t: t.tanh(), math.tanh, lambda x: 1 - math.tanh(x) ** 2),
     "gelu": (lambda t: t.gelu(), lambda x: x * _cdf(x), lambda x: _cdf(x) + x * _phi(x)),
 }
@@ -295,6 +302,7 @@ def test_saturating_activations(name, dtype, data):
 def _exact(fn, *arrays):
     """fn evaluated exactly with Fractions and rounded once to float64: ±inf where the exact
     value overflows; where the last argument is ±0, the limit from that side (0/0: nan)."""
+
     def one(*values):
         args = [Fraction(float(v)) for v in values]
         if values[-1] == 0:
@@ -306,6 +314,7 @@ def _exact(fn, *arrays):
             return float(result)
         except OverflowError:
             return math.inf if result > 0 else -math.inf
+
     return np.vectorize(one, otypes=[np.float64])(*arrays)
 
 
@@ -326,8 +335,9 @@ def test_division_near_zero_is_infinite_only_where_maths_says_so(dtype, data):
     rounded to the dtype -- infinite exactly where that result overflows or b is 0, finite
     (and right) everywhere else."""
     shape = data.draw(st.sampled_from([(3,), (2, 3)]))
-    a = data.draw(hnp.arrays(np.dtype(dtype), shape,
-                             elements=st.sampled_from([0.0, 1.0, -3.0, 1e-30, 2.5])))
+    a = data.draw(
+        hnp.arrays(np.dtype(dtype), shape, elements=st.sampled_from([0.0, 1.0, -3.0, 1e-30, 2.5]))
+    )
     b = data.draw(hnp.arrays(np.dtype(dtype), shape, elements=divisors(dtype)))
     assume(np.all((a != 0) | (b != 0)))  # 0/0 is nan by definition; not what this is about
     ta = mg.tensor(a, dtype=dtype, requires_grad=True)
@@ -339,15 +349,19 @@ def test_division_near_zero_is_infinite_only_where_maths_says_so(dtype, data):
     np.testing.assert_array_equal(np.isinf(out.numpy()), np.isinf(expected))
     np.testing.assert_allclose(out.numpy(), expected, rtol=TOL[np.dtype(dtype)][0], atol=0)
     expected_grad = _to_dtype(_exact(lambda x, y: x / y, np.ones(shape), b), dtype)
-    np.testing.assert_array_equal(np.isinf(ta.grad), np.isinf(expected_grad))
-    np.testing.assert_allclose(ta.grad, expected_grad, rtol=TOL[np.dtype(dtype)][0], atol=0)
+    np.testing.assert_array_equal(np.isinf(ta.grad.numpy()), np.isinf(expected_grad))
+    np.testing.assert_allclose(ta.grad.numpy(), expected_grad, rtol=TOL[np.dtype(dtype)][0], atol=0)
     expected_grad_b = _to_dtype(_exact(lambda x, y: -x / (y * y), a, b), dtype)
-    np.testing.assert_array_equal(np.isinf(tb.grad), np.isinf(expected_grad_b))
-    np.testing.assert_allclose(tb.grad, expected_grad_b, rtol=TOL[np.dtype(dtype)][0], atol=0)
+    np.testing.assert_array_equal(np.isinf(tb.grad.numpy()), np.isinf(expected_grad_b))
+    np.testing.assert_allclose(
+        tb.grad.numpy(), expected_grad_b, rtol=TOL[np.dtype(dtype)][0], atol=0
+    )
 
 
-@pytest.mark.parametrize("dtype, a, b", [
-    (mg.float32, 0.0, 1e-25), (mg.float32, 1e-30, 1e-25), (mg.float64, 1e-300, 1e-200)])
+@pytest.mark.parametrize(
+    "dtype, a, b",
+    [(mg.float32, 0.0, 1e-25), (mg.float32, 1e-30, 1e-25), (mg.float64, 1e-300, 1e-200)],
+)
 def test_division_gradient_for_the_divisor_near_zero(dtype, a, b):
     """dL/db = -a/b^2 is finite here (0, -1e20, -1e100), as PyTorch computes it. (Regression:
     -g*a/(b*b) underflowed b*b to 0 and gave nan, -inf, -inf.)"""
@@ -356,8 +370,8 @@ def test_division_gradient_for_the_divisor_near_zero(dtype, a, b):
     with np.errstate(all="ignore"):
         (ta / tb).sum().backward()
     expected = _to_dtype(_exact(lambda x, y: -x / (y * y), np.array([a]), np.array([b])), dtype)
-    assert np.all(np.isfinite(tb.grad))
-    np.testing.assert_allclose(tb.grad, expected, rtol=TOL[np.dtype(dtype)][0])
+    assert np.all(np.isfinite(tb.grad.numpy()))
+    np.testing.assert_allclose(tb.grad.numpy(), expected, rtol=TOL[np.dtype(dtype)][0])
 
 
 # ----------------------------------------------------------------------------------------------
@@ -383,8 +397,11 @@ def test_attention_with_huge_scores_and_minus_inf_masks(dtype, data):
     """scaled_dot_product_attention with scores up to ±4e4 (integer-valued, so exact in float32
     too) and a float mask of 0 / -inf: finite outputs and gradients equal to the reference."""
     sdpa = pytest.importorskip("minigrad.nn.attention").scaled_dot_product_attention
-    L, S, d = data.draw(st.integers(1, 4)), data.draw(st.integers(1, 4)), data.draw(
-        st.integers(1, 4))
+    L, S, d = (
+        data.draw(st.integers(1, 4)),
+        data.draw(st.integers(1, 4)),
+        data.draw(st.integers(1, 4)),
+    )
     ints = st.integers(-100, 100).map(float)
     q = data.draw(hnp.arrays(np.float64, (L, d), elements=ints))
     k = data.draw(hnp.arrays(np.float64, (S, d), elements=ints))
@@ -396,8 +413,9 @@ def test_attention_with_huge_scores_and_minus_inf_masks(dtype, data):
         out = sdpa(tq, tk, tv, attn_mask=mg.tensor(bias, dtype=dtype), scale=1.0)
         out.backward(mg.tensor(g, dtype=dtype))
     ref_out, ref_q, ref_k, ref_v = _attention_reference(
-        q, k, v.astype(dtype).astype(np.float64), bias, g.astype(dtype).astype(np.float64), 1.0)
+        q, k, v.astype(dtype).astype(np.float64), bias, g.astype(dtype).astype(np.float64), 1.0
+    )
     _check(out.numpy(), ref_out, dtype, scale=4)
-    _check(tv.grad, ref_v, dtype, scale=4)
-    _check(tq.grad, ref_q, dtype, scale=400)
-    _check(tk.grad, ref_k, dtype, scale=400)
+    _check(tv.grad.numpy(), ref_v, dtype, scale=4)
+    _check(tq.grad.numpy(), ref_q, dtype, scale=400)
+    _check(tk.grad.numpy(), ref_k, dtype, scale=400)

@@ -586,7 +586,7 @@ def _host_grad(x):
     """x.grad as a NumPy array on the host (zeros when no gradient arrived)."""
     if x.grad is None:
         return np.zeros(x.shape)
-    return mg.get_backend(x.device).to_numpy(x.grad).copy()
+    return x.grad.numpy().copy()
 
 
 def _leaf_grads(leaves):
