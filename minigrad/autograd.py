@@ -102,7 +102,8 @@ class Context:
         self.freed = False
         self.retained = ()  # weak references to outputs that asked for .retain_grad()
         self._saved = ()
-        self._saved_versions = ()  # (Version, its value when saved, which tensor) per saved input
+        # per saved input or output: (its Version, the value when saved, "input 0", its array)
+        self._saved_versions = ()
 
     def save_for_backward(self, *arrays):
         """Keep arrays for backward. An input or the output saved here is version-checked:
@@ -113,8 +114,9 @@ class Context:
     def saved_tensors(self):
         if self.freed:
             raise RuntimeError(_freed_graph_message(self.function))
-        for version, expected, what in self._saved_versions:
+        for version, expected, role, owner_array in self._saved_versions:
             if version.value != expected:
+                what = f"{role} (a {owner_array.dtype} tensor of shape {tuple(owner_array.shape)})"
                 raise RuntimeError(_modified_message(self.function, what, version.value, expected))
         return self._saved
 
@@ -234,32 +236,29 @@ def _versions_of_saved(ctx, out, backend):
     for array in ctx._saved:
         if not isinstance(array, backend.array_type):
             continue  # None, a number, a shape
-        owner, what = _owner_of(array, ctx.parents, out, backend)
+        owner, role = _owner_of(array, ctx.parents, out, backend)
         if owner is not None:
-            records.append((owner._version_counter, owner._version_counter.value, what))
+            counter = owner._version_counter
+            records.append((counter, counter.value, role, array))
     return tuple(records)
 
 
 def _owner_of(array, parents, out, backend):
-    """The tensor (an input or the output) whose storage `array` is, with a description."""
+    """The tensor (an input or the output) whose storage `array` is, and which one it is."""
     for index, parent in enumerate(parents):
         if parent is not None and array is parent.array:
-            return parent, _describe(f"input {index}", parent)
+            return parent, f"input {index}"
     if array is out.array:
-        return out, _describe("its output", out)
+        return out, "its output"
     if array.base is None:
         return None, None  # an array the op made for itself: nobody else can change it
     storage = backend.storage(array)  # a view (x.reshape(...), x.T): whose memory is it?
     for index, parent in enumerate(parents):
         if parent is not None and backend.storage(parent.array) is storage:
-            return parent, _describe(f"input {index}", parent)
+            return parent, f"input {index}"
     if backend.storage(out.array) is storage:
-        return out, _describe("its output", out)
+        return out, "its output"
     return None, None
-
-
-def _describe(role, tensor):
-    return f"{role} (a {tensor.array.dtype} tensor of shape {tuple(tensor.array.shape)})"
 
 
 # --------------------------------------------------------------------------------------------
