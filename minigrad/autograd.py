@@ -94,8 +94,14 @@ class Context:
     def __init__(self, function, parents, device, xp):
         self.function = function  # the Function subclass that made the output
         self.parents = parents  # one entry per positional input: its Tensor, or None
-        # edges[i]: where input i's gradient goes (see gradient_edge); None: nowhere
-        self.edges = tuple([None if p is None else gradient_edge(p) for p in parents])
+        # edges[i]: where input i's gradient goes: gradient_edge(parents[i]), written out here
+        # because this line runs for every op
+        self.edges = tuple(
+            [
+                None if p is None or not p._requires_grad else (p if p._ctx is None else p._ctx)
+                for p in parents
+            ]
+        )
         self.needs_input_grad = tuple([edge is not None for edge in self.edges])
         self.device = device  # where the output goes: the inputs' device (ToDevice changes it)
         self.xp = xp  # the array module to compute with (numpy, cupy, ...)
