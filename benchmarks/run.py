@@ -64,8 +64,11 @@ def machine_info():
         "numpy": np.__version__,
         "blas": _numpy_blas(),
         "load_average_1min": os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
-        "thread_env": {k: os.environ[k] for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
-                                                  "MKL_NUM_THREADS") if k in os.environ},
+        "thread_env": {
+            k: os.environ[k]
+            for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+            if k in os.environ
+        },
     }
     try:
         import torch
@@ -157,8 +160,13 @@ def run_workload(workload, frameworks, quick, max_wait_s=0.0, isolate=True):
             skipped[name] = f"failed in its child process: {error}"
         if name in skipped:
             print(f"    {name}: skipped -- {skipped[name]}")
-    return {"stats": stats, "skipped": skipped, "first_loss": first_loss,
-            "first_step_s": first_step_s, "background_load": background_load}
+    return {
+        "stats": stats,
+        "skipped": skipped,
+        "first_loss": first_loss,
+        "first_step_s": first_step_s,
+        "background_load": background_load,
+    }
 
 
 def loss_mismatches(first_loss, reference="minigrad", tolerance=1e-3):
@@ -166,8 +174,11 @@ def loss_mismatches(first_loss, reference="minigrad", tolerance=1e-3):
     if reference not in first_loss:
         return {}
     ref = first_loss[reference]
-    return {name: loss for name, loss in first_loss.items()
-            if abs(loss - ref) > tolerance * max(abs(ref), 1e-12)}
+    return {
+        name: loss
+        for name, loss in first_loss.items()
+        if abs(loss - ref) > tolerance * max(abs(ref), 1e-12)
+    }
 
 
 # ============================================================================================
@@ -181,8 +192,7 @@ def _fmt(value):
 
 def time_cell(stat, unit):
     scale = UNIT_SCALE[unit]
-    return (f"{_fmt(stat['median'] * scale)} "
-            f"[{_fmt(stat['q1'] * scale)}–{_fmt(stat['q3'] * scale)}]")
+    return f"{_fmt(stat['median'] * scale)} [{_fmt(stat['q1'] * scale)}–{_fmt(stat['q3'] * scale)}]"
 
 
 def ratio(results, workload, framework, reference="torch"):
@@ -204,25 +214,39 @@ def tables(results, frameworks, memory_results):
 
 
 def _time_table(results, names):
-    lines = ["Median time per step [interquartile range]. W5 is the matmul ceiling "
-             "(in minigrad's column: NumPy's matmul).", "",
-             "| workload | unit | " + " | ".join(names) + " |",
-             "|---|---|" + "---|" * len(names)]
+    lines = [
+        "Median time per step [interquartile range]. W5 is the matmul ceiling "
+        "(in minigrad's column: NumPy's matmul).",
+        "",
+        "| workload | unit | " + " | ".join(names) + " |",
+        "|---|---|" + "---|" * len(names),
+    ]
     for key, result in results.items():
         workload = WORKLOADS[key]
-        cells = [time_cell(result["stats"][n], workload.UNIT) if n in result["stats"] else "–"
-                 for n in names]
+        cells = [
+            time_cell(result["stats"][n], workload.UNIT) if n in result["stats"] else "–"
+            for n in names
+        ]
         background = result.get("background_load")
-        note = "" if background is None or background < 0.1 else (
-            f" (other processes: {100 * background:.0f}% CPU)")
-        lines.append(f"| {key} {workload.TITLE}{note} | {workload.UNIT} | "
-                     + " | ".join(cells) + " |")
+        note = (
+            ""
+            if background is None or background < 0.1
+            else (f" (other processes: {100 * background:.0f}% CPU)")
+        )
+        lines.append(
+            f"| {key} {workload.TITLE}{note} | {workload.UNIT} | " + " | ".join(cells) + " |"
+        )
     return lines
 
 
 def _ratio_table(results, names):
-    lines = ["", "Time relative to PyTorch eager CPU (median / median; < 1 is faster):", "",
-             "| workload | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
+    lines = [
+        "",
+        "Time relative to PyTorch eager CPU (median / median; < 1 is faster):",
+        "",
+        "| workload | " + " | ".join(names) + " |",
+        "|---|" + "---|" * len(names),
+    ]
     for key in results:
         cells = []
         for n in names:
@@ -234,9 +258,13 @@ def _ratio_table(results, names):
 
 def _gflops_table(results, names):
     ceiling = _ceiling_gflops(results)
-    lines = ["", "Achieved GFLOP/s (nominal FLOPs / median time; % of NumPy's 1024³ matmul):", "",
-             "| workload | GFLOP/step | " + " | ".join(names) + " |",
-             "|---|---|" + "---|" * len(names)]
+    lines = [
+        "",
+        "Achieved GFLOP/s (nominal FLOPs / median time; % of NumPy's 1024³ matmul):",
+        "",
+        "| workload | GFLOP/step | " + " | ".join(names) + " |",
+        "|---|---|" + "---|" * len(names),
+    ]
     for key, result in results.items():
         workload = WORKLOADS[key]
         if not workload.FLOPS:
@@ -267,18 +295,24 @@ def _throughput_lines(results):
 def _memory_table(memory_results):
     if not memory_results:
         return []
-    lines = ["", "Peak memory of a training step (growth of the resident set over the loaded "
-             "model, in a fresh process; MiB):", "",
-             "| workload | framework | peak RSS growth | tracemalloc peak (NumPy arrays) |",
-             "|---|---|---|---|"]
+    lines = [
+        "",
+        "Peak memory of a training step (growth of the resident set over the loaded "
+        "model, in a fresh process; MiB):",
+        "",
+        "| workload | framework | peak RSS growth | tracemalloc peak (NumPy arrays) |",
+        "|---|---|---|---|",
+    ]
     for m in memory_results:
         if "error" in m:
             lines.append(f"| {m['workload']} | {m['framework']} | error: {m['error']} | |")
             continue
         traced = m["tracemalloc_peak_mib"]
-        lines.append(f"| {m['workload']} | {m['framework']} | "
-                     f"{m['peak_rss_growth_mib']:.1f} | "
-                     f"{'–' if traced is None else f'{traced:.1f}'} |")
+        lines.append(
+            f"| {m['workload']} | {m['framework']} | "
+            f"{m['peak_rss_growth_mib']:.1f} | "
+            f"{'–' if traced is None else f'{traced:.1f}'} |"
+        )
     return lines
 
 
@@ -298,23 +332,39 @@ def targets(results, memory_results):
 
     for key in ("W1", "W2"):
         if key in results:
-            add(f"{key} minigrad / PyTorch ≤ 1.3", ratio(results, key, "minigrad"),
-                lambda r: r <= 1.3)
+            add(
+                f"{key} minigrad / PyTorch ≤ 1.3",
+                ratio(results, key, "minigrad"),
+                lambda r: r <= 1.3,
+            )
     if "W3" in results:
-        add("W3 minigrad overhead ≤ PyTorch's", ratio(results, "W3", "minigrad"),
-            lambda r: r <= 1.0)
+        add(
+            "W3 minigrad overhead ≤ PyTorch's", ratio(results, "W3", "minigrad"), lambda r: r <= 1.0
+        )
     for peer in ("mygrad", "autograd"):
         if "W2" in results:
-            add(f"W2 {peer} / minigrad ≥ 2.5", ratio(results, "W2", peer, "minigrad"),
-                lambda r: r >= 2.5)
+            add(
+                f"W2 {peer} / minigrad ≥ 2.5",
+                ratio(results, "W2", peer, "minigrad"),
+                lambda r: r >= 2.5,
+            )
         if "W1" in results:
-            add(f"W1 {peer} / minigrad > 1 (minigrad faster)",
-                ratio(results, "W1", peer, "minigrad"), lambda r: r > 1.0)
-    rss = {(m["workload"], m["framework"]): m["peak_rss_growth_mib"]
-           for m in memory_results if "error" not in m}
+            add(
+                f"W1 {peer} / minigrad > 1 (minigrad faster)",
+                ratio(results, "W1", peer, "minigrad"),
+                lambda r: r > 1.0,
+            )
+    rss = {
+        (m["workload"], m["framework"]): m["peak_rss_growth_mib"]
+        for m in memory_results
+        if "error" not in m
+    }
     if ("W2", "minigrad") in rss and ("W2", "torch") in rss:
-        add("W2 peak memory minigrad / PyTorch ≤ 1.5",
-            rss[("W2", "minigrad")] / rss[("W2", "torch")], lambda r: r <= 1.5)
+        add(
+            "W2 peak memory minigrad / PyTorch ≤ 1.5",
+            rss[("W2", "minigrad")] / rss[("W2", "torch")],
+            lambda r: r <= 1.5,
+        )
     return checks
 
 
@@ -341,8 +391,9 @@ def chart(results, frameworks, path):
     ax.axhline(1.0, color="black", linewidth=0.8)
     ax.axhline(1.3, color="gray", linewidth=0.8, linestyle="--")
     ax.set_yscale("log")
-    ax.yaxis.set_major_locator(matplotlib.ticker.FixedLocator(
-        [0.25, 0.5, 1, 1.3, 2, 3, 5, 10, 20, 50, 100, 200, 500]))
+    ax.yaxis.set_major_locator(
+        matplotlib.ticker.FixedLocator([0.25, 0.5, 1, 1.3, 2, 3, 5, 10, 20, 50, 100, 200, 500])
+    )
     ax.yaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
     ax.yaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     labels = [k + "\n" + textwrap.fill(WORKLOADS[k].TITLE, 26) for k in keys]
@@ -362,17 +413,28 @@ def chart(results, frameworks, path):
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m benchmarks",
-                                     description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks", description=__doc__.split("\n")[0]
+    )
     parser.add_argument("--quick", action="store_true", help="a ~1 minute smoke run")
-    parser.add_argument("--workloads", default=",".join(WORKLOADS),
-                        help="comma-separated, e.g. W1,W2 (default: all)")
-    parser.add_argument("--frameworks", default=",".join(FRAMEWORKS),
-                        help="comma-separated, e.g. minigrad,torch (default: all)")
+    parser.add_argument(
+        "--workloads",
+        default=",".join(WORKLOADS),
+        help="comma-separated, e.g. W1,W2 (default: all)",
+    )
+    parser.add_argument(
+        "--frameworks",
+        default=",".join(FRAMEWORKS),
+        help="comma-separated, e.g. minigrad,torch (default: all)",
+    )
     parser.add_argument("--no-memory", action="store_true", help="skip the peak-memory runs")
-    parser.add_argument("--max-wait", type=float, default=None,
-                        help="seconds to wait for a quiet machine before each round of timings "
-                             "(default 30, 5 with --quick; 0 never waits)")
+    parser.add_argument(
+        "--max-wait",
+        type=float,
+        default=None,
+        help="seconds to wait for a quiet machine before each round of timings "
+        "(default 30, 5 with --quick; 0 never waits)",
+    )
     parser.add_argument("--output", default=str(OUTPUT), help="where results.* are written")
     return parser.parse_args(argv)
 
@@ -388,34 +450,49 @@ def main(argv=None):
         minigrad.keep_freed_memory()
 
     info = machine_info()
-    print(f"{info['date']}  {info['cpu']}, {info['logical_cpus']} logical CPUs, Python "
-          f"{info['python']}, NumPy {info['numpy']} ({info['blas']}), PyTorch {info['torch']} "
-          f"({info.get('torch_threads')} threads)")
+    print(
+        f"{info['date']}  {info['cpu']}, {info['logical_cpus']} logical CPUs, Python "
+        f"{info['python']}, NumPy {info['numpy']} ({info['blas']}), PyTorch {info['torch']} "
+        f"({info.get('torch_threads')} threads)"
+    )
     max_wait = args.max_wait if args.max_wait is not None else (5.0 if args.quick else 30.0)
     background = wait_until_quiet(max_wait)
     info["background_load_at_start"] = background
     if background is not None and background > 0.1:
-        print(f"WARNING: other processes use {100 * background:.0f}% of the CPUs: multi-threaded "
-              "timings (BLAS, PyTorch) will be noisy")
+        print(
+            f"WARNING: other processes use {100 * background:.0f}% of the CPUs: multi-threaded "
+            "timings (BLAS, PyTorch) will be noisy"
+        )
     started = time.perf_counter()
     results = {key: _run_and_print(key, frameworks, args.quick, max_wait) for key in keys}
     memory_results = [] if args.no_memory else _measure_memory(keys, frameworks)
 
     text = tables(results, frameworks, memory_results)
     checks = targets(results, memory_results)
-    check_text = "\n".join(f"- {'MET    ' if met else 'NOT MET'} {what}: {value}"
-                           for what, value, met in checks)
+    check_text = "\n".join(
+        f"- {'MET    ' if met else 'NOT MET'} {what}: {value}" for what, value, met in checks
+    )
     print("\n" + text + "\n\nTargets:\n" + check_text)
     print(f"\n(benchmarks took {time.perf_counter() - started:.0f} s)")
-    _write(Path(args.output), info, args.quick, results, memory_results, checks, text,
-           check_text, frameworks)
+    _write(
+        Path(args.output),
+        info,
+        args.quick,
+        results,
+        memory_results,
+        checks,
+        text,
+        check_text,
+        frameworks,
+    )
 
 
 def _selection(args):
     keys = [k.strip().upper() for k in args.workloads.split(",") if k.strip()]
     frameworks = [f.strip() for f in args.frameworks.split(",") if f.strip()]
-    unknown = [k for k in keys if k not in WORKLOADS] + [f for f in frameworks
-                                                          if f not in FRAMEWORKS]
+    unknown = [k for k in keys if k not in WORKLOADS] + [
+        f for f in frameworks if f not in FRAMEWORKS
+    ]
     if unknown:
         sys.exit(f"unknown workload(s)/framework(s): {', '.join(unknown)}")
     if args.quick and "--frameworks" not in " ".join(sys.argv):
@@ -429,16 +506,22 @@ def _run_and_print(key, frameworks, quick, max_wait):
     result = run_workload(workload, frameworks, quick, max_wait)
     background = result["background_load"]
     if background is not None and background > 0.1:
-        print(f"    WARNING: other processes used {100 * background:.0f}% of the CPUs "
-              "meanwhile: these timings are noisy")
+        print(
+            f"    WARNING: other processes used {100 * background:.0f}% of the CPUs "
+            "meanwhile: these timings are noisy"
+        )
     mismatched = loss_mismatches(result["first_loss"])
     if mismatched:
-        print(f"    WARNING: first losses differ from minigrad's "
-              f"({result['first_loss'].get('minigrad')}): {mismatched}")
+        print(
+            f"    WARNING: first losses differ from minigrad's "
+            f"({result['first_loss'].get('minigrad')}): {mismatched}"
+        )
     for name, stat in result["stats"].items():
         r = ratio({key: result}, key, name)
-        print(f"    {name:9s} {time_cell(stat, workload.UNIT)} {workload.UNIT}"
-              f"  (n={stat['n']}){'' if r is None else f'  {r:.2f}× PyTorch'}")
+        print(
+            f"    {name:9s} {time_cell(stat, workload.UNIT)} {workload.UNIT}"
+            f"  (n={stat['n']}){'' if r is None else f'  {r:.2f}× PyTorch'}"
+        )
     return result
 
 
@@ -460,14 +543,19 @@ def _measure_memory(keys, frameworks):
 
 def _write(out, info, quick, results, memory_results, checks, text, check_text, frameworks):
     out.mkdir(parents=True, exist_ok=True)
-    payload = {"machine": info, "quick": quick, "results": results,
-               "memory": memory_results,
-               "targets": [{"target": t, "value": v, "met": m} for t, v, m in checks]}
+    payload = {
+        "machine": info,
+        "quick": quick,
+        "results": results,
+        "memory": memory_results,
+        "targets": [{"target": t, "value": v, "met": m} for t, v, m in checks],
+    }
     (out / "results.json").write_text(json.dumps(payload, indent=2))
     (out / "results.md").write_text(text + "\n\nTargets:\n\n" + check_text + "\n")
     picture = chart(results, frameworks, out / "results.png")
-    print(f"wrote {out / 'results.json'}, {out / 'results.md'}"
-          + (f", {picture}" if picture else ""))
+    print(
+        f"wrote {out / 'results.json'}, {out / 'results.md'}" + (f", {picture}" if picture else "")
+    )
 
 
 if __name__ == "__main__":

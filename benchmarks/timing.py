@@ -35,8 +35,17 @@ def summarize(samples):
     }
 
 
-def measure(steps, warmup=3, budget_s=2.0, min_samples=5, max_samples=200, rounds=5,
-            inner=1, before_round=None, settle_s=0.15):
+def measure(
+    steps,
+    warmup=3,
+    budget_s=2.0,
+    min_samples=5,
+    max_samples=200,
+    rounds=5,
+    inner=1,
+    before_round=None,
+    settle_s=0.15,
+):
     """Time each callable in `steps` (name -> step()); return name -> summary (seconds per call).
 
     warmup: untimed calls first (first-call allocations, caches, lazy compilation).

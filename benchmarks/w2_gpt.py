@@ -76,8 +76,14 @@ def build_minigrad(inputs):
     import minigrad
     from minigrad.models import GPT
 
-    model = GPT(vocab_size=VOCAB, block_size=CONTEXT, n_layer=LAYERS, n_head=HEADS,
-                d_model=D_MODEL, d_ff=D_FF)
+    model = GPT(
+        vocab_size=VOCAB,
+        block_size=CONTEXT,
+        n_layer=LAYERS,
+        n_head=HEADS,
+        d_model=D_MODEL,
+        d_ff=D_FF,
+    )
     state = dict(inputs["state"])
     state["lm_head.weight"] = state["tok_emb.weight"]  # tied: one Parameter under two names
     model.load_state_dict(state)
@@ -110,8 +116,10 @@ def _torch_gpt_class(torch):
 
         def forward(self, x):
             N, T, _ = x.shape
-            q, k, v = (proj(x).reshape(N, T, HEADS, -1).transpose(1, 2)
-                       for proj in (self.q_proj, self.k_proj, self.v_proj))
+            q, k, v = (
+                proj(x).reshape(N, T, HEADS, -1).transpose(1, 2)
+                for proj in (self.q_proj, self.k_proj, self.v_proj)
+            )
             out = F.scaled_dot_product_attention(q, k, v, is_causal=True)  # (N, H, T, d_head)
             return self.out_proj(out.transpose(1, 2).reshape(N, T, D_MODEL))
 

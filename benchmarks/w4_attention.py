@@ -31,6 +31,7 @@ def make_inputs(seed=0):
 def build_minigrad(inputs):
     import minigrad
     from minigrad.nn.functional import scaled_dot_product_attention
+
     q, k, v = (minigrad.tensor(inputs[n], requires_grad=True) for n in "qkv")
     g = minigrad.tensor(inputs["g"])
 

@@ -20,8 +20,10 @@ FLOPS = 2 * N**3
 
 def make_inputs(seed=0):
     rng = np.random.default_rng(seed)
-    return {"a": rng.standard_normal((N, N)).astype(np.float32),
-            "b": rng.standard_normal((N, N)).astype(np.float32)}
+    return {
+        "a": rng.standard_normal((N, N)).astype(np.float32),
+        "b": rng.standard_normal((N, N)).astype(np.float32),
+    }
 
 
 def build_numpy(inputs):

@@ -58,6 +58,7 @@ print(f"train {X_train.shape}, validation {X_val.shape}, class balance {y.numpy(
 # the transpose of the same thing, so that a whole batch (one example per row) goes through
 # in one matrix product. $\sigma$ is the sigmoid (F6) in both layers, as in F7.
 
+
 # %%
 class MLP(nn.Module):
     def __init__(self, hidden=16):
@@ -117,9 +118,11 @@ for epoch in range(EPOCHS + 1):
     history["validation loss"].append(F.binary_cross_entropy(p_val, y_val).item())
     val_accuracy.append(metrics.accuracy(y_val, p_val > 0.5))
     if epoch % max(1, EPOCHS // 5) == 0 or epoch == EPOCHS - 1:
-        print(f"epoch {epoch:3d}  train loss {history['train loss'][-1]:.4f}  "
-              f"validation loss {history['validation loss'][-1]:.4f}  "
-              f"accuracy {val_accuracy[-1]:.1%}")
+        print(
+            f"epoch {epoch:3d}  train loss {history['train loss'][-1]:.4f}  "
+            f"validation loss {history['validation loss'][-1]:.4f}  "
+            f"accuracy {val_accuracy[-1]:.1%}"
+        )
 
 # %% [markdown]
 # ## 4. The decision boundary as it evolves
@@ -132,18 +135,36 @@ for epoch in range(EPOCHS + 1):
 plt = viz.pyplot()
 fig, axes = plt.subplots(1, len(snapshots), figsize=(3.6 * len(snapshots), 3.2))
 for ax, (epoch, probability) in zip(axes, snapshots.items()):
-    ax.contourf(grid[..., 0], grid[..., 1], probability, levels=np.linspace(0, 1, 11),
-                cmap="RdBu_r", alpha=0.6)
+    ax.contourf(
+        grid[..., 0],
+        grid[..., 1],
+        probability,
+        levels=np.linspace(0, 1, 11),
+        cmap="RdBu_r",
+        alpha=0.6,
+    )
     ax.contour(grid[..., 0], grid[..., 1], probability, levels=[0.5], colors="black")
-    ax.scatter(X_train.numpy()[:, 0], X_train.numpy()[:, 1], c=y_train.numpy(), cmap="RdBu_r",
-               s=8, edgecolors="black", linewidths=0.3)
+    ax.scatter(
+        X_train.numpy()[:, 0],
+        X_train.numpy()[:, 1],
+        c=y_train.numpy(),
+        cmap="RdBu_r",
+        s=8,
+        edgecolors="black",
+        linewidths=0.3,
+    )
     ax.set_title(f"epoch {epoch}")
     ax.set_xticks([])
     ax.set_yticks([])
 viz.save_figure(fig, OUT / "boundary_evolution.png")
 
-viz.plot_decision_boundary(predict, X_val, y_val, OUT / "boundary_validation.png",
-                           title=f"validation set, accuracy {val_accuracy[-1]:.1%}")
+viz.plot_decision_boundary(
+    predict,
+    X_val,
+    y_val,
+    OUT / "boundary_validation.png",
+    title=f"validation set, accuracy {val_accuracy[-1]:.1%}",
+)
 viz.plot_loss_curves(history, OUT / "loss.png", xlabel="epoch", title="binary cross-entropy")
 
 # %% [markdown]

@@ -59,8 +59,10 @@ def batch(low, high, size=BATCH, generator=rng):
     return data.get_batch(generator.integers(low, high, size))
 
 
-val_batches = [batch(split, len(data), generator=np.random.default_rng(100 + i))
-               for i in range(2 if FAST else 6)]
+val_batches = [
+    batch(split, len(data), generator=np.random.default_rng(100 + i))
+    for i in range(2 if FAST else 6)
+]
 
 # %% [markdown]
 # ## 2. The model (S4)
@@ -97,8 +99,10 @@ def sample(length=200, prompt="def ", temperature=0.8, seed=0):
 
 loss_before = validation_loss()
 sample_before = sample()
-print(f"validation loss before training: {loss_before:.3f} (ln {data.vocab_size} = "
-      f"{math.log(data.vocab_size):.3f})")
+print(
+    f"validation loss before training: {loss_before:.3f} (ln {data.vocab_size} = "
+    f"{math.log(data.vocab_size):.3f})"
+)
 print("sample before training:\n" + sample_before)
 
 # %% [markdown]
@@ -124,15 +128,17 @@ for step in range(STEPS):
     if step % max(1, STEPS // 10) == 0 or step == STEPS - 1:
         val_steps.append(step)
         history["validation"].append(validation_loss())
-        print(f"step {step:4d}  train {loss.item():.3f}  "
-              f"validation {history['validation'][-1]:.3f}")
+        print(
+            f"step {step:4d}  train {loss.item():.3f}  validation {history['validation'][-1]:.3f}"
+        )
 
 plt = viz.pyplot()
 fig, ax = plt.subplots(figsize=(7, 4))
 ax.plot(history["train"], alpha=0.6, label="train (one batch)")
 ax.plot(val_steps, history["validation"], marker="o", label="validation")
-ax.axhline(math.log(data.vocab_size), color="grey", linestyle="--", linewidth=0.8,
-           label="uniform guess")
+ax.axhline(
+    math.log(data.vocab_size), color="grey", linestyle="--", linewidth=0.8, label="uniform guess"
+)
 ax.set_xlabel("step")
 ax.set_ylabel("cross-entropy (nats per character)")
 ax.set_title("character-level GPT on Python source")
@@ -153,7 +159,8 @@ print(f"validation loss after training: {loss_after:.3f}")
 print("sample after training:\n" + sample_after)
 (OUT / "samples.txt").write_text(
     f"--- before training ---\n{sample_before}\n\n--- after training ---\n{sample_after}\n",
-    encoding="utf-8")
+    encoding="utf-8",
+)
 
 # %% [markdown]
 # ## 5. Inside the attention heads
@@ -172,8 +179,14 @@ n_blocks, n_heads = len(maps), maps[0].shape[1]
 fig, axes = plt.subplots(n_blocks, n_heads, figsize=(4.2 * n_heads, 4.2 * n_blocks))
 for b in range(n_blocks):
     for h in range(n_heads):
-        viz.plot_attention(maps[b][0, h], ax=axes[b][h], x_labels=labels, y_labels=labels,
-                           title=f"block {b + 1}, head {h + 1}", annotate=False)
+        viz.plot_attention(
+            maps[b][0, h],
+            ax=axes[b][h],
+            x_labels=labels,
+            y_labels=labels,
+            title=f"block {b + 1}, head {h + 1}",
+            annotate=False,
+        )
         axes[b][h].tick_params(labelsize=5)
 viz.save_figure(fig, OUT / "attention_heads.png")
 

@@ -130,8 +130,7 @@ for name, (model, _) in models.items():
 history = {}
 seconds = {}
 for name, (model, lr) in models.items():
-    loader = DataLoader(TensorDataset(X_train, y_train), batch_size=64, shuffle=True,
-                        generator=0)
+    loader = DataLoader(TensorDataset(X_train, y_train), batch_size=64, shuffle=True, generator=0)
     optimizer = minigrad.optim.Adam(model.parameters(), lr=lr)
     history[name] = []
     start = time.perf_counter()
@@ -143,8 +142,10 @@ for name, (model, lr) in models.items():
             optimizer.step()
             history[name].append(loss.item())
     seconds[name] = time.perf_counter() - start
-    print(f"{name}: final loss {np.mean(history[name][-10:]):.4f}, {seconds[name]:.1f} s "
-          f"({1000 * seconds[name] / len(history[name]):.0f} ms per step)")
+    print(
+        f"{name}: final loss {np.mean(history[name][-10:]):.4f}, {seconds[name]:.1f} s "
+        f"({1000 * seconds[name] / len(history[name]):.0f} ms per step)"
+    )
 
 viz.plot_loss_curves(history, OUT / "loss.png", title="training loss (BCE)", log_scale=True)
 
@@ -160,8 +161,7 @@ viz.plot_loss_curves(history, OUT / "loss.png", title="training loss (BCE)", log
 
 # %%
 results = {"always negative": baseline}
-matrices = {"always negative": metrics.confusion_matrix(y_test, always_negative,
-                                                        num_classes=2)}
+matrices = {"always negative": metrics.confusion_matrix(y_test, always_negative, num_classes=2)}
 for name, (model, _) in models.items():
     model.eval()
     with minigrad.no_grad():

@@ -69,11 +69,15 @@ def pretraining_batch(rng, n):
     is_next = rng.random(n) < 0.5
     B = np.where(is_next[:, None], follows, other)
     is_next = (B == follows).all(axis=1)  # a random B that happens to follow A does follow it
-    ids = np.concatenate([np.full((n, 1), CLS), A, np.full((n, 1), SEP), B,
-                          np.full((n, 1), SEP)], axis=1)
+    ids = np.concatenate(
+        [np.full((n, 1), CLS), A, np.full((n, 1), SEP), B, np.full((n, 1), SEP)], axis=1
+    )
     segments = np.concatenate([np.zeros((n, SENTENCE + 2)), np.ones((n, SENTENCE + 1))], axis=1)
-    return (minigrad.tensor(ids), minigrad.tensor(segments.astype(np.int64)),
-            minigrad.tensor(is_next.astype(np.float32)))
+    return (
+        minigrad.tensor(ids),
+        minigrad.tensor(segments.astype(np.int64)),
+        minigrad.tensor(is_next.astype(np.float32)),
+    )
 
 
 ids, segments, is_next = pretraining_batch(rng, 4)
@@ -108,8 +112,10 @@ ordinary = ~np.isin(big_ids.numpy(), SPECIAL)
 fraction_chosen = chosen.sum() / ordinary.sum()
 became_mask = (big_masked.numpy()[chosen] == MASK).mean()
 unchanged = (big_masked.numpy()[chosen] == big_ids.numpy()[chosen]).mean()
-print(f"chosen {fraction_chosen:.3f} of the ordinary tokens; of those {became_mask:.3f} became "
-      f"[MASK], {unchanged:.3f} stayed the same (a random word can also equal the original)")
+print(
+    f"chosen {fraction_chosen:.3f} of the ordinary tokens; of those {became_mask:.3f} became "
+    f"[MASK], {unchanged:.3f} stayed the same (a random word can also equal the original)"
+)
 
 # %% [markdown]
 # ## 3. The loss (F14), corrected
@@ -140,8 +146,10 @@ def nsp_document(p):
 
 
 nsp_as_printed = {name: nsp_document(p_example).item() for name in ("labels", "flipped labels")}
-nsp_corrected = {"labels": nsp_loss(logits_example, labels_example).item(),
-                 "flipped labels": nsp_loss(logits_example, 1 - labels_example).item()}
+nsp_corrected = {
+    "labels": nsp_loss(logits_example, labels_example).item(),
+    "flipped labels": nsp_loss(logits_example, 1 - labels_example).item(),
+}
 print("document's NSP loss:", nsp_as_printed)
 print("corrected NSP loss: ", nsp_corrected)
 
@@ -153,8 +161,7 @@ print("corrected NSP loss: ", nsp_corrected)
 # so there is nothing to overfit.
 
 # %%
-model = BertMLM(VOCAB, max_len=16, n_layer=2, n_head=4, d_model=64, dropout=0.0,
-                norm_first=True)
+model = BertMLM(VOCAB, max_len=16, n_layer=2, n_head=4, d_model=64, dropout=0.0, norm_first=True)
 optimizer = minigrad.optim.Adam(model.parameters(), lr=3e-3)
 test_ids, test_segments, test_is_next = pretraining_batch(np.random.default_rng(5), 500)
 minigrad.manual_seed(5)
@@ -190,8 +197,10 @@ for step in range(PRETRAIN_STEPS):
         checkpoints.append(step)
         accuracy["MLM accuracy"].append(mlm_accuracy)
         accuracy["NSP accuracy"].append(nsp_accuracy)
-        print(f"step {step:4d}  loss {loss.item():.3f}  MLM accuracy {mlm_accuracy:.2f}  "
-              f"NSP accuracy {nsp_accuracy:.2f}")
+        print(
+            f"step {step:4d}  loss {loss.item():.3f}  MLM accuracy {mlm_accuracy:.2f}  "
+            f"NSP accuracy {nsp_accuracy:.2f}"
+        )
 
 plt = viz.pyplot()
 fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4))
@@ -220,11 +229,15 @@ every_word = test_ids.numpy().copy()
 every_word[np.isin(every_word, SPECIAL)] = -100  # all ordinary words get a label
 loss_masked_only = mlm_loss(mlm_logits, test_labels).item()
 loss_every_word = mlm_loss(mlm_logits, minigrad.tensor(every_word)).item()
-print(f"MLM loss at the masked positions: {loss_masked_only:.3f};  averaged over every word: "
-      f"{loss_every_word:.3f}")
+print(
+    f"MLM loss at the masked positions: {loss_masked_only:.3f};  averaged over every word: "
+    f"{loss_every_word:.3f}"
+)
 vocabulary_probabilities = mlm_logits[0, 1].sigmoid().sum().item()
-print(f"per-entry sigmoids at one position add up to {vocabulary_probabilities:.2f}; "
-      f"the softmax adds up to {mlm_logits[0, 1].softmax(-1).sum().item():.2f}")
+print(
+    f"per-entry sigmoids at one position add up to {vocabulary_probabilities:.2f}; "
+    f"the softmax adds up to {mlm_logits[0, 1].softmax(-1).sum().item():.2f}"
+)
 
 # %% [markdown]
 # ## 5. Fine-tuning a classifier (S5)
@@ -274,14 +287,15 @@ def fine_tune(encoder):
 
 
 minigrad.manual_seed(3)
-fresh = BertMLM(VOCAB, max_len=16, n_layer=2, n_head=4, d_model=64, dropout=0.0,
-                norm_first=True)
-fine_tuned = {"pre-trained encoder": fine_tune(model.bert),
-              "fresh encoder": fine_tune(fresh.bert)}
+fresh = BertMLM(VOCAB, max_len=16, n_layer=2, n_head=4, d_model=64, dropout=0.0, norm_first=True)
+fine_tuned = {"pre-trained encoder": fine_tune(model.bert), "fresh encoder": fine_tune(fresh.bert)}
 for name, (losses, test_accuracy) in fine_tuned.items():
     print(f"{name:<20} final loss {losses[-1]:.3f}  test accuracy {test_accuracy:.1%}")
-viz.plot_loss_curves({name: run[0] for name, run in fine_tuned.items()}, OUT / "fine_tuning.png",
-                     title="fine-tuning on 256 labelled sentences")
+viz.plot_loss_curves(
+    {name: run[0] for name, run in fine_tuned.items()},
+    OUT / "fine_tuning.png",
+    title="fine-tuning on 256 labelled sentences",
+)
 
 # %% [markdown]
 # ## Check yourself
@@ -291,8 +305,9 @@ assert abs(fraction_chosen - 0.15) < 0.01 and abs(became_mask - 0.8) < 0.03
 assert 0.09 < unchanged < 0.14  # 10% kept, plus random words that happen to be the original
 assert nsp_as_printed["labels"] == nsp_as_printed["flipped labels"], "no label, no signal"
 assert nsp_corrected["labels"] != nsp_corrected["flipped labels"]
-definition = -np.mean(np.log(np.where(labels_example.numpy() == 1, p_example.numpy(),
-                                      1 - p_example.numpy())))
+definition = -np.mean(
+    np.log(np.where(labels_example.numpy() == 1, p_example.numpy(), 1 - p_example.numpy()))
+)
 assert abs(nsp_corrected["labels"] - definition) < 1e-6
 first, last = np.mean(history["MLM + NSP loss"][:10]), np.mean(history["MLM + NSP loss"][-10:])
 assert last < first - (0.3 if FAST else 1.0), "pre-training lowered the loss"

@@ -140,8 +140,9 @@ STEPS = 100 if FAST else 300
 
 def train(device, steps=STEPS, hidden=64):
     minigrad.manual_seed(0)
-    model = nn.Sequential(nn.Linear(2, hidden), nn.Tanh(), nn.Linear(hidden, hidden), nn.Tanh(),
-                          nn.Linear(hidden, 1)).to(device)
+    model = nn.Sequential(
+        nn.Linear(2, hidden), nn.Tanh(), nn.Linear(hidden, hidden), nn.Tanh(), nn.Linear(hidden, 1)
+    ).to(device)
     X_dev, y_dev = X.to(device), y.to(device)  # move the data once, not every step
     optimizer = minigrad.optim.Adam(model.parameters(), lr=0.01)
     losses = []
@@ -160,8 +161,11 @@ if GPU:
     results["cuda"] = train("cuda")
 for device, (losses, seconds) in results.items():
     print(f"{device:<22} loss {losses[0]:.4f} -> {losses[-1]:.4f}   {seconds:.2f} s")
-viz.plot_loss_curves({device: losses for device, (losses, _) in results.items()},
-                     OUT / "same_training.png", title="the same training on each device")
+viz.plot_loss_curves(
+    {device: losses for device, (losses, _) in results.items()},
+    OUT / "same_training.png",
+    title="the same training on each device",
+)
 
 # %% [markdown]
 # On the CPU stand-in the numbers are identical to the CPU run (it *is* NumPy underneath). On a
@@ -190,9 +194,13 @@ for n in sizes:
         for _ in range(repeats):
             (a @ b).numpy()  # .numpy() waits for the result: otherwise we time only the launch
         timings[device].append((time.perf_counter() - start) / repeats)
-    print(f"{n:5d} x {n:<5d}  " + "   ".join(
-        f"{d} {t[-1] * 1000:8.2f} ms ({2 * n**3 / t[-1] / 1e9:6.1f} GFLOP/s)"
-        for d, t in timings.items()))
+    print(
+        f"{n:5d} x {n:<5d}  "
+        + "   ".join(
+            f"{d} {t[-1] * 1000:8.2f} ms ({2 * n**3 / t[-1] / 1e9:6.1f} GFLOP/s)"
+            for d, t in timings.items()
+        )
+    )
 
 plt = viz.pyplot()
 fig, ax = plt.subplots(figsize=(6, 4))

@@ -129,8 +129,10 @@ def cmd_check(args):
 
 def cmd_gradcheck(args):
     rows = gradcheck_table()
-    print(f"gradcheck of every registered op ({len(rows)}): float64, random upstream gradient "
-          "and direction, then element by element on failure\n")
+    print(
+        f"gradcheck of every registered op ({len(rows)}): float64, random upstream gradient "
+        "and direction, then element by element on failure\n"
+    )
     width = max(len(row[0]) for row in rows) + 2  # the longest op name, and a gap
     print(f"{'op':<{width}}{'case':<26}{'result':<8}{'ms':>7}   formula")
     print("-" * (width + 100))

@@ -36,15 +36,25 @@ def set_printoptions(precision=4, threshold=1000, edgeitems=3, linewidth=80, sci
     linewidth: characters per line before the numbers wrap (default 80)
     sci_mode:  True / False forces scientific / fixed notation; None chooses automatically
     """
-    for name, value in (("precision", precision), ("threshold", threshold),
-                        ("edgeitems", edgeitems), ("linewidth", linewidth)):
+    for name, value in (
+        ("precision", precision),
+        ("threshold", threshold),
+        ("edgeitems", edgeitems),
+        ("linewidth", linewidth),
+    ):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
             raise ValueError(f"set_printoptions: {name} must be a non-negative int, got {value!r}")
     if sci_mode not in (None, True, False):
-        raise ValueError(f"set_printoptions: sci_mode must be None, True or False, got "
-                         f"{sci_mode!r}")
-    _options.update(precision=int(precision), threshold=int(threshold),
-                    edgeitems=int(edgeitems), linewidth=int(linewidth), sci_mode=sci_mode)
+        raise ValueError(
+            f"set_printoptions: sci_mode must be None, True or False, got {sci_mode!r}"
+        )
+    _options.update(
+        precision=int(precision),
+        threshold=int(threshold),
+        edgeitems=int(edgeitems),
+        linewidth=int(linewidth),
+        sci_mode=sci_mode,
+    )
 
 
 def get_printoptions():
@@ -75,12 +85,15 @@ def _float_formatter(values, precision, sci_mode):
         )
     whole = finite.size > 0 and bool(np.all(finite == np.round(finite)))
     if sci_mode:
+
         def text(v):
             return f"{v:.{precision}e}"
     elif whole:
+
         def text(v):
             return f"{v:.0f}."
     else:
+
         def text(v):
             return f"{v:.{precision}f}"
 

@@ -1,12 +1,12 @@
 """Complete models built from minigrad.nn, one readable file each (nanoGPT-style).
 
-    gpt.py    GPT                 decoder-only Transformer language model, KV-cached generate (S4)
-    bert.py   BERT, BertMLM,      bidirectional encoder, masked-LM + next-sentence pre-training
-              BertClassifier      (F14, errata fixed) and a classifier for fine-tuning (S5)
-    lstm.py   LSTMClassifier,     the documents' LSTM systems (S1, S3 with its erratum fixed)
-              LSTMLanguageModel
-    cnn.py    VGG, ResNet,        convolutional networks for 1-D signals and 2-D images
-              BasicBlock          (document 003's vision networks)
+gpt.py    GPT                 decoder-only Transformer language model, KV-cached generate (S4)
+bert.py   BERT, BertMLM,      bidirectional encoder, masked-LM + next-sentence pre-training
+          BertClassifier      (F14, errata fixed) and a classifier for fine-tuning (S5)
+lstm.py   LSTMClassifier,     the documents' LSTM systems (S1, S3 with its erratum fixed)
+          LSTMLanguageModel
+cnn.py    VGG, ResNet,        convolutional networks for 1-D signals and 2-D images
+          BasicBlock          (document 003's vision networks)
 """
 
 from minigrad.models.bert import BERT, BertClassifier, BertMLM, mask_tokens, mlm_loss, nsp_loss

@@ -59,8 +59,12 @@ def module_gradcheck(module, inputs, output=lambda out: out, forward_kwargs=None
     forward_kwargs: keyword arguments for every call of the module (masks, flags).
     """
     forward_kwargs = forward_kwargs or {}
-    slots = [(owner, name) for _, owner in module.named_modules()
-             for name, param in owner._parameters.items() if param is not None]
+    slots = [
+        (owner, name)
+        for _, owner in module.named_modules()
+        for name, param in owner._parameters.items()
+        if param is not None
+    ]
     unique = []
     for owner, name in slots:
         param = owner._parameters[name]

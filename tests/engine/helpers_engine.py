@@ -910,9 +910,7 @@ SPECS: dict[str, OpSpec] = {
     ),
     # --- copies, views and in-place updates (ops/conversion.py, ops/views.py, ops/inplace.py) ---
     "clone": OpSpec(lambda a: a.clone(), np.copy),
-    "view": OpSpec(
-        lambda a: View.apply(a, _swap_last_two), _swap_last_two, shapes_1(min_dims=2)
-    ),
+    "view": OpSpec(lambda a: View.apply(a, _swap_last_two), _swap_last_two, shapes_1(min_dims=2)),
     "view:slice": OpSpec(lambda a: View.apply(a, _first_column), _first_column, shapes_1(1)),
     "view_update": OpSpec(
         lambda a, v: ViewUpdate.apply(a, v, _first_column),

@@ -25,11 +25,17 @@ PLANTED = [
     ("softmax", "softmax_diagonal", ["not diagonal", "sum over the row"]),
     ("log_softmax", "log_softmax_no_row_sum", ["sum of the incoming gradient over the row"]),
     ("layer_norm", "layer_norm_constant_stats", ["μ and σ as constants", "gradient for x"]),
-    ("matmul", "matmul_no_transpose", ["backward raised ValueError", "swapaxes",
-                                       "matmul_no_transpose.py, line"]),
+    (
+        "matmul",
+        "matmul_no_transpose",
+        ["backward raised ValueError", "swapaxes", "matmul_no_transpose.py, line"],
+    ),
     ("matmul", "matmul_matrices_only", ["generated case", "shape (", "1-D A is a row"]),
-    ("cross_entropy", "cross_entropy_forgot_mean",
-     ["off by a factor of N = 4", "did you forget the mean?"]),
+    (
+        "cross_entropy",
+        "cross_entropy_forgot_mean",
+        ["off by a factor of N = 4", "did you forget the mean?"],
+    ),
     ("cross_entropy", "cross_entropy_document_formula", ["F2 erratum"]),
     ("attention", "attention_forgot_scale", ["forget the scale", "gradient for q is wrong"]),
     ("attention", "attention_wrong_order", ["(dL/dQ, dL/dK, dL/dV) in this order"]),
@@ -40,8 +46,15 @@ PLANTED = [
 
 def test_exercises_catalogue_matches_the_stubs():
     assert set(exercise_names()) == {
-        "sigmoid", "tanh", "softmax", "log_softmax", "layer_norm", "matmul", "cross_entropy",
-        "attention", "custom",
+        "sigmoid",
+        "tanh",
+        "softmax",
+        "log_softmax",
+        "layer_norm",
+        "matmul",
+        "cross_entropy",
+        "attention",
+        "custom",
     }
     for name, exercise in EXERCISES.items():
         path = STUBS / exercise.stub
@@ -81,7 +94,8 @@ def test_exercises_planted_mistake_fails_with_a_helpful_message(name, mistake, p
     assert not result.passed, f"the checker accepted the planted mistake {mistake}"
     for phrase in phrases:
         assert phrase in result.explanation, (
-            f"{mistake}: expected {phrase!r} in the explanation:\n{result.explanation}")
+            f"{mistake}: expected {phrase!r} in the explanation:\n{result.explanation}"
+        )
 
 
 def test_exercises_every_exercise_has_a_planted_mistake():
@@ -113,8 +127,9 @@ def test_exercises_accepts_a_module_object():
 
 def test_exercises_missing_class_and_syntax_error_are_explained(tmp_path):
     renamed = tmp_path / "sigmoid.py"
-    renamed.write_text((SOLUTIONS / "sigmoid.py").read_text().replace("class Sigmoid",
-                                                                     "class MySigmoid"))
+    renamed.write_text(
+        (SOLUTIONS / "sigmoid.py").read_text().replace("class Sigmoid", "class MySigmoid")
+    )
     assert "no class named Sigmoid" in check("sigmoid", renamed).explanation
 
     broken = tmp_path / "broken.py"
@@ -133,8 +148,9 @@ def test_exercises_unknown_name_lists_the_exercises():
 
 def test_exercises_a_wrong_forward_is_reported(tmp_path):
     wrong = tmp_path / "tanh.py"
-    wrong.write_text((SOLUTIONS / "tanh.py").read_text().replace("ctx.xp.tanh(x)",
-                                                                 "ctx.xp.tanh(2 * x)"))
+    wrong.write_text(
+        (SOLUTIONS / "tanh.py").read_text().replace("ctx.xp.tanh(x)", "ctx.xp.tanh(2 * x)")
+    )
     assert "forward gives the wrong values" in check("tanh", wrong).explanation
 
 
@@ -153,8 +169,13 @@ def test_exercises_custom_needs_example_inputs(tmp_path):
 
 def test_exercises_cli_exit_codes():
     def run(*args):
-        return subprocess.run([sys.executable, "-m", "minigrad", "check", *args], cwd=ROOT,
-                              capture_output=True, text=True, timeout=120)
+        return subprocess.run(
+            [sys.executable, "-m", "minigrad", "check", *args],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
 
     passed = run("sigmoid", str(SOLUTIONS / "sigmoid.py"))
     assert passed.returncode == 0 and "PASSED sigmoid" in passed.stdout
@@ -168,9 +189,22 @@ def test_exercises_cli_exit_codes():
 
 def test_exercises_pytest_entry_point_reports_the_explanation():
     process = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-         str(STUBS / "test_exercises.py"), "-k", "tanh"],
-        cwd=ROOT, capture_output=True, text=True, timeout=120)
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            str(STUBS / "test_exercises.py"),
+            "-k",
+            "tanh",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert process.returncode == 1, process.stdout
     assert "backward is not written yet" in process.stdout
 
@@ -180,13 +214,11 @@ def test_exercises_solutions_run_on_the_strict_device():
     import importlib.util
 
     for name in ("softmax", "layer_norm", "attention", "matmul"):
-        spec = importlib.util.spec_from_file_location(f"solution_{name}",
-                                                      SOLUTIONS / f"{name}.py")
+        spec = importlib.util.spec_from_file_location(f"solution_{name}", SOLUTIONS / f"{name}.py")
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
         cls = getattr(module, EXERCISES[name].class_name)
-        arrays = EXERCISES[name].make_case(EXERCISES[name].fixed_sizes,
-                                           np.random.default_rng(0))
+        arrays = EXERCISES[name].make_case(EXERCISES[name].fixed_sizes, np.random.default_rng(0))
         tensors = [minigrad.tensor(a, requires_grad=True, device="strict") for a in arrays]
         cls.apply(*tensors).sum().backward()
         assert all(t.grad is not None for t in tensors)

@@ -76,10 +76,10 @@ def test_dataloader_shuffling_follows_the_seed():
 
 def test_dataloader_with_its_own_generator_ignores_the_global_seed():
     """generator=<int> gives a fixed sequence of orders whatever the global seed is."""
+
     def orders(global_seed):
         mg.manual_seed(global_seed)
-        loader = DataLoader(TensorDataset(mg.arange(10)), batch_size=4, shuffle=True,
-                            generator=5)
+        loader = DataLoader(TensorDataset(mg.arange(10)), batch_size=4, shuffle=True, generator=5)
         return _epoch_orders(loader, epochs=2)
 
     for a, b in zip(orders(1), orders(2)):
@@ -106,6 +106,7 @@ def test_dropout_masks_follow_the_seed(functional):
 
 def test_initialisation_and_random_split_follow_the_seed():
     """Layer initialisation and random_split are drawn from the same seeded generator."""
+
     def draw(seed):
         mg.manual_seed(seed)
         weight = nn.Linear(3, 4).weight.numpy().copy()

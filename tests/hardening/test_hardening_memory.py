@@ -37,8 +37,7 @@ class _Recorder:
     def alive(self, keep=()):
         gc.collect()
         kept = {id(a) for a in keep}
-        return [name for name, ref in self.refs
-                if ref() is not None and id(ref()) not in kept]
+        return [name for name, ref in self.refs if ref() is not None and id(ref()) not in kept]
 
 
 def _small_graph():

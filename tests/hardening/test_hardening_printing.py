@@ -20,10 +20,7 @@ def _default_printoptions():
 def test_computed_tensor_shows_values_and_grad_fn():
     """Columns line up, whole numbers print as `2.`, and a computed tensor names its grad_fn."""
     x = mg.tensor([[1.0, 2.5], [3.0, 4.0]], requires_grad=True)
-    assert format_tensor(x * 2) == (
-        "tensor([[2., 5.],\n"
-        "        [6., 8.]], grad_fn=<MulBackward>)"
-    )
+    assert format_tensor(x * 2) == ("tensor([[2., 5.],\n        [6., 8.]], grad_fn=<MulBackward>)")
 
 
 def test_leaf_fixed_precision_and_requires_grad():
@@ -79,9 +76,7 @@ def test_big_tensors_are_summarised_with_their_shape():
     assert text == "tensor([   0,    1,    2, ..., 1997, 1998, 1999], shape=(2000,))"
     with printoptions(threshold=10, edgeitems=1):
         text = format_tensor(mg.zeros(4, 5))
-    assert text == ("tensor([[0., ..., 0.],\n"
-                    "        ...,\n"
-                    "        [0., ..., 0.]], shape=(4, 5))")
+    assert text == ("tensor([[0., ..., 0.],\n        ...,\n        [0., ..., 0.]], shape=(4, 5))")
 
 
 def test_linewidth_wraps_rows():
@@ -105,8 +100,13 @@ def test_set_printoptions_resets_and_validates():
     set_printoptions(precision=1, linewidth=50)
     assert printing.get_printoptions()["precision"] == 1
     set_printoptions()
-    assert printing.get_printoptions() == {"precision": 4, "threshold": 1000, "edgeitems": 3,
-                                           "linewidth": 80, "sci_mode": None}
+    assert printing.get_printoptions() == {
+        "precision": 4,
+        "threshold": 1000,
+        "edgeitems": 3,
+        "linewidth": 80,
+        "sci_mode": None,
+    }
     with pytest.raises(ValueError, match="precision must be a non-negative int"):
         set_printoptions(precision=-1)
     with pytest.raises(ValueError, match="sci_mode must be None, True or False"):

@@ -36,31 +36,37 @@ def expected_figures(lesson):
 
 def run_lesson(lesson, output_root):
     env = dict(os.environ)
-    env.update({
-        "MINIGRAD_FAST": "1",
-        "MINIGRAD_OUTPUT": str(output_root),
-        "MPLBACKEND": "Agg",
-        # Two lessons run side by side on a 2-core machine: one BLAS thread each avoids
-        # oversubscription (which can make a run ten times slower).
-        "OPENBLAS_NUM_THREADS": "1",
-        "OMP_NUM_THREADS": "1",
-        "MKL_NUM_THREADS": "1",
-    })
+    env.update(
+        {
+            "MINIGRAD_FAST": "1",
+            "MINIGRAD_OUTPUT": str(output_root),
+            "MPLBACKEND": "Agg",
+            # Two lessons run side by side on a 2-core machine: one BLAS thread each avoids
+            # oversubscription (which can make a run ten times slower).
+            "OPENBLAS_NUM_THREADS": "1",
+            "OMP_NUM_THREADS": "1",
+            "MKL_NUM_THREADS": "1",
+        }
+    )
     try:
-        process = subprocess.run([sys.executable, str(lesson)], cwd=ROOT, env=env,
-                                 capture_output=True, text=True, timeout=FAST_MODE_LIMIT_S * 3)
+        process = subprocess.run(
+            [sys.executable, str(lesson)],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=FAST_MODE_LIMIT_S * 3,
+        )
     except subprocess.TimeoutExpired as error:
         return {"returncode": None, "stdout": error.stdout or "", "stderr": "timeout"}
-    return {"returncode": process.returncode, "stdout": process.stdout,
-            "stderr": process.stderr}
+    return {"returncode": process.returncode, "stdout": process.stdout, "stderr": process.stderr}
 
 
 @pytest.fixture(scope="module")
 def lesson_runs(tmp_path_factory):
     output_root = tmp_path_factory.mktemp("lesson_output")
     with ThreadPoolExecutor(max_workers=2) as pool:
-        futures = {lesson.stem: pool.submit(run_lesson, lesson, output_root)
-                   for lesson in LESSONS}
+        futures = {lesson.stem: pool.submit(run_lesson, lesson, output_root) for lesson in LESSONS}
         results = {name: future.result() for name, future in futures.items()}
     return output_root, results
 
@@ -111,8 +117,13 @@ def test_lessons_structure(lesson):
 
 def test_lessons_first_lesson_explains_how_to_run_them_all():
     text = LESSONS[0].read_text(encoding="utf-8")
-    for phrase in ("python lessons/01_autograd.py", "MINIGRAD_FAST=1", "jupytext",
-                   "minigrad lessons", "lessons/README.md"):
+    for phrase in (
+        "python lessons/01_autograd.py",
+        "MINIGRAD_FAST=1",
+        "jupytext",
+        "minigrad lessons",
+        "lessons/README.md",
+    ):
         assert phrase in text
 
 

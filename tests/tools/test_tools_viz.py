@@ -67,7 +67,11 @@ def test_tools_draw_graph_writes_a_real_png(tmp_path):
     assert_real_png(path)
     texts = [t.get_text() for t in fig.axes[0].texts]
     assert sorted(t for t in texts if t in ("Mul", "Sum", "Tanh", "Mean")) == [
-        "Mean", "Mul", "Sum", "Tanh"]
+        "Mean",
+        "Mul",
+        "Sum",
+        "Tanh",
+    ]
     assert sum("shape (2, 3)" in t for t in texts) == 2 and "scalar" in texts
 
 
@@ -75,8 +79,9 @@ def test_tools_draw_graph_values_grads_and_names(tmp_path):
     a, b, c, d, e, loss = known_graph()
     viz.retain_grads(loss)
     loss.backward(retain_graph=True)
-    fig = viz.draw_graph(loss, tmp_path / "g.png", show_values=True, show_grads=True,
-                         names={"a": a, "loss": loss})
+    fig = viz.draw_graph(
+        loss, tmp_path / "g.png", show_values=True, show_grads=True, names={"a": a, "loss": loss}
+    )
     texts = [t.get_text() for t in fig.axes[0].texts]
     loss_box = next(t for t in texts if t.startswith("loss"))
     assert f"data {loss.item():.4g}" in loss_box and "grad 1" in loss_box
@@ -112,16 +117,26 @@ def test_tools_draw_graph_refuses_huge_graphs():
 
 def test_tools_plot_helpers_write_real_pngs(tmp_path):
     viz.plot_loss_curves({"a": [3, 2, 1], "b": [3, 2.5, 2]}, tmp_path / "loss.png")
-    viz.plot_attention(np.full((4, 4), 0.25) + np.eye(4) * 0.1, tmp_path / "attention.png",
-                       x_labels=list("abcd"), y_labels=list("abcd"))
+    viz.plot_attention(
+        np.full((4, 4), 0.25) + np.eye(4) * 0.1,
+        tmp_path / "attention.png",
+        x_labels=list("abcd"),
+        y_labels=list("abcd"),
+    )
     X = minigrad.tensor(np.random.default_rng(0).standard_normal((40, 2)).astype(np.float32))
     y = (X.numpy()[:, 0] > 0).astype(np.int64)
-    viz.plot_decision_boundary(lambda p: (p[:, 0] * 3).sigmoid(), X, y,
-                               tmp_path / "boundary.png", resolution=40)
+    viz.plot_decision_boundary(
+        lambda p: (p[:, 0] * 3).sigmoid(), X, y, tmp_path / "boundary.png", resolution=40
+    )
     viz.plot_confusion_matrix(np.array([[5, 1], [2, 7]]), tmp_path / "confusion.png")
-    viz.plot_contours(lambda x, y: x**2 + 3 * y**2, (-2, 2), (-2, 2),
-                      {"path": np.array([[1.5, 1.5], [0.5, -0.5], [0.0, 0.0]])},
-                      tmp_path / "contours.png", resolution=50)
+    viz.plot_contours(
+        lambda x, y: x**2 + 3 * y**2,
+        (-2, 2),
+        (-2, 2),
+        {"path": np.array([[1.5, 1.5], [0.5, -0.5], [0.0, 0.0]])},
+        tmp_path / "contours.png",
+        resolution=50,
+    )
     for name in ("loss", "attention", "boundary", "confusion", "contours"):
         assert_real_png(tmp_path / f"{name}.png")
 
