@@ -224,20 +224,7 @@ class Module:
         A Parameter shared by two layers (weight tying) is yielded once, under its first name,
         so that an optimizer does not update it twice.
         """
-        seen = set()
-        if recurse:
-            owners = self.named_modules(prefix, remove_duplicate=remove_duplicate)
-        else:
-            owners = [(prefix, self)]
-        for owner_name, owner in owners:
-            for name, param in owner._parameters.items():
-                if param is None:
-                    continue
-                if remove_duplicate:
-                    if id(param) in seen:
-                        continue
-                    seen.add(id(param))
-                yield (f"{owner_name}.{name}" if owner_name else name), param
+        return self._named_members("_parameters", prefix, recurse, remove_duplicate)
 
     def parameters(self, recurse=True):
         for _, param in self.named_parameters(recurse=recurse):
@@ -245,17 +232,22 @@ class Module:
 
     def named_buffers(self, prefix="", recurse=True, remove_duplicate=True):
         """Yield (dotted name, buffer Tensor), e.g. ("bn.running_mean", ...)."""
+        return self._named_members("_buffers", prefix, recurse, remove_duplicate)
+
+    def _named_members(self, registry, prefix, recurse, remove_duplicate):
+        """(dotted name, Tensor) for every entry of `registry` ("_parameters" or "_buffers") of
+        this module (and of its children when `recurse`); a shared one once, if asked."""
         seen = set()
         if recurse:
             owners = self.named_modules(prefix, remove_duplicate=remove_duplicate)
         else:
             owners = [(prefix, self)]
         for owner_name, owner in owners:
-            for name, buffer in owner._buffers.items():
-                if buffer is None or (remove_duplicate and id(buffer) in seen):
+            for name, member in getattr(owner, registry).items():
+                if member is None or (remove_duplicate and id(member) in seen):
                     continue
-                seen.add(id(buffer))
-                yield (f"{owner_name}.{name}" if owner_name else name), buffer
+                seen.add(id(member))
+                yield (f"{owner_name}.{name}" if owner_name else name), member
 
     def buffers(self, recurse=True):
         for _, buffer in self.named_buffers(recurse=recurse):
