@@ -34,7 +34,7 @@ from minigrad.ops import softmax as softmax_ops
 
 
 class Tensor(TensorBase):
-    # The fields (data, grad, _requires_grad, _ctx, _device, _version_counter, _view) are in
+    # The fields (array, _grad, _requires_grad, _ctx, _device, _version_counter, _view) are in
     # autograd.TensorBase, the part of a tensor the engine works with.
     __slots__ = ()
 
@@ -238,13 +238,8 @@ class Tensor(TensorBase):
     def cuda(self):
         return self.to("cuda")
 
-    def clone(self):
-        """A copy in new memory that stays in the graph (changing it leaves self alone)."""
-        return conversion.clone(self)
-
-    def astype(self, dtype):
-        """A copy with another dtype; differentiable (the gradient is cast back)."""
-        return conversion.astype(self, dtype)
+    clone = conversion.clone  # a copy in new memory that stays in the graph
+    astype = conversion.astype  # a copy with another dtype; the gradient is cast back
 
     def float(self):
         return self.astype(dtypes.float32)
