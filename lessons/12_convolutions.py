@@ -10,8 +10,8 @@
 # %% [markdown]
 # # Lesson 12 — Convolutional networks
 #
-# **Formulas:** F2 (the loss), F5 (Adam), F6 (ReLU), F13 (the training loop); document 003's
-# vision networks (VGG, ResNet)
+# **Formulas:** F2 (the loss), F5 (Adam), F6 (ReLU), F13 (the training loop), F15 (conv1d and
+# its gradients); document 003's vision networks (VGG, ResNet)
 #
 # A convolution slides one small set of weights over the whole input. That single idea --
 # *weight sharing* -- is why a CNN recognises a pattern wherever it appears. In this lesson:
@@ -247,6 +247,15 @@ digits_cnn = nn.Sequential(
 digits_accuracy = test_accuracy(fit(digits_cnn, Xd, Yd, 150 if FAST else 600, lr=3e-3, batch=64),
                                 Xd_test, Yd_test)  # fmt: skip
 print(f"8x8 digits, small CNN: test accuracy {digits_accuracy:.1f} %")
+
+# %% [markdown]
+# ## Your turn: conv1d's backward
+#
+# Now write conv1d's backward yourself: `minigrad check conv1d`. The stub
+# `lessons/exercises/conv1d.py` gives the forward (stride 1, no padding, a loop over the kernel
+# positions k); you return dL/dx and dL/dweight. F15 in lessons/FORMULAS.md derives both: the
+# weight's gradient correlates x with dL/dy, the input's is a "full" correlation with the flipped
+# kernel (col2im: every window's gradient goes back where it came from, and overlaps add up).
 
 # %% [markdown]
 # ## Check yourself

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from minigrad.creation import arange
+from minigrad.ops.conv import conv1d
 
 LAYER_NORM_EPS = 1e-5  # the stubs' layer norm uses the same epsilon
 
@@ -479,6 +480,123 @@ ATTENTION = Exercise(
 )
 
 # --------------------------------------------------------------------------------------------
+# 1-D convolution, stride 1, no padding, no bias (F15)
+# --------------------------------------------------------------------------------------------
+
+
+def _conv1d_case(sizes, rng):
+    n, c, o, kernel, extra = sizes
+    x = _normal(rng, (n, c, kernel + extra))  # L = K + extra: extra = 0 is a kernel as long as x
+    weight = _normal(rng, (o, c, kernel))
+    return x, weight
+
+
+def _conv1d_weight_term(x, g, k):
+    """Σ_l g[n, o, l] x[n, c, l + k] for one k, per sample: (N, O, C)."""
+    window = x[:, :, k : k + g.shape[2]]
+    return g @ np.swapaxes(window, -1, -2)
+
+
+def _conv1d_right_weight(x, g, kernel):
+    return np.stack([_conv1d_weight_term(x, g, k).sum(axis=0) for k in range(kernel)], axis=-1)
+
+
+def _conv1d_input_grad(inputs, g, offset, add=True):
+    """dL/dx with window k's gradient W[:, :, k]ᵀ g put at offset(k) (right: offset(k) = k)."""
+    x, weight = inputs
+    kernel, out_length = weight.shape[2], g.shape[2]
+    grad_x = np.zeros_like(x)
+    for k in range(kernel):
+        part = np.swapaxes(weight[:, :, k], 0, 1) @ g  # (N, C, L_out)
+        start = offset(k, kernel)
+        if add:
+            grad_x[:, :, start : start + out_length] += part
+        else:
+            grad_x[:, :, start : start + out_length] = part
+    return grad_x
+
+
+def _conv1d_not_flipped(inputs, g):
+    return [_conv1d_input_grad(inputs, g, lambda k, kernel: kernel - 1 - k), None]
+
+
+def _conv1d_no_overlap_sum(inputs, g):
+    return [_conv1d_input_grad(inputs, g, lambda k, kernel: k, add=False), None]
+
+
+def _conv1d_last_sample_only(inputs, g):
+    x, weight = inputs
+    last = slice(x.shape[0] - 1, x.shape[0])
+    return [None, _conv1d_right_weight(x[last], g[last], weight.shape[2])]
+
+
+def _conv1d_weight_transposed(inputs, g):
+    x, weight = inputs
+    return [None, np.swapaxes(_conv1d_right_weight(x, g, weight.shape[2]), 0, 1)]
+
+
+CONV1D = Exercise(
+    name="conv1d",
+    class_name="Conv1d",
+    title="1-D convolution (stride 1, no padding, no bias)",
+    formula=(
+        "y[n,o,l] = Σ_c Σ_k W[o,c,k] x[n,c,l+k];  dL/dW[o,c,k] = Σ_n Σ_l g[n,o,l] x[n,c,l+k],  "
+        "dL/dx[n,c,j] = Σ_o Σ_k W[o,c,k] g[n,o,j-k]  (0 ≤ j-k < L_out)"
+    ),
+    formula_ids="F15",
+    inputs=("x", "weight"),
+    # N, C, O, K, and L - K (0: the kernel covers all of x, L_out = 1)
+    sizes=((1, 3), (1, 3), (1, 3), (1, 4), (0, 3)),
+    fixed_sizes=(2, 3, 2, 3, 2),  # C ≠ O, so a (C, O, K) weight gradient shows as a shape error
+    make_case=_conv1d_case,
+    reference=lambda x, weight: conv1d(x, weight),
+    mistakes=(
+        Mistake(
+            "the kernel is the wrong way round in dL/dx (not flipped, or the offset runs the "
+            "wrong way). Window k read x[n, c, l + k] for output l, so its gradient "
+            "W[:, :, k]ᵀ @ g goes back to dL/dx[:, :, k : k + L_out], at offset +k: "
+            "dL/dx[n,c,j] = Σ_o Σ_k W[o,c,k] g[n,o,j-k]. As a full correlation of the "
+            "zero-padded g, that is the kernel flipped along k.",
+            _conv1d_not_flipped,
+        ),
+        Mistake(
+            "dL/dx misses the overlaps: x[n, c, j] is read by several windows (one for each k "
+            "with 0 ≤ j - k < L_out), so its gradient is the sum of their contributions. "
+            "Start from zeros and add each window's gradient (+=), don't assign it (=): "
+            "assigning keeps only the last k.",
+            _conv1d_no_overlap_sum,
+        ),
+        Mistake(
+            "dL/dweight holds only one sample's contribution: every sample of the batch uses "
+            "the same W, so dL/dW[o,c,k] = Σ_n Σ_l g[n,o,l] x[n,c,l+k] sums over the batch "
+            "axis n as well as over the positions l (add each sample's part with +=, or "
+            ".sum(axis=0) over n).",
+            _conv1d_last_sample_only,
+        ),
+        Mistake(
+            "dL/dweight is transposed: it must have weight's shape (O, C, K), o first. "
+            "dL/dW[:, :, k] = Σ_n g[n] @ window[n]ᵀ, i.e. (O, L_out) @ (L_out, C), not "
+            "window @ gᵀ, which gives (C, O).",
+            _conv1d_weight_transposed,
+        ),
+    ),
+    factors=lambda inputs: [
+        (
+            1 / inputs[0].shape[0],
+            f"this gradient is N = {inputs[0].shape[0]} (the batch size) times too small: did "
+            "you average over the batch (.mean(axis=0))? The samples' contributions to the "
+            "shared weight add up: sum over n.",
+        ),
+    ],
+    error_hint=(
+        "backward returns (dL/dx, dL/dweight) in this order, shaped like x (N, C, L) and weight "
+        "(O, C, K); grad is (N, O, L_out) with L_out = L - K + 1. A dL/dweight of shape "
+        "(C, O, K) is transposed: dL/dW[:, :, k] = Σ_n g[n] @ window[n]ᵀ, (O, L_out) @ "
+        "(L_out, C), with window = x[:, :, k : k + L_out]."
+    ),
+)
+
+# --------------------------------------------------------------------------------------------
 # a Function of the student's own
 # --------------------------------------------------------------------------------------------
 
@@ -504,6 +622,7 @@ EXERCISES = {
         MATMUL,
         CROSS_ENTROPY,
         ATTENTION,
+        CONV1D,
         CUSTOM,
     )
 }

@@ -8,7 +8,9 @@ For one exercise the checker
    every input's gradient with the expected one;
 3. runs minigrad.gradcheck on that case (it also catches a backward that changes its inputs or
    ignores a zero upstream gradient);
-4. runs randomly generated cases (hypothesis, when installed: it also shrinks a failing case to
+4. runs the fixed case again on the "strict" device, the test suite's stand-in for a GPU: a
+   backward that hands the arrays to NumPy instead of `ctx.xp` works on the CPU only;
+5. runs randomly generated cases (hypothesis, when installed: it also shrinks a failing case to
    the smallest one it can find, which is the easiest to debug by hand).
 
 A failure is explained in student terms: which input, which elements, expected against got,
@@ -162,6 +164,14 @@ def _which_method(error, filename):
     return "forward or backward"
 
 
+_USES_NUMPY = (
+    "your Function uses NumPy (np.zeros, np.matmul, ...) on its arrays. The checker also runs it "
+    "on the 'strict' device, a stand-in for a GPU, whose arrays NumPy cannot take (CuPy's "
+    "cannot either). Use the backend's array module instead: xp = ctx.xp, then xp.zeros, "
+    "xp.matmul, xp.swapaxes, ..."
+)
+
+
 def _explain_error(error, exercise, filename, during=None):
     during = during or _which_method(error, filename)
     where = f"see the docstring of {Path(filename).name} and " if filename else "see "
@@ -173,6 +183,8 @@ def _explain_error(error, exercise, filename, during=None):
             f"{where}{exercise.formula_ids} in lessons/FORMULAS.md."
         )
     text = f"{during} raised {type(error).__name__}: {error}{_location_in(error, filename)}"
+    if "'strict' device" in str(error):
+        return text + f"\nHint: {_USES_NUMPY}"
     if exercise.error_hint:
         text += f"\nHint: {exercise.error_hint}"
     return text
@@ -186,14 +198,14 @@ def _describe_case(names, arrays):
     return ", ".join(parts)
 
 
-def _run(cls, arrays, upstream_seed):
+def _run(cls, arrays, upstream_seed, device="cpu"):
     """Forward and backward of cls on fresh tensors; (output array, [grad or None per input])."""
-    tensors = [tensor(a.copy(), requires_grad=a.dtype.kind == "f") for a in arrays]
+    tensors = [tensor(a.copy(), requires_grad=a.dtype.kind == "f", device=device) for a in arrays]
     out = cls.apply(*tensors)
     if not isinstance(out, Tensor):
         raise TypeError(f"apply returned {type(out).__name__}, not a Tensor")
     upstream = np.random.default_rng(upstream_seed).standard_normal(out.shape)
-    seed = tensor(upstream.copy(), dtype=out.dtype)
+    seed = tensor(upstream.copy(), dtype=out.dtype, device=device)
     out.backward(seed)
     if not np.array_equal(seed.numpy(), upstream):
         raise CaseFailed(
@@ -343,12 +355,12 @@ def _element_table(name, x, mine, right, max_rows=5):
     return int(bad.sum()), "\n".join(rows)
 
 
-def check_case(exercise, cls, arrays, upstream_seed, filename, label):
-    """Run one case; raise CaseFailed with an explanation if anything is wrong."""
+def check_case(exercise, cls, arrays, upstream_seed, filename, label, device="cpu"):
+    """Run one case on `device`; raise CaseFailed with an explanation if anything is wrong."""
     names = exercise.inputs or tuple(f"input{i}" for i in range(len(arrays)))
     case = f"{label} ({_describe_case(names, arrays)})"
     try:
-        out, upstream, got = _run(cls, arrays, upstream_seed)
+        out, upstream, got = _run(cls, arrays, upstream_seed, device)
     except CaseFailed as failure:
         raise CaseFailed(f"On {case}:\n{failure}") from None
     except Exception as error:
@@ -498,6 +510,9 @@ def check(exercise_name, module_or_path=None, max_examples=25, reveal=False):
         cases += 1
         _gradcheck(exercise, cls, arrays, filename)
         cases += 1
+        on_strict = "the first case on the 'strict' device"
+        check_case(exercise, cls, arrays, 1, filename, on_strict, device="strict")
+        cases += 1
 
         def run_case(sizes, seed):
             case_arrays = _case_arrays(exercise, module, sizes, seed)
@@ -516,8 +531,8 @@ def check(exercise_name, module_or_path=None, max_examples=25, reveal=False):
         passed=True,
         explanation=(
             f"PASSED {exercise.name}: {exercise.title}\n"
-            f"{cases} cases agree: the fixed case, minigrad.gradcheck, and {cases - 2} "
-            "generated cases of different shapes and values."
+            f"{cases} cases agree: the fixed case (on the cpu and on the 'strict' device), "
+            f"minigrad.gradcheck, and {cases - 3} generated cases of different shapes and values."
         ),
         cases=cases,
     )

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import minigrad
-from minigrad.exercises import EXERCISES, check, exercise_names, stub_path
+from minigrad.exercises import EXERCISES, check, checker, exercise_names, stub_path
 
 ROOT = Path(__file__).resolve().parents[2]
 STUBS = ROOT / "lessons" / "exercises"
@@ -39,6 +39,20 @@ PLANTED = [
     ("cross_entropy", "cross_entropy_document_formula", ["F2 erratum"]),
     ("attention", "attention_forgot_scale", ["forget the scale", "gradient for q is wrong"]),
     ("attention", "attention_wrong_order", ["(dL/dQ, dL/dK, dL/dV) in this order"]),
+    ("conv1d", "conv1d_kernel_not_flipped", ["gradient for x is wrong", "kernel is the wrong way"]),
+    ("conv1d", "conv1d_no_overlap_sum", ["gradient for x is wrong", "misses the overlaps"]),
+    ("conv1d", "conv1d_batch_not_summed", ["gradient for weight is wrong", "batch axis n"]),
+    ("conv1d", "conv1d_batch_mean", ["N = 2 (the batch size) times too small", ".mean(axis=0)"]),
+    (
+        "conv1d",
+        "conv1d_weight_transposed",
+        ["shape (3, 2, 3) for input 1", "(C, O, K) is transposed"],
+    ),
+    (
+        "conv1d",
+        "conv1d_uses_numpy",
+        ["on the 'strict' device", "np.swapaxes", "Use the backend's array module", "ctx.xp"],
+    ),
     ("custom", "custom_wrong_derivative", ["expected dL/dinput0", "your dL/dinput0"]),
     ("custom", "custom_modifies_grad", ["changed the upstream gradient `grad` in place"]),
 ]
@@ -54,6 +68,7 @@ def test_exercises_catalogue_matches_the_stubs():
         "matmul",
         "cross_entropy",
         "attention",
+        "conv1d",
         "custom",
     }
     for name, exercise in EXERCISES.items():
@@ -157,7 +172,7 @@ def test_exercises_a_wrong_forward_is_reported(tmp_path):
 def test_exercises_without_hypothesis_falls_back_to_seeded_cases(monkeypatch):
     # A None entry in sys.modules makes `import hypothesis` raise ImportError.
     monkeypatch.setitem(sys.modules, "hypothesis", None)
-    assert check("matmul", SOLUTIONS / "matmul.py", max_examples=10).cases == 12
+    assert check("matmul", SOLUTIONS / "matmul.py", max_examples=10).cases == 13
     assert not check("matmul", MISTAKES / "matmul_matrices_only.py", max_examples=30).passed
 
 
@@ -213,7 +228,7 @@ def test_exercises_solutions_run_on_the_strict_device():
     """Solutions use ctx.xp only, so they would run on a GPU (checked on the CuPy stand-in)."""
     import importlib.util
 
-    for name in ("softmax", "layer_norm", "attention", "matmul"):
+    for name in ("softmax", "layer_norm", "attention", "matmul", "conv1d"):
         spec = importlib.util.spec_from_file_location(f"solution_{name}", SOLUTIONS / f"{name}.py")
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
@@ -222,3 +237,59 @@ def test_exercises_solutions_run_on_the_strict_device():
         tensors = [minigrad.tensor(a, requires_grad=True, device="strict") for a in arrays]
         cls.apply(*tensors).sum().backward()
         assert all(t.grad is not None for t in tensors)
+
+
+def _load(path, name):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+# (N, C, O, K, L - K): a 1×1 kernel, a kernel as long as x (L_out = 1), one sample and channel
+CONV1D_EDGE_SIZES = [(2, 3, 2, 1, 3), (2, 3, 2, 4, 0), (1, 1, 1, 1, 0), (3, 1, 2, 3, 2)]
+
+
+@pytest.mark.parametrize("sizes", CONV1D_EDGE_SIZES, ids=str)
+def test_exercises_conv1d_edge_shapes(sizes):
+    """The solution passes K = 1 and K = L; the mistakes that can show there are caught."""
+    exercise = EXERCISES["conv1d"]
+    arrays = exercise.make_case(sizes, np.random.default_rng(7))
+    solution = _load(SOLUTIONS / "conv1d.py", "conv1d_solution").Conv1d
+    for device in ("cpu", "strict"):
+        checker.check_case(exercise, solution, arrays, 3, None, "an edge case", device=device)
+    n, c, o, kernel, extra = sizes
+    wrong = ["conv1d_weight_transposed"] if c * o > 1 else []  # a 1×1 (O, C) is its transpose
+    if kernel > 1:
+        wrong.append("conv1d_kernel_not_flipped")
+    if kernel > 1 and extra > 0:  # windows overlap only when there are two of them or more
+        wrong.append("conv1d_no_overlap_sum")
+    if n > 1:
+        wrong += ["conv1d_batch_not_summed", "conv1d_batch_mean"]
+    for mistake in wrong:
+        cls = _load(MISTAKES / f"{mistake}.py", mistake).Conv1d
+        with pytest.raises(checker.CaseFailed):
+            checker.check_case(exercise, cls, arrays, 3, None, "an edge case")
+
+
+def test_exercises_conv1d_transposed_weight_with_as_many_channels_in_as_out():
+    """With C = O a (C, O, K) gradient has weight's shape: the values give it away."""
+    exercise = EXERCISES["conv1d"]
+    arrays = exercise.make_case((2, 3, 3, 2, 2), np.random.default_rng(0))
+    cls = _load(MISTAKES / "conv1d_weight_transposed.py", "transposed").Conv1d
+    with pytest.raises(checker.CaseFailed, match="dL/dweight is transposed"):
+        checker.check_case(exercise, cls, arrays, 1, None, "a square case")
+
+
+def test_exercises_conv1d_reference_matches_the_formula():
+    """The catalogue's reference (F.conv1d) computes the forward the stub's docstring states."""
+    x, weight = EXERCISES["conv1d"].make_case((2, 3, 4, 3, 2), np.random.default_rng(1))
+    got = EXERCISES["conv1d"].reference(minigrad.tensor(x), minigrad.tensor(weight)).numpy()
+    n, c, length = x.shape
+    o, _, kernel = weight.shape
+    expected = np.zeros((n, o, length - kernel + 1))
+    for i, j, l in np.ndindex(*expected.shape):
+        expected[i, j, l] = np.sum(weight[j] * x[i, :, l : l + kernel])
+    assert np.allclose(got, expected, rtol=1e-12, atol=1e-12)
