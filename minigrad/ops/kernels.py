@@ -1,4 +1,4 @@
-"""Faster versions of a few array computations that sit on the hot paths of a Transformer.
+"""Faster versions of a few array computations that sit on the hot paths of a Transformer or a CNN.
 
 Read the op files for the formulas; this module is only about speed. Every function here
 computes exactly what a one-line reference in plain array code computes (given in its
@@ -9,10 +9,16 @@ docstring and in a comment where an op calls it), just faster:
     row_sums(xp, a)                  a.sum(axis=-1, keepdims=True)    attention's softmax
     row_means(xp, a)                 a.mean(axis=-1, keepdims=True)   LayerNorm
     gelu_backward(xp, x, cdf, grad)  grad * (cdf + x * pdf(x))        GELU's backward
+    max_pool2d_tiles(xp, x, kernel)  im2col windows, max, first-max   max pooling whose windows
+    max_pool2d_tiles_backward(...)   col2im(one_hot * grad)           tile the input
 
 The trick of the first three: a sum over one axis is a product with a vector of ones, and BLAS
 does that product several times faster than NumPy's reduction (and on every core). The last one
-updates one array in place instead of making a new temporary for every step.
+updates one array in place instead of making a new temporary for every step. The max pooling
+pair: when the windows tile the input (stride = kernel, no padding, no dilation, the most common
+pooling by far), tap (i, j) of every window is one strided VIEW of the input, so no window is
+copied (no im2col) and no gradient is added up (no col2im): each input position belongs to
+exactly one window.
 
 tests/engine/test_engine_kernels.py checks each one against its reference (several shapes,
 float32 and float64, empty rows and columns).
@@ -57,3 +63,50 @@ def gelu_backward(xp, x, cdf, grad):
     out += cdf
     out *= grad
     return out
+
+
+def _tile_taps(x, kernel):
+    """x (N, C, H, W), H and W multiples of the kernel -> the kh·kw taps of its tiles, in
+    row-major window order: tap (i, j) = x[:, :, i::kh, j::kw], a view (N, C, H/kh, W/kw)."""
+    n, c, h, w = x.shape
+    kh, kw = kernel
+    tiles = x.reshape(n, c, h // kh, kh, w // kw, kw)  # splitting axes: always a view
+    return [tiles[:, :, :, i, :, j] for i in range(kh) for j in range(kw)]
+
+
+def max_pool2d_tiles(xp, x, kernel):
+    """Max pooling with stride = kernel, no padding, dilation 1, H and W multiples of the kernel.
+
+    x (N, C, H, W) -> best (N, C, H/kh, W/kw), one_hot (kh·kw, N, C, H/kh, W/kw): the maximum
+    of each window and where it is, only the FIRST largest tap marked (as PyTorch does).
+    Reference (pooling.py's general path): windows = im2col(x) as (C, kh·kw, N, Ho, Wo),
+    best = windows.max(axis=1), one_hot = the first tap equal to best -- the same values,
+    best transposed to (N, C, Ho, Wo) and one_hot with the tap axis first.
+    """
+    taps = _tile_taps(x, kernel)
+    best = taps[0].copy()
+    for tap in taps[1:]:
+        xp.maximum(best, tap, out=best)  # NaN propagates, as in .max()
+    one_hot = xp.empty((len(taps),) + best.shape, dtype=bool)
+    taken = xp.zeros(best.shape, dtype=bool)
+    for t, tap in enumerate(taps):
+        hit = tap == best
+        hit &= ~taken  # a later tie does not count
+        taken |= hit
+        one_hot[t] = hit
+    return best, one_hot
+
+
+def max_pool2d_tiles_backward(xp, one_hot, grad, kernel):
+    """dL/dx of max_pool2d_tiles: grad (N, C, Ho, Wo) at each window's marked tap, 0 elsewhere.
+
+    Reference (pooling.py's general path): col2im(one_hot * grad) -- zeros, then every tap's
+    gradient added in. The tiles do not overlap, so here each tap's values are simply written
+    into their strided view of dL/dx.
+    """
+    n, c, ho, wo = grad.shape
+    kh, kw = kernel
+    grad_x = xp.empty((n, c, ho * kh, wo * kw), dtype=grad.dtype)
+    for t, tap in enumerate(_tile_taps(grad_x, kernel)):
+        xp.multiply(grad, one_hot[t], out=tap)
+    return grad_x

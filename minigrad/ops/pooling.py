@@ -13,6 +13,7 @@ y = A_h · x · A_wᵀ, dL/dx = A_hᵀ · dL/dy · A_w.
 """
 
 from minigrad.autograd import Function
+from minigrad.ops import kernels
 from minigrad.ops.conv import (
     check_input_rank,
     check_window_fits,
@@ -55,6 +56,19 @@ def _first_max(xp, windows):
     return best, one_hot
 
 
+def _windows_tile(shape, kernel, stride, padding, dilation):
+    """Do the windows tile the input exactly (stride = kernel, no padding, no dilation, H and W
+    multiples of the kernel)? Then kernels.py's max pooling needs no im2col and no col2im."""
+    no_padding = all(p == 0 for pair in padding for p in pair)
+    return (
+        tuple(stride) == tuple(kernel)
+        and no_padding
+        and tuple(dilation) == (1, 1)
+        and shape[2] % kernel[0] == 0
+        and shape[3] % kernel[1] == 0
+    )
+
+
 def max_pool_indices(xp, x, kernel, stride, padding, dilation):
     """Where each maximum came from, as PyTorch reports it: the index into the flattened H·W
     plane of the (unpadded) input. (N, C, Ho, Wo), int64."""
@@ -81,6 +95,14 @@ class MaxPool2d(Function):
     @staticmethod
     def forward(ctx, x, kernel, stride, padding, dilation):
         xp = ctx.xp
+        ctx.tiles = _windows_tile(x.shape, kernel, stride, padding, dilation)
+        if ctx.tiles:
+            # Reference: the general path below. kernels.max_pool2d_tiles takes the same maximum
+            # and marks the same tap, reading the windows as views of x (no im2col copy).
+            best, one_hot = kernels.max_pool2d_tiles(xp, x, kernel)  # (N, C, Ho, Wo), (kh·kw, ...)
+            ctx.save_for_backward(one_hot)
+            ctx.pool = (kernel,)
+            return best
         windows, padded_shape = _max_windows(xp, x, kernel, stride, padding, dilation)
         best, one_hot = _first_max(xp, windows)
         ctx.save_for_backward(one_hot)  # (C, kh·kw, N, Ho, Wo)
@@ -91,6 +113,11 @@ class MaxPool2d(Function):
     def backward(ctx, grad):
         xp = ctx.xp
         (one_hot,) = ctx.saved_tensors
+        if ctx.tiles:
+            # Reference: the general path below, col2im(one_hot * grad); the tiles do not overlap,
+            # so kernels.max_pool2d_tiles_backward writes each tap's gradient into its view.
+            grad_x = kernels.max_pool2d_tiles_backward(xp, one_hot, grad, ctx.pool[0])
+            return grad_x, None, None, None, None
         padded_shape, (kh, kw), stride, padding, dilation = ctx.pool
         grad_windows = one_hot * grad.transpose(1, 0, 2, 3)[:, None]  # only the maximum's tap
         c, _, n, ho, wo = grad_windows.shape

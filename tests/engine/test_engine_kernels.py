@@ -97,3 +97,70 @@ def test_gelu_backward_does_not_touch_its_inputs():
     kernels.gelu_backward(np, x, cdf, grad)
     for a, c in zip((x, cdf, grad), copies, strict=True):
         np.testing.assert_array_equal(a, c)
+
+
+# --------------------------------------------------------------------------------------------
+# Max pooling over windows that tile the input (stride = kernel, no padding, no dilation)
+# --------------------------------------------------------------------------------------------
+
+POOL_CASES = [((2, 3, 4, 6), (2, 2)), ((1, 1, 6, 6), (3, 3)), ((3, 2, 4, 5), (2, 1)),
+              ((2, 2, 3, 4), (1, 2)), ((2, 3, 2, 2), (1, 1)), ((0, 3, 4, 4), (2, 2))]  # fmt: skip
+
+
+def _pool_input(shape, dtype):
+    """Random values with many ties: after rounding and a ReLU whole windows are 0."""
+    return np.maximum(np.round(_array(shape, dtype, seed=3)), 0).astype(dtype)
+
+
+def _reference_max_pool(x, kernel):
+    """The plain expression: every window's taps in row-major order on the last axis, its max,
+    and a one-hot of the FIRST tap equal to it (tap axis first, as the kernel returns it)."""
+    n, c, h, w = x.shape
+    kh, kw = kernel
+    windows = x.reshape(n, c, h // kh, kh, w // kw, kw).transpose(0, 1, 2, 4, 3, 5)
+    windows = windows.reshape(n, c, h // kh, w // kw, kh * kw)
+    best = windows.max(axis=-1)
+    first = (windows == best[..., None]).argmax(axis=-1)
+    one_hot = np.arange(kh * kw).reshape(-1, 1, 1, 1, 1) == first[None]
+    return best, one_hot
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape, kernel", POOL_CASES)
+def test_max_pool2d_tiles_is_the_windows_max_and_first_argmax(device, shape, kernel, dtype):
+    x = _pool_input(shape, dtype)
+    data, backend = _on(device, x)
+    best, one_hot = kernels.max_pool2d_tiles(backend.xp, data, kernel)
+    expected_best, expected_one_hot = _reference_max_pool(x, kernel)
+    _check(best, expected_best, backend, dtype)
+    np.testing.assert_array_equal(backend.to_numpy(one_hot), expected_one_hot)
+
+
+def test_max_pool2d_tiles_reads_a_transposed_input():
+    """A conv output may be a transposed view (channels first in memory): same result."""
+    x = _pool_input((3, 2, 4, 4), np.float32)
+    transposed = np.ascontiguousarray(x.transpose(1, 0, 2, 3)).transpose(1, 0, 2, 3)
+    best, one_hot = kernels.max_pool2d_tiles(np, transposed, (2, 2))
+    expected_best, expected_one_hot = _reference_max_pool(x, (2, 2))
+    np.testing.assert_array_equal(best, expected_best)
+    np.testing.assert_array_equal(one_hot, expected_one_hot)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape, kernel", POOL_CASES)
+def test_max_pool2d_tiles_backward_is_col2im_of_the_masked_gradient(device, shape, kernel, dtype):
+    """Reference: each input position gets the gradient of its window where it is the marked
+    tap, 0 elsewhere (col2im of one_hot * grad, with windows that do not overlap)."""
+    x = _pool_input(shape, dtype)
+    _, one_hot = _reference_max_pool(x, kernel)
+    n, c, h, w = shape
+    kh, kw = kernel
+    grad = _array((n, c, h // kh, w // kw), dtype, seed=4)
+    mask = one_hot.reshape(kh, kw, n, c, h // kh, w // kw).transpose(2, 3, 4, 0, 5, 1)
+    expected = (mask * grad[:, :, :, None, :, None]).reshape(shape).astype(dtype)
+    (one_hot_on, grad_on), backend = (
+        [_on(device, a)[0] for a in (one_hot, grad)],
+        get_backend(device),
+    )
+    result = kernels.max_pool2d_tiles_backward(backend.xp, one_hot_on, grad_on, kernel)
+    _check(result, expected, backend, dtype)
