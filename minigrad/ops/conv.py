@@ -26,6 +26,7 @@ conv1d is conv2d on an input of height 1.
 import numpy as np
 
 from minigrad.autograd import Function, TensorBase
+from minigrad.ops import kernels
 
 # --------------------------------------------------------------------------------------------
 # im2col and col2im: the two helpers the convolution and the pooling ops are built on
@@ -99,12 +100,18 @@ def _conv2d_forward(ctx, x, weight, bias, stride, padding, dilation, groups):
     n = x.shape[0]
     out_channels, _, kh, kw = weight.shape
     x_pad = pad2d(xp, x, padding)
-    cols = im2col(xp, x_pad, (kh, kw), stride, dilation)  # (C, kh, kw, N, Ho, Wo)
-    ho, wo = cols.shape[4], cols.shape[5]
-    cols = cols.reshape(groups, -1, n * ho * wo)  # (g, C/g·kh·kw, N·Ho·Wo)
+    wo = output_size(x_pad.shape[3], kw, stride[1], dilation[1])
+    if stride == (1, 1):
+        # Reference: cols = im2col(xp, x_pad, (kh, kw), stride, dilation). kernels.im2col_rows
+        # copies whole padded rows (width Wp >= Wo): the same columns plus junk ones, cropped.
+        cols = kernels.im2col_rows(xp, x_pad, (kh, kw), dilation)  # (C, kh, kw, N, Ho, Wp)
+    else:
+        cols = im2col(xp, x_pad, (kh, kw), stride, dilation)  # (C, kh, kw, N, Ho, Wo)
+    ho, width = cols.shape[4], cols.shape[5]  # width: Wo, or Wp for im2col_rows
+    cols = cols.reshape(groups, -1, n * ho * width)  # (g, C/g·kh·kw, N·Ho·Wo)
     w = weight.reshape(groups, out_channels // groups, -1)  # (g, O/g, C/g·kh·kw)
     out = xp.matmul(w, cols)  # (g, O/g, N·Ho·Wo): every output value in one product
-    out = out.reshape(out_channels, n, ho, wo).transpose(1, 0, 2, 3)  # (N, O, Ho, Wo)
+    out = out.reshape(out_channels, n, ho, width)[..., :wo].transpose(1, 0, 2, 3)  # (N, O, Ho, Wo)
     if bias is not None:
         out = out + bias.reshape(1, out_channels, 1, 1)
     ctx.save_for_backward(cols if ctx.needs_input_grad[1] else None, weight)
@@ -119,15 +126,27 @@ def _conv2d_backward(ctx, grad):
     padded_shape, padding, stride, dilation, groups = ctx.conv
     out_channels, _, kh, kw = weight.shape
     n, _, ho, wo = grad.shape
-    # (N, O, Ho, Wo) -> (g, O/g, N·Ho·Wo), the layout of the forward's product
-    g = grad.transpose(1, 0, 2, 3).reshape(groups, out_channels // groups, n * ho * wo)
+    rows = stride == (1, 1)  # the forward used kernels.im2col_rows: columns of width Wp
+    width = padded_shape[3] if rows else wo
+    g = grad.transpose(1, 0, 2, 3)  # (O, N, Ho, Wo), the layout of the forward's product
+    if rows:
+        g_rows = xp.zeros((out_channels, n, ho, width), dtype=grad.dtype)
+        g_rows[..., :wo] = g  # the junk columns get gradient 0: they add nothing below
+        g = g_rows
+    g = g.reshape(groups, out_channels // groups, n * ho * width)  # (g, O/g, N·Ho·Wo)
     grad_x = grad_w = grad_b = None
     if ctx.needs_input_grad[0]:
         w = weight.reshape(groups, out_channels // groups, -1)
         grad_cols = xp.matmul(w.transpose(0, 2, 1), g)  # Wᵀ · dL/dy: (g, C/g·kh·kw, N·Ho·Wo)
         channels = padded_shape[1]
-        grad_cols = grad_cols.reshape(channels, kh, kw, n, ho, wo)
-        grad_x = unpad2d(col2im(xp, grad_cols, padded_shape, stride, dilation), padding)
+        grad_cols = grad_cols.reshape(channels, kh, kw, n, ho, width)
+        if rows:
+            # Reference: col2im(xp, grad_cols[..., :wo], padded_shape, stride, dilation);
+            # kernels.col2im_rows adds whole rows (the junk columns are 0).
+            grad_x_pad = kernels.col2im_rows(xp, grad_cols, padded_shape, dilation)
+        else:
+            grad_x_pad = col2im(xp, grad_cols, padded_shape, stride, dilation)
+        grad_x = unpad2d(grad_x_pad, padding)
     if ctx.needs_input_grad[1]:
         grad_w = xp.matmul(g, cols.transpose(0, 2, 1)).reshape(weight.shape)  # dL/dy · colsᵀ
     if ctx.needs_input_grad[2]:

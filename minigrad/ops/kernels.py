@@ -110,3 +110,49 @@ def max_pool2d_tiles_backward(xp, one_hot, grad, kernel):
     for t, tap in enumerate(_tile_taps(grad_x, kernel)):
         xp.multiply(grad, one_hot[t], out=tap)
     return grad_x
+
+
+def im2col_rows(xp, x, kernel, dilation):
+    """conv.py's im2col for stride 1, copying whole rows: x (N, C, Hp, Wp), already padded ->
+    cols (C, kh, kw, N, Ho, Wp), where cols[..., :Wo] is im2col(x) and the last Wp - Wo columns
+    of each row are windows that run off the row's end (into the next row): junk, which the
+    convolution computes and crops (and whose gradient it sets to 0).
+
+    Reference: im2col(xp, x, kernel, (1, 1), dilation) == im2col_rows(...)[..., :Wo].
+    Why: with stride 1, tap (i, j) of all the windows of one plane is ONE contiguous run of
+    the flattened plane, starting at i·dh·Wp + j·dw: a long copy instead of Ho short ones.
+    """
+    n, c, hp, wp = x.shape
+    (kh, kw), (dh, dw) = kernel, dilation
+    ho = hp - dh * (kh - 1)
+    length = ho * wp
+    flat = x.transpose(1, 0, 2, 3).reshape(c, n, hp * wp)  # channels first, like cols
+    cols = xp.empty((c, kh, kw, n, length), dtype=x.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            start = i * dh * wp + j * dw
+            stop = min(start + length, hp * wp)  # the last taps run (wp - Wo at most) past the end
+            cols[:, i, j, :, : stop - start] = flat[:, :, start:stop]
+            cols[:, i, j, :, stop - start :] = 0  # junk columns: zeros rather than garbage
+    return cols.reshape(c, kh, kw, n, ho, wp)
+
+
+def col2im_rows(xp, cols, padded_shape, dilation):
+    """The adjoint of im2col_rows: cols (C, kh, kw, N, Ho, Wp) -> (N, C, Hp, Wp), each value
+    added to the input position it was copied from. The junk columns (Wo and after) must be 0.
+
+    Reference: col2im(xp, cols[..., :Wo], padded_shape, (1, 1), dilation) -- the same sums, as
+    kh·kw additions of long contiguous runs instead of kh·kw·Ho short ones.
+    """
+    n, c, hp, wp = padded_shape
+    _, kh, kw, _, ho, _ = cols.shape
+    dh, dw = dilation
+    length = ho * wp
+    cols = cols.reshape(c, kh, kw, n, length)
+    out = xp.zeros((c, n, hp * wp), dtype=cols.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            start = i * dh * wp + j * dw
+            stop = min(start + length, hp * wp)  # past the end: junk columns only, all 0
+            out[:, :, start:stop] += cols[:, i, j, :, : stop - start]
+    return out.reshape(c, n, hp, wp).transpose(1, 0, 2, 3)
