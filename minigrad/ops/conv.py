@@ -150,7 +150,9 @@ def _conv2d_backward(ctx, grad):
     if ctx.needs_input_grad[1]:
         grad_w = xp.matmul(g, cols.transpose(0, 2, 1)).reshape(weight.shape)  # dL/dy · colsᵀ
     if ctx.needs_input_grad[2]:
-        grad_b = grad.sum(axis=(0, 2, 3))
+        # Reference: grad.sum(axis=(0, 2, 3)); kernels.row_sums sums g's rows by BLAS (the
+        # junk columns of im2col_rows are 0).
+        grad_b = kernels.row_sums(xp, g).reshape(out_channels)
     return grad_x, grad_w, grad_b
 
 

@@ -88,12 +88,13 @@ def max_pool2d_tiles(xp, x, kernel):
     for tap in taps[1:]:
         xp.maximum(best, tap, out=best)  # NaN propagates, as in .max()
     one_hot = xp.empty((len(taps),) + best.shape, dtype=bool)
-    taken = xp.zeros(best.shape, dtype=bool)
-    for t, tap in enumerate(taps):
-        hit = tap == best
-        hit &= ~taken  # a later tie does not count
+    xp.equal(taps[0], best, out=one_hot[0])
+    taken = one_hot[0].copy()  # windows whose maximum is already marked
+    for t in range(1, len(taps)):
+        hit = one_hot[t]  # a view: written in place
+        xp.equal(taps[t], best, out=hit)
+        xp.greater(hit, taken, out=hit)  # hit and not taken: a later tie does not count
         taken |= hit
-        one_hot[t] = hit
     return best, one_hot
 
 
