@@ -77,22 +77,25 @@ def _tile_taps(x, kernel):
 def max_pool2d_tiles(xp, x, kernel):
     """Max pooling with stride = kernel, no padding, dilation 1, H and W multiples of the kernel.
 
-    x (N, C, H, W) -> best (N, C, H/kh, W/kw), one_hot (kh·kw, N, C, H/kh, W/kw): the maximum
-    of each window and where it is, only the FIRST largest tap marked (as PyTorch does).
+    x (N, C, H, W) -> best (N, C, H/kh, W/kw) and one_hot, a list of kh·kw bool arrays of that
+    shape: the maximum of each window and where it is, only the FIRST largest tap marked (as
+    PyTorch does).
     Reference (pooling.py's general path): windows = im2col(x) as (C, kh·kw, N, Ho, Wo),
     best = windows.max(axis=1), one_hot = the first tap equal to best -- the same values,
-    best transposed to (N, C, Ho, Wo) and one_hot with the tap axis first.
+    best transposed to (N, C, Ho, Wo) and one_hot[t] = tap t.
+    The results keep x's memory order (empty_like): a conv output is channels-first in memory,
+    and the passes below (and the backward's) are faster when all their arrays agree.
     """
     taps = _tile_taps(x, kernel)
-    best = taps[0].copy()
-    for tap in taps[1:]:
-        xp.maximum(best, tap, out=best)  # NaN propagates, as in .max()
-    one_hot = xp.empty((len(taps),) + best.shape, dtype=bool)
+    best = xp.empty_like(taps[0])
+    xp.maximum(taps[0], taps[-1], out=best)  # NaN propagates, as in .max()
+    for tap in taps[1:-1]:
+        xp.maximum(best, tap, out=best)
+    one_hot = [xp.empty_like(best, dtype=bool) for _ in taps]
     xp.equal(taps[0], best, out=one_hot[0])
-    taken = one_hot[0].copy()  # windows whose maximum is already marked
-    for t in range(1, len(taps)):
-        hit = one_hot[t]  # a view: written in place
-        xp.equal(taps[t], best, out=hit)
+    taken = one_hot[0].copy(order="K")  # windows whose maximum is already marked
+    for tap, hit in zip(taps[1:], one_hot[1:]):
+        xp.equal(tap, best, out=hit)
         xp.greater(hit, taken, out=hit)  # hit and not taken: a later tie does not count
         taken |= hit
     return best, one_hot
@@ -103,13 +106,13 @@ def max_pool2d_tiles_backward(xp, one_hot, grad, kernel):
 
     Reference (pooling.py's general path): col2im(one_hot * grad) -- zeros, then every tap's
     gradient added in. The tiles do not overlap, so here each tap's values are simply written
-    into their strided view of dL/dx.
+    into their strided view of dL/dx (which keeps grad's memory order).
     """
     n, c, ho, wo = grad.shape
     kh, kw = kernel
-    grad_x = xp.empty((n, c, ho * kh, wo * kw), dtype=grad.dtype)
-    for t, tap in enumerate(_tile_taps(grad_x, kernel)):
-        xp.multiply(grad, one_hot[t], out=tap)
+    grad_x = xp.empty_like(grad, shape=(n, c, ho * kh, wo * kw))
+    for tap, hit in zip(_tile_taps(grad_x, kernel), one_hot, strict=True):
+        xp.multiply(grad, hit, out=tap)
     return grad_x
 
 

@@ -99,8 +99,8 @@ class MaxPool2d(Function):
         if ctx.tiles:
             # Reference: the general path below. kernels.max_pool2d_tiles takes the same maximum
             # and marks the same tap, reading the windows as views of x (no im2col copy).
-            best, one_hot = kernels.max_pool2d_tiles(xp, x, kernel)  # (N, C, Ho, Wo), (kh·kw, ...)
-            ctx.save_for_backward(one_hot)
+            best, one_hot = kernels.max_pool2d_tiles(xp, x, kernel)  # (N, C, Ho, Wo), kh·kw of them
+            ctx.save_for_backward(*one_hot)
             ctx.pool = (kernel,)
             return best
         windows, padded_shape = _max_windows(xp, x, kernel, stride, padding, dilation)
@@ -112,12 +112,13 @@ class MaxPool2d(Function):
     @staticmethod
     def backward(ctx, grad):
         xp = ctx.xp
-        (one_hot,) = ctx.saved_tensors
         if ctx.tiles:
+            one_hot = ctx.saved_tensors
             # Reference: the general path below, col2im(one_hot * grad); the tiles do not overlap,
             # so kernels.max_pool2d_tiles_backward writes each tap's gradient into its view.
             grad_x = kernels.max_pool2d_tiles_backward(xp, one_hot, grad, ctx.pool[0])
             return grad_x, None, None, None, None
+        (one_hot,) = ctx.saved_tensors
         padded_shape, (kh, kw), stride, padding, dilation = ctx.pool
         grad_windows = one_hot * grad.transpose(1, 0, 2, 3)[:, None]  # only the maximum's tap
         c, _, n, ho, wo = grad_windows.shape

@@ -134,17 +134,28 @@ def test_max_pool2d_tiles_is_the_windows_max_and_first_argmax(device, shape, ker
     best, one_hot = kernels.max_pool2d_tiles(backend.xp, data, kernel)
     expected_best, expected_one_hot = _reference_max_pool(x, kernel)
     _check(best, expected_best, backend, dtype)
-    np.testing.assert_array_equal(backend.to_numpy(one_hot), expected_one_hot)
+    assert len(one_hot) == len(expected_one_hot)
+    for hit, expected_hit in zip(one_hot, expected_one_hot, strict=True):
+        np.testing.assert_array_equal(backend.to_numpy(hit), expected_hit)
 
 
 def test_max_pool2d_tiles_reads_a_transposed_input():
-    """A conv output may be a transposed view (channels first in memory): same result."""
+    """A conv output may be a transposed view (channels first in memory): same results,
+    forward and backward."""
     x = _pool_input((3, 2, 4, 4), np.float32)
     transposed = np.ascontiguousarray(x.transpose(1, 0, 2, 3)).transpose(1, 0, 2, 3)
     best, one_hot = kernels.max_pool2d_tiles(np, transposed, (2, 2))
     expected_best, expected_one_hot = _reference_max_pool(x, (2, 2))
     np.testing.assert_array_equal(best, expected_best)
-    np.testing.assert_array_equal(one_hot, expected_one_hot)
+    np.testing.assert_array_equal(np.stack(one_hot), expected_one_hot)
+    grad = _array(best.shape, np.float32, seed=4)
+    transposed_grad = np.ascontiguousarray(grad.transpose(1, 0, 2, 3)).transpose(1, 0, 2, 3)
+    np.testing.assert_array_equal(
+        kernels.max_pool2d_tiles_backward(np, one_hot, transposed_grad, (2, 2)),
+        kernels.max_pool2d_tiles_backward(
+            np, [np.ascontiguousarray(h) for h in one_hot], grad, (2, 2)
+        ),
+    )
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
