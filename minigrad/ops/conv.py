@@ -101,7 +101,8 @@ def _conv2d_forward(ctx, x, weight, bias, stride, padding, dilation, groups):
     out_channels, _, kh, kw = weight.shape
     x_pad = pad2d(xp, x, padding)
     wo = output_size(x_pad.shape[3], kw, stride[1], dilation[1])
-    if stride == (1, 1):
+    rows = stride == (1, 1) and ctx.needs_input_grad[0]  # (for dL/dx: col2im_rows pays off)
+    if rows:
         # Reference: cols = im2col(xp, x_pad, (kh, kw), stride, dilation). kernels.im2col_rows
         # copies whole padded rows (width Wp >= Wo): the same columns plus junk ones, cropped.
         cols = kernels.im2col_rows(xp, x_pad, (kh, kw), dilation)  # (C, kh, kw, N, Ho, Wp)
@@ -115,7 +116,7 @@ def _conv2d_forward(ctx, x, weight, bias, stride, padding, dilation, groups):
     if bias is not None:
         out = out + bias.reshape(1, out_channels, 1, 1)
     ctx.save_for_backward(cols if ctx.needs_input_grad[1] else None, weight)
-    ctx.conv = (x_pad.shape, padding, stride, dilation, groups)
+    ctx.conv = (x_pad.shape, padding, stride, dilation, groups, rows)
     return out
 
 
@@ -123,10 +124,10 @@ def _conv2d_backward(ctx, grad):
     """grad (N, O, Ho, Wo) -> dL/dx, dL/dW, dL/db."""
     xp = ctx.xp
     cols, weight = ctx.saved_tensors
-    padded_shape, padding, stride, dilation, groups = ctx.conv
+    padded_shape, padding, stride, dilation, groups, rows = ctx.conv
     out_channels, _, kh, kw = weight.shape
     n, _, ho, wo = grad.shape
-    rows = stride == (1, 1)  # the forward used kernels.im2col_rows: columns of width Wp
+    # rows: the forward used kernels.im2col_rows, columns of width Wp
     width = padded_shape[3] if rows else wo
     g = grad.transpose(1, 0, 2, 3)  # (O, N, Ho, Wo), the layout of the forward's product
     if rows:
