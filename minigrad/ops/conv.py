@@ -100,23 +100,16 @@ def _conv2d_forward(ctx, x, weight, bias, stride, padding, dilation, groups):
     n = x.shape[0]
     out_channels, _, kh, kw = weight.shape
     x_pad = pad2d(xp, x, padding)
-    wo = output_size(x_pad.shape[3], kw, stride[1], dilation[1])
-    rows = stride == (1, 1) and ctx.needs_input_grad[0]  # (for dL/dx: col2im_rows pays off)
-    if rows:
-        # Reference: cols = im2col(xp, x_pad, (kh, kw), stride, dilation). kernels.im2col_rows
-        # copies whole padded rows (width Wp >= Wo): the same columns plus junk ones, cropped.
-        cols = kernels.im2col_rows(xp, x_pad, (kh, kw), dilation)  # (C, kh, kw, N, Ho, Wp)
-    else:
-        cols = im2col(xp, x_pad, (kh, kw), stride, dilation)  # (C, kh, kw, N, Ho, Wo)
-    ho, width = cols.shape[4], cols.shape[5]  # width: Wo, or Wp for im2col_rows
-    cols = cols.reshape(groups, -1, n * ho * width)  # (g, C/g·kh·kw, N·Ho·Wo)
+    cols = im2col(xp, x_pad, (kh, kw), stride, dilation)  # (C, kh, kw, N, Ho, Wo)
+    ho, wo = cols.shape[4], cols.shape[5]
+    cols = cols.reshape(groups, -1, n * ho * wo)  # (g, C/g·kh·kw, N·Ho·Wo)
     w = weight.reshape(groups, out_channels // groups, -1)  # (g, O/g, C/g·kh·kw)
     out = xp.matmul(w, cols)  # (g, O/g, N·Ho·Wo): every output value in one product
-    out = out.reshape(out_channels, n, ho, width)[..., :wo].transpose(1, 0, 2, 3)  # (N, O, Ho, Wo)
+    out = out.reshape(out_channels, n, ho, wo).transpose(1, 0, 2, 3)  # (N, O, Ho, Wo)
     if bias is not None:
         out = out + bias.reshape(1, out_channels, 1, 1)
     ctx.save_for_backward(cols if ctx.needs_input_grad[1] else None, weight)
-    ctx.conv = (x_pad.shape, padding, stride, dilation, groups, rows)
+    ctx.conv = (x_pad.shape, padding, stride, dilation, groups)
     return out
 
 
@@ -124,35 +117,23 @@ def _conv2d_backward(ctx, grad):
     """grad (N, O, Ho, Wo) -> dL/dx, dL/dW, dL/db."""
     xp = ctx.xp
     cols, weight = ctx.saved_tensors
-    padded_shape, padding, stride, dilation, groups, rows = ctx.conv
+    padded_shape, padding, stride, dilation, groups = ctx.conv
     out_channels, _, kh, kw = weight.shape
     n, _, ho, wo = grad.shape
-    # rows: the forward used kernels.im2col_rows, columns of width Wp
-    width = padded_shape[3] if rows else wo
-    g = grad.transpose(1, 0, 2, 3)  # (O, N, Ho, Wo), the layout of the forward's product
-    if rows:
-        g_rows = xp.zeros((out_channels, n, ho, width), dtype=grad.dtype)
-        g_rows[..., :wo] = g  # the junk columns get gradient 0: they add nothing below
-        g = g_rows
-    g = g.reshape(groups, out_channels // groups, n * ho * width)  # (g, O/g, N·Ho·Wo)
+    # (N, O, Ho, Wo) -> (g, O/g, N·Ho·Wo), the layout of the forward's product
+    g = grad.transpose(1, 0, 2, 3).reshape(groups, out_channels // groups, n * ho * wo)
     grad_x = grad_w = grad_b = None
     if ctx.needs_input_grad[0]:
         w = weight.reshape(groups, out_channels // groups, -1)
         grad_cols = xp.matmul(w.transpose(0, 2, 1), g)  # Wᵀ · dL/dy: (g, C/g·kh·kw, N·Ho·Wo)
         channels = padded_shape[1]
-        grad_cols = grad_cols.reshape(channels, kh, kw, n, ho, width)
-        if rows:
-            # Reference: col2im(xp, grad_cols[..., :wo], padded_shape, stride, dilation);
-            # kernels.col2im_rows adds whole rows (the junk columns are 0).
-            grad_x_pad = kernels.col2im_rows(xp, grad_cols, padded_shape, dilation)
-        else:
-            grad_x_pad = col2im(xp, grad_cols, padded_shape, stride, dilation)
-        grad_x = unpad2d(grad_x_pad, padding)
+        grad_cols = grad_cols.reshape(channels, kh, kw, n, ho, wo)
+        grad_x = unpad2d(col2im(xp, grad_cols, padded_shape, stride, dilation), padding)
     if ctx.needs_input_grad[1]:
         grad_w = xp.matmul(g, cols.transpose(0, 2, 1)).reshape(weight.shape)  # dL/dy · colsᵀ
     if ctx.needs_input_grad[2]:
-        # Reference: grad.sum(axis=(0, 2, 3)); kernels.row_sums sums g's rows by BLAS (the
-        # junk columns of im2col_rows are 0).
+        # Reference: grad.sum(axis=(0, 2, 3)); kernels.row_sums sums the rows of g (the same
+        # values, already in the product's layout) by BLAS: the summed axes are not contiguous.
         grad_b = kernels.row_sums(xp, g).reshape(out_channels)
     return grad_x, grad_w, grad_b
 

@@ -12,7 +12,6 @@ import pytest
 
 from minigrad.backend import get_backend
 from minigrad.ops import kernels
-from minigrad.ops.conv import col2im, im2col
 
 SHAPES_2D = [(1, 1), (1, 7), (7, 1), (5, 3), (64, 33), (0, 4), (4, 0), (0, 0)]
 SHAPES_ND = [(3,), (2, 5), (2, 3, 4), (2, 1, 3, 5), (3, 0), (0, 3), (2, 0, 4)]
@@ -175,43 +174,4 @@ def test_max_pool2d_tiles_backward_is_col2im_of_the_masked_gradient(device, shap
         get_backend(device),
     )
     result = kernels.max_pool2d_tiles_backward(backend.xp, one_hot_on, grad_on, kernel)
-    _check(result, expected, backend, dtype)
-
-
-# --------------------------------------------------------------------------------------------
-# Stride-1 im2col / col2im over whole padded rows
-# --------------------------------------------------------------------------------------------
-
-# (padded input shape (N, C, Hp, Wp), kernel, dilation)
-ROWS_CASES = [((2, 3, 6, 7), (3, 3), (1, 1)), ((1, 1, 5, 5), (1, 1), (1, 1)),
-              ((2, 2, 7, 6), (2, 3), (2, 1)), ((3, 1, 4, 9), (1, 4), (1, 2)),
-              ((1, 2, 3, 3), (3, 3), (1, 1)), ((0, 2, 5, 5), (3, 3), (1, 1))]  # fmt: skip
-
-
-@pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("shape, kernel, dilation", ROWS_CASES)
-def test_im2col_rows_holds_im2col_and_zero_junk(device, shape, kernel, dilation, dtype):
-    """Reference: conv.py's im2col with stride 1 == the first Wo columns of every row."""
-    x = _array(shape, dtype, seed=5)
-    data, backend = _on(device, x)
-    cols = backend.to_numpy(kernels.im2col_rows(backend.xp, data, kernel, dilation))
-    expected = im2col(np, x, kernel, (1, 1), dilation)  # (C, kh, kw, N, Ho, Wo)
-    wo = expected.shape[-1]
-    assert cols.shape == expected.shape[:-1] + (shape[3],) and cols.dtype == dtype
-    np.testing.assert_array_equal(cols[..., :wo], expected)
-    assert np.isfinite(cols).all()  # the junk columns hold input values or 0, never garbage
-
-
-@pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("shape, kernel, dilation", ROWS_CASES)
-def test_col2im_rows_is_col2im_of_the_real_columns(device, shape, kernel, dilation, dtype):
-    """Reference: conv.py's col2im with stride 1 of cols[..., :Wo] (the junk columns are 0)."""
-    n, c, hp, wp = shape
-    (kh, kw), (dh, dw) = kernel, dilation
-    ho, wo = hp - dh * (kh - 1), wp - dw * (kw - 1)
-    cols = _array((c, kh, kw, n, ho, wp), dtype, seed=6)
-    cols[..., wo:] = 0
-    data, backend = _on(device, cols)
-    result = kernels.col2im_rows(backend.xp, data, shape, dilation)
-    expected = col2im(np, cols[..., :wo], shape, (1, 1), dilation)
     _check(result, expected, backend, dtype)
