@@ -106,11 +106,12 @@ def max_pool2d_tiles_backward(xp, one_hot, grad, kernel):
 
     Reference (pooling.py's general path): col2im(one_hot * grad) -- zeros, then every tap's
     gradient added in. The tiles do not overlap, so here each tap's values are simply written
-    into their strided view of dL/dx (which keeps grad's memory order).
+    into their strided view of dL/dx. dL/dx gets the memory order of x (which one_hot kept):
+    the ops before the pooling (ReLU, a convolution's backward) then read it in their order.
     """
     n, c, ho, wo = grad.shape
     kh, kw = kernel
-    grad_x = xp.empty_like(grad, shape=(n, c, ho * kh, wo * kw))
+    grad_x = xp.empty_like(one_hot[0], dtype=grad.dtype, shape=(n, c, ho * kh, wo * kw))
     for tap, hit in zip(_tile_taps(grad_x, kernel), one_hot, strict=True):
         xp.multiply(grad, hit, out=tap)
     return grad_x
