@@ -13,7 +13,7 @@ docstring and in a comment where an op calls it), just faster:
     max_pool2d_tiles_backward(...)   col2im(one_hot * grad)           tile the input
 
 The trick of the first three: a sum over one axis is a product with a vector of ones, and BLAS
-does that product several times faster than NumPy's reduction (and on every core). The last one
+does that product several times faster than NumPy's reduction (and on every core). gelu_backward
 updates one array in place instead of making a new temporary for every step. The max pooling
 pair: when the windows tile the input (stride = kernel, no padding, no dilation, the most common
 pooling by far), tap (i, j) of every window is one strided VIEW of the input, so no window is
