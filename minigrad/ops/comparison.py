@@ -38,23 +38,20 @@ def ge(a, b):
     return _compare(a, b, "ge", lambda x, y: x >= y)
 
 
-def _check_bool(x, name):
-    if x.dtype != dtypes.bool:
-        raise TypeError(f"logical {name} needs boolean tensors, not {x.dtype}")
+def _logical(a, b, name, compute):
+    a, b = binary_operands(a, b, name)
+    same_device(a, b, name)
+    if a.dtype != dtypes.bool:
+        raise TypeError(f"logical {name} needs boolean tensors, not {a.dtype}")
+    return a._make(compute(a.array, b.array), a.device)
 
 
 def logical_and(a, b):
-    a, b = binary_operands(a, b, "and")
-    same_device(a, b, "and")
-    _check_bool(a, "and")
-    return a._make(a.array & b.array, a.device)
+    return _logical(a, b, "and", lambda x, y: x & y)
 
 
 def logical_or(a, b):
-    a, b = binary_operands(a, b, "or")
-    same_device(a, b, "or")
-    _check_bool(a, "or")
-    return a._make(a.array | b.array, a.device)
+    return _logical(a, b, "or", lambda x, y: x | y)
 
 
 def logical_not(x):

@@ -96,24 +96,17 @@ def _update_unrecorded(x, other, op, what):
     """The fast path of `update` (an optimizer's `p -= lr * g`, a counter `n += 1`): NumPy's own
     in-place operator on x's memory, nothing recorded, the version counted."""
     _check_writable(x, what)
+    if not isinstance(other, (TensorBase, bool, int, float)):
+        other = constant(other, x)  # a list or NumPy array: checked like any operand
     if isinstance(other, TensorBase):
         _check_value(x, other, what)
         other = other.array
-    elif not isinstance(other, (bool, int, float)):
-        other = constant(other, x).array  # a list or NumPy array: checked like an operand
-        if other.dtype != x.dtype and other.dtype.kind == "f" and x.dtype.kind == "f":
-            raise TypeError(
-                f"{what}: dtype mismatch, {x.dtype} and {other.dtype}; convert the value"
-            )
     other_dtype = getattr(other, "dtype", None)
     other_is_float = isinstance(other, float) or (
         other_dtype is not None and other_dtype.kind == "f"
     )
     if x.dtype.kind != "f" and (other_is_float or op == "/="):
-        raise TypeError(
-            f"{what}: the tensor is {x.dtype} and cannot hold the float result; "
-            "write x = x + y (which gives a float tensor) instead"
-        )
+        _refuse_float_into_integer(x, what)
     if op == "+=":
         x.array += other
     elif op == "-=":
@@ -231,6 +224,13 @@ def _check_value(x, value, what):
         raise TypeError(f"{what}: dtype mismatch, {x.dtype} and {value.dtype}; convert the value")
 
 
+def _refuse_float_into_integer(x, what):
+    raise TypeError(
+        f"{what}: the tensor is {x.dtype} and cannot hold the float result; "
+        "write x = x + y (which gives a float tensor) instead"
+    )
+
+
 def _check_fits(x, result, what):
     if result.shape != x.shape:
         raise ValueError(
@@ -239,10 +239,7 @@ def _check_fits(x, result, what):
         )
     if result.dtype != x.dtype:
         if x.dtype.kind != "f" and result.dtype.kind == "f":
-            raise TypeError(
-                f"{what}: the tensor is {x.dtype} and cannot hold the float result; "
-                "write x = x + y (which gives a float tensor) instead"
-            )
+            _refuse_float_into_integer(x, what)
         raise TypeError(f"{what}: the result is {result.dtype} but the tensor is {x.dtype}")
 
 

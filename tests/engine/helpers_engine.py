@@ -703,6 +703,26 @@ def _np_index_put(a, v, index):
     return out
 
 
+def _pool_args(dilation):
+    """Pooling arguments: a kernel of 1-3, stride 1-2, padding up to half the kernel (PyTorch's
+    limit), and a dilation of 1-2 where the op takes one."""
+
+    def args(shapes):
+        def for_kernel(k):
+            drawn = {
+                "kernel_size": st.just(k),
+                "stride": st.integers(1, 2),
+                "padding": st.integers(0, k // 2),
+            }
+            if dilation:
+                drawn["dilation"] = st.integers(1, 2)
+            return st.fixed_dictionaries(drawn)
+
+        return st.integers(1, 3).flatmap(for_kernel)
+
+    return args
+
+
 U = uniform()
 OTHER_FLOAT = {mg.float64: mg.float32, mg.float32: mg.float64}
 POS = uniform(0.1, 3.0)  # log, sqrt
@@ -1088,16 +1108,7 @@ SPECS: dict[str, OpSpec] = {
         )[..., ::stride, ::dilation].max(axis=-1),
         st.tuples(st.integers(1, 2), st.integers(1, 2), st.integers(5, 6)).map(lambda s: (s,)),
         TIES,
-        args=lambda s: st.integers(1, 3).flatmap(
-            lambda k: st.fixed_dictionaries(
-                {
-                    "kernel_size": st.just(k),
-                    "stride": st.integers(1, 2),
-                    "padding": st.integers(0, k // 2),
-                    "dilation": st.integers(1, 2),
-                }
-            )
-        ),
+        args=_pool_args(dilation=True),
     ),
     "max_pool2d": OpSpec(
         lambda x, **k: mg.ops.pooling.max_pool2d(x, **k),
@@ -1110,16 +1121,7 @@ SPECS: dict[str, OpSpec] = {
             lambda s: (s,)
         ),
         TIES,
-        args=lambda s: st.integers(1, 3).flatmap(
-            lambda k: st.fixed_dictionaries(
-                {
-                    "kernel_size": st.just(k),
-                    "stride": st.integers(1, 2),
-                    "padding": st.integers(0, k // 2),
-                    "dilation": st.integers(1, 2),
-                }
-            )
-        ),
+        args=_pool_args(dilation=True),
     ),
     "avg_pool1d": OpSpec(
         lambda x, **k: mg.ops.pooling.avg_pool1d(x, **k),
@@ -1127,15 +1129,7 @@ SPECS: dict[str, OpSpec] = {
             np.pad(x, [(0, 0), (0, 0), (padding, padding)]), kernel_size, axis=2
         )[..., ::stride, :].mean(axis=-1),
         st.tuples(st.integers(1, 2), st.integers(1, 2), st.integers(3, 6)).map(lambda s: (s,)),
-        args=lambda s: st.integers(1, 3).flatmap(
-            lambda k: st.fixed_dictionaries(
-                {
-                    "kernel_size": st.just(k),
-                    "stride": st.integers(1, 2),
-                    "padding": st.integers(0, k // 2),
-                }
-            )
-        ),
+        args=_pool_args(dilation=False),
     ),
     "avg_pool2d": OpSpec(
         lambda x, **k: mg.ops.pooling.avg_pool2d(x, **k),
@@ -1145,15 +1139,7 @@ SPECS: dict[str, OpSpec] = {
         st.tuples(st.integers(1, 2), st.integers(1, 2), st.integers(3, 5), st.integers(3, 5)).map(
             lambda s: (s,)
         ),
-        args=lambda s: st.integers(1, 3).flatmap(
-            lambda k: st.fixed_dictionaries(
-                {
-                    "kernel_size": st.just(k),
-                    "stride": st.integers(1, 2),
-                    "padding": st.integers(0, k // 2),
-                }
-            )
-        ),
+        args=_pool_args(dilation=False),
     ),
     # Adaptive pooling: window i of n over a length L is [floor(i·L/n), ceil((i+1)·L/n)).
     "adaptive_avg_pool1d": OpSpec(
