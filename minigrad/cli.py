@@ -3,7 +3,9 @@
 Commands:
 
     minigrad lessons               list the lessons, with the formulas each covers
+    minigrad lessons --copy DIR    copy the lessons and exercises into DIR/lessons to work on
     minigrad lesson 3 [--fast]     run lesson 3 (its figures go to lessons/output/)
+    minigrad lesson 3 --notebook   open lesson 3 as a Jupyter notebook (the notebooks extra)
     minigrad check sigmoid [FILE]  grade an exercise (default: lessons/exercises/sigmoid.py)
     minigrad check --list          list the exercises
     minigrad gradcheck             check the backward of every registered op, as a table
@@ -13,6 +15,7 @@ Commands:
 import argparse
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -32,6 +35,8 @@ from minigrad.random import manual_seed
 
 # The folder above the minigrad package: the repository, when minigrad runs from a checkout.
 _REPOSITORY = Path(__file__).resolve().parent.parent
+# The copy of the lessons inside an installed package (pyproject maps lessons/ to it).
+_INSTALLED_LESSONS = Path(__file__).resolve().parent / "_lessons"
 
 # ============================================================================================
 # Lessons
@@ -39,14 +44,41 @@ _REPOSITORY = Path(__file__).resolve().parent.parent
 
 
 def lessons_dir():
-    """The lessons folder: ./lessons if it exists, else the one next to the minigrad package."""
-    for candidate in (Path.cwd() / "lessons", _REPOSITORY / "lessons"):
+    """The lessons folder: ./lessons, else the repository's, else the installed package's."""
+    for candidate in (Path.cwd() / "lessons", _REPOSITORY / "lessons", _INSTALLED_LESSONS):
         if candidate.is_dir() and any(candidate.glob("[0-9][0-9]_*.py")):
             return candidate
     raise FileNotFoundError(
-        "cannot find the lessons folder: run this command from the minigrad repository (the "
-        "lessons are not part of the installed package)"
+        "cannot find the lessons: this minigrad was installed without them. Reinstall it "
+        "(pip install minigrad) or run from a clone of the repository."
     )
+
+
+def copy_lessons(destination):
+    """Copy the lessons and the exercise stubs into destination/lessons; returns that folder.
+
+    Files already there are never overwritten: a student's solved exercises are their work.
+    """
+    source = lessons_dir()
+    target = Path(destination).expanduser().resolve() / "lessons"
+    copied, kept = 0, 0
+    for path in sorted(source.rglob("*")):
+        relative = path.relative_to(source)
+        if path.is_dir() or path.suffix not in (".py", ".md") or "output" in relative.parts:
+            continue
+        if "__pycache__" in relative.parts:
+            continue
+        out = target / relative
+        if out.exists():
+            kept += 1
+            continue
+        out.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, out)
+        copied += 1
+    print(
+        f"copied {copied} files into {target}" + (f" ({kept} already there, kept)" if kept else "")
+    )
+    return target
 
 
 def find_lessons(folder=None):
@@ -75,7 +107,18 @@ def find_lessons(folder=None):
 
 
 def cmd_lessons(args):
-    lessons = find_lessons(args.dir)
+    if args.copy:
+        target = copy_lessons(args.copy)
+        print(
+            f"\nNext:  cd {target.parent}  then  minigrad lessons,  minigrad lesson 1,  "
+            "minigrad check sigmoid  (they use ./lessons)."
+        )
+        return 0
+    try:
+        lessons = find_lessons(args.dir)
+    except FileNotFoundError as error:
+        print(error, file=sys.stderr)
+        return 2
     print(f"{len(lessons)} lessons in {lessons[0][1].parent if lessons else args.dir}:\n")
     for number, path, title, formulas in lessons:
         print(f"  {number:2d}  {title}")
@@ -95,8 +138,39 @@ def cmd_lesson(args):
     if args.fast:
         env["MINIGRAD_FAST"] = "1"
     path = lessons[args.number]
+    if args.notebook:
+        return open_notebook(path, env)
     print(f"running {path}" + (" (fast mode)" if args.fast else ""), flush=True)
     return subprocess.call([sys.executable, str(path)], env=env, cwd=path.parent.parent)
+
+
+def open_notebook(path, env):
+    """Write lesson `path` as a notebook (.ipynb beside it) and open it in Jupyter.
+
+    The .py file stays the lesson's source (jupytext "percent" format); the notebook is made from
+    it the first time. After that the notebook is the student's own (their notes, their edits),
+    so it is opened as it is, never overwritten: delete it to start again from the lesson.
+    """
+    try:
+        import jupytext
+    except ImportError:
+        print(
+            "opening a lesson as a notebook needs the notebook tools: "
+            'pip install "minigrad[notebooks]"',
+            file=sys.stderr,
+        )
+        return 2
+    notebook_path = path.with_suffix(".ipynb")
+    if notebook_path.exists():
+        print(f"opening your notebook {notebook_path} (delete it to start again from the lesson)")
+    else:
+        jupytext.write(jupytext.read(path), notebook_path)
+        print(f"wrote {notebook_path}")
+    jupyter = shutil.which("jupyter")
+    if jupyter is None:
+        print("open it with Jupyter or VS Code (no `jupyter` command found)")
+        return 0
+    return subprocess.call([jupyter, "notebook", str(notebook_path)], env=env)
 
 
 # ============================================================================================
@@ -241,14 +315,18 @@ def build_parser():
     )
     sub = parser.add_subparsers(dest="command")
 
-    p = sub.add_parser("lessons", help="list the lessons")
+    p = sub.add_parser("lessons", help="list the lessons (or copy them: --copy DIR)")
     p.add_argument("--dir", default=None, help="the lessons folder (default: ./lessons)")
+    p.add_argument(
+        "--copy", metavar="DIR", default=None, help="copy lessons and exercises into DIR/lessons"
+    )
     p.set_defaults(func=cmd_lessons)
 
     p = sub.add_parser("lesson", help="run one lesson")
     p.add_argument("number", type=int)
     p.add_argument("--fast", action="store_true", help="fewer steps (MINIGRAD_FAST=1)")
     p.add_argument("--dir", default=None, help="the lessons folder (default: ./lessons)")
+    p.add_argument("--notebook", action="store_true", help="open it as a Jupyter notebook instead")
     p.set_defaults(func=cmd_lesson)
 
     p = sub.add_parser("check", help="grade a gradient exercise")

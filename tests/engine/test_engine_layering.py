@@ -28,6 +28,7 @@ LAZY_IMPORTS_ALLOWED = {
     "cupy",  # backend.CupyBackend: only when a tensor goes to "cuda"; not installed on CPUs
     "cupyx",  # part of CuPy, same reason
     "hypothesis",  # exercises/checker.py: a test dependency; without it, seeded random cases
+    "jupytext",  # cli.open_notebook: the optional notebooks extra, only for `--notebook`
 }
 
 # ----------------------------------------------------------------------------------------------

@@ -1,11 +1,13 @@
 """The `minigrad` command line (run as `python -m minigrad`, as the console script would)."""
 
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 import minigrad
 from minigrad import cli, opcheck
@@ -89,3 +91,91 @@ def test_tools_cli_demo_fast(tmp_path):
     assert "Before training" in process.stdout and "After training" in process.stdout
     assert (tmp_path / "demo_loss.png").stat().st_size > 2000
     assert (tmp_path / "demo_attention.png").stat().st_size > 2000
+
+
+# ----------------------------------------------------------------------------------------------
+# Lessons outside the repository: --copy, and a plain (non-editable) install
+# ----------------------------------------------------------------------------------------------
+
+
+def test_tools_cli_copy_lessons_keeps_a_students_work(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    target = cli.copy_lessons(tmp_path / "course")
+    assert target == tmp_path / "course" / "lessons"
+    copied = sorted(p.relative_to(target).as_posix() for p in target.rglob("*.py"))
+    assert "01_autograd.py" in copied and "exercises/sigmoid.py" in copied
+    assert len([p for p in copied if p[:2].isdigit()]) == 12
+    assert not any("output" in p for p in copied)
+    # A solved exercise survives a second copy.
+    solved = target / "exercises" / "sigmoid.py"
+    solved.write_text("# my solution\n", encoding="utf-8")
+    cli.copy_lessons(tmp_path / "course")
+    assert solved.read_text(encoding="utf-8") == "# my solution\n"
+
+
+def test_tools_cli_pyproject_lists_every_package():
+    """pyproject lists the packages by hand (to map lessons/ into the wheel): none missing."""
+    import tomllib
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    listed = set(config["tool"]["setuptools"]["packages"])
+    on_disk = {
+        ".".join(path.parent.relative_to(ROOT).parts)
+        for path in (ROOT / "minigrad").rglob("__init__.py")
+    }
+    assert on_disk <= listed, f"add to pyproject's packages: {sorted(on_disk - listed)}"
+    assert {"minigrad._lessons", "minigrad._lessons.exercises"} <= listed
+
+
+def test_tools_cli_lessons_after_a_plain_install(tmp_path):
+    """Build the wheel, install it (not editable) into a folder, and use the lessons from it."""
+    wheels, site = tmp_path / "wheels", tmp_path / "site"
+    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
+    build = [*pip, "wheel", "--no-deps", "--no-build-isolation", "-w", str(wheels), str(ROOT)]
+    subprocess.run(build, check=True, capture_output=True, timeout=300, cwd=tmp_path)
+    wheel = next(wheels.glob("minigrad-*.whl"))
+    install = [*pip, "install", "--no-deps", "--target", str(site), str(wheel)]
+    subprocess.run(install, check=True, capture_output=True, timeout=300, cwd=tmp_path)
+
+    elsewhere = tmp_path / "student"
+    elsewhere.mkdir()
+    env = dict(os.environ, PYTHONPATH=str(site))
+
+    def minigrad_command(*args):
+        return subprocess.run(
+            [sys.executable, "-m", "minigrad", *args],
+            cwd=elsewhere,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env=env,
+        )
+
+    listing = minigrad_command("lessons")
+    assert listing.returncode == 0, listing.stderr
+    assert "12 lessons in " + str(site / "minigrad" / "_lessons") in listing.stdout
+    copied = minigrad_command("lessons", "--copy", str(elsewhere))
+    assert copied.returncode == 0, copied.stderr
+    assert (elsewhere / "lessons" / "exercises" / "softmax.py").is_file()
+    graded = minigrad_command("check", "tanh")  # finds ./lessons/exercises/tanh.py, unsolved
+    assert graded.returncode == 1 and "backward is not written yet" in graded.stdout
+    # The student solves the copied stub; the checker grades that file.
+    solution = ROOT / "tests" / "exercises" / "solutions" / "tanh.py"
+    (elsewhere / "lessons" / "exercises" / "tanh.py").write_text(solution.read_text("utf-8"))
+    graded = minigrad_command("check", "tanh")
+    assert graded.returncode == 0 and "PASSED tanh" in graded.stdout, graded.stdout
+
+
+def test_tools_cli_notebook_is_made_once_and_never_overwritten(tmp_path, monkeypatch):
+    pytest.importorskip("jupytext")
+    lesson = tmp_path / "02_gradient_descent.py"
+    lesson.write_text((ROOT / "lessons" / lesson.name).read_text("utf-8"), encoding="utf-8")
+    monkeypatch.setattr(cli.shutil, "which", lambda name: None)  # don't start Jupyter
+    assert cli.open_notebook(lesson, dict(os.environ)) == 0
+    notebook = lesson.with_suffix(".ipynb")
+    cells = json.loads(notebook.read_text("utf-8"))["cells"]
+    assert cells[0]["cell_type"] == "markdown" and "Lesson 2" in "".join(cells[0]["source"])
+    assert any(c["cell_type"] == "code" for c in cells)
+    notebook.write_text('{"my": "notes"}', encoding="utf-8")  # the student's work
+    assert cli.open_notebook(lesson, dict(os.environ)) == 0
+    assert notebook.read_text("utf-8") == '{"my": "notes"}'

@@ -1,0 +1,40 @@
+"""Run one lesson as a Jupyter notebook: `python run_as_notebook.py LESSON.py OUT.ipynb`.
+
+The lesson (a jupytext "percent" script) becomes a notebook, a fresh ipykernel executes its
+cells in order (exactly what "Run All" does in Jupyter), and the executed notebook is written to
+OUT.ipynb. The exit status is 1 if a cell raised; the error and its cell are printed.
+Needs the notebooks tools: jupytext, nbclient, ipykernel (in the test extra).
+"""
+
+import sys
+from pathlib import Path
+
+import jupytext
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+
+
+def main(lesson, output):
+    lesson = Path(lesson).resolve()
+    notebook = jupytext.read(lesson)
+    # Cells run with the lesson's folder's parent as the working directory, as `minigrad lesson`
+    # runs the script; the kernel inherits this process's environment (MINIGRAD_FAST, ...).
+    client = NotebookClient(
+        notebook,
+        timeout=600,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(lesson.parent.parent)}},
+    )
+    try:
+        client.execute()
+    except CellExecutionError as error:
+        nbformat.write(notebook, output)
+        print(f"{lesson.name} failed as a notebook:\n{error}", file=sys.stderr)
+        return 1
+    nbformat.write(notebook, output)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1], sys.argv[2]))
