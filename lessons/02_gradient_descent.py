@@ -83,16 +83,35 @@ print(f"dMSE/db: autograd {b.grad.item():.6f}   by hand {grad_b_by_hand:.6f}")
 # model is a bowl whose curvature is the Hessian $H = \frac{2}{n} A^\top A$, with
 # $A = [x\;\; 1]$. Along the most curved direction (the largest eigenvalue $\lambda_{\max}$ of
 # $H$) one step multiplies the error by $1 - \alpha \lambda_{\max}$: gradient descent converges
-# when $|1 - \alpha\lambda_{\max}| < 1$, that is when $\alpha < 2/\lambda_{\max}$, and is
-# fastest near $\alpha = 1/\lambda_{\max}$.
+# when $|1 - \alpha\lambda_{\max}| < 1$, that is when $\alpha < 2/\lambda_{\max}$.
+#
+# Which $\alpha$ is fastest? Every eigen-direction $i$ of $H$ shrinks by $|1 - \alpha\lambda_i|$
+# per step, and the slowest direction decides. A small $\alpha$ leaves the flattest direction
+# ($\lambda_{\min}$) crawling; a large one makes the steepest ($\lambda_{\max}$) bounce. The best
+# fixed step makes the two extremes shrink equally fast,
+# $1 - \alpha\lambda_{\min} = \alpha\lambda_{\max} - 1$:
+#
+# $$\alpha^* = \frac{2}{\lambda_{\max} + \lambda_{\min}}, \qquad
+# \text{error} \times \frac{\kappa - 1}{\kappa + 1} \text{ per step}, \quad
+# \kappa = \lambda_{\max}/\lambda_{\min}.$$
+#
+# The tempting rule of thumb $\alpha = 1/\lambda_{\max}$ kills the steepest direction in one step
+# but shrinks the flattest only by $1 - 1/\kappa$ per step: slower, and the gap grows
+# exponentially with the number of steps.
+#
+# **Predict, then run.** Here $\kappa \approx 19$. After 100 steps, how much further are the
+# parameters $(w, b)$ from the optimum with $\alpha = 1/\lambda_{\max}$ than with $\alpha^*$: about
+# the same, 3 times, or over 30 times? Write your guess down, then run the next cells.
 
 # %%
 A = np.concatenate([X.numpy(), np.ones((n, 1), dtype=np.float32)], axis=1).astype(np.float64)
 hessian = 2 / n * A.T @ A
-lambda_max = np.linalg.eigvalsh(hessian).max()
+lambda_min, lambda_max = np.linalg.eigvalsh(hessian)  # ascending: the flattest, the steepest
+kappa = lambda_max / lambda_min
 best_params, *_ = np.linalg.lstsq(A, y.numpy().astype(np.float64), rcond=None)
 best_loss = float(((A @ best_params - y.numpy()) ** 2).mean())
 print(f"largest curvature {lambda_max:.3f}: diverges above lr = {2 / lambda_max:.3f}")
+print(f"smallest curvature {lambda_min:.3f}: condition number kappa = {kappa:.2f}")
 print(
     f"least-squares optimum: slope {best_params[0, 0]:.3f}, intercept "
     f"{best_params[1, 0]:.3f}, loss {best_loss:.4f}"
@@ -100,7 +119,8 @@ print(
 
 learning_rates = {
     "too small": 0.01 / lambda_max,
-    "right": 1.0 / lambda_max,
+    "1/λmax": 1.0 / lambda_max,  # the rule of thumb
+    "right": 2.0 / (lambda_max + lambda_min),  # the best fixed step, α*
     "too large": 2.1 / lambda_max,
 }
 
@@ -129,23 +149,48 @@ for name, (losses, _, w_fit, b_fit) in runs.items():
         f"   slope {w_fit.item():.3f}, intercept {b_fit.item():.3f}"
     )
 
+
+# %%
+# The answer: the distance of (w, b) to the least-squares optimum after the last step, and what
+# the contraction factors predict for it (the start, (0, 0), is the same for both).
+def distance_to_optimum(name):
+    return float(np.linalg.norm(runs[name][1][-1] - best_params[:, 0]))
+
+
+start = float(np.linalg.norm(best_params))
+for name, factor in (("1/λmax", 1 - 1 / kappa), ("right", (kappa - 1) / (kappa + 1))):
+    print(
+        f"lr {name:>6}: |θ - θ*| = {distance_to_optimum(name):.2e} after {STEPS} steps; "
+        f"predicted at most {start * factor ** (STEPS - 1):.2e} ({factor:.3f} per step)"
+    )
+ratio = distance_to_optimum("1/λmax") / distance_to_optimum("right")
+print(f"1/λmax is {ratio:.0f} times further from the optimum than α*")
+
 # %% [markdown]
 # ## 4. Too small, right, too large
 #
-# Left: the loss per step (log scale). Too small creeps down; right drops to the optimum in a
-# few steps; too large overshoots further at every step and blows up. Right: the same three
-# runs as paths over the loss surface in the $(w, b)$ plane.
+# Left: how far the loss is above its minimum, per step (log scale). Too small creeps down;
+# $1/\lambda_{\max}$ gets there but more slowly; $\alpha^*$ drops fastest (until float32's
+# precision stops it); too large overshoots further at every step and blows up. Right: the
+# converging runs as paths over the loss surface in the $(w, b)$ plane, around the optimum:
+# $1/\lambda_{\max}$ jumps straight to the valley floor, then creeps along it; $\alpha^*$ zig-zags
+# across the valley, each bounce smaller, and moves along it faster.
 
 # %%
 plt = viz.pyplot()
 fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.5))
+# The loss above its minimum (log scale): every run ends near the same loss, so the distance to
+# the minimum is what tells them apart. float32 stops it near 1e-8 of the loss.
 viz.plot_loss_curves(
-    {f"{k} (lr={learning_rates[k]:.3f})": v[0] for k, v in runs.items()},
+    {
+        f"{k} (lr={learning_rates[k]:.3f})": np.maximum(np.array(v[0]) - best_loss, 1e-9)
+        for k, v in runs.items()
+    },
     ax=left,
-    title="MSE during gradient descent",
+    title="loss minus its minimum, during gradient descent",
+    ylabel="loss - min loss",
     log_scale=True,
 )
-left.axhline(best_loss, color="grey", linestyle="--", linewidth=0.8)
 
 
 def mse_surface(w_grid, b_grid):
@@ -153,16 +198,17 @@ def mse_surface(w_grid, b_grid):
     return ((predictions - y.numpy()[:, :, None]) ** 2).mean(axis=(0, 1)).reshape(w_grid.shape)
 
 
-# The divergent path leaves the map after a few steps: draw only its first eight.
+# The divergent path (left panel) would cover the others here: the map shows the three that
+# converge, around the optimum.
 paths = {
     "too small": runs["too small"][1],
+    "1/λmax": runs["1/λmax"][1],
     "right": runs["right"][1],
-    "too large": runs["too large"][1][:8],
 }
 viz.plot_contours(
     mse_surface,
-    (-1.5, 2.5),
-    (-2, 3),
+    (-0.3, 1.0),
+    (-0.3, 0.6),
     trajectories=paths,
     ax=right,
     title="paths in the (w, b) plane",
@@ -208,6 +254,10 @@ assert right_run[-1] < best_loss * 1.01, "the right learning rate reaches the op
 assert small[-1] < small[0] and small[-1] > 1.5 * best_loss, "too small: slow but going down"
 assert large[-1] > large[0], "too large: the loss grows"
 assert all(a >= b - 1e-6 for a, b in zip(right_run, right_run[1:])), "right: never rises"
+assert 10 < kappa < 30, "an ill-conditioned bowl: κ about 19"
+# The gap grows geometrically with the steps (about 5% per step here): 19x after 100 steps.
+assert ratio > 1.03**STEPS, "α* = 2/(λmax + λmin) beats the rule of thumb 1/λmax"
+assert distance_to_optimum("right") < 2 * start * ((kappa - 1) / (kappa + 1)) ** (STEPS - 1)
 assert np.allclose([w_sgd.item(), b_sgd.item()], path_right[3], atol=1e-6)
 assert (OUT / "learning_rates.png").stat().st_size > 1000
 print("lesson 2: all checks passed")
