@@ -57,6 +57,15 @@ print(f"train {X_train.shape}, validation {X_val.shape}, class balance {y.numpy(
 # `nn.Linear` stores $W$ with shape (out, in) and computes $x W^\top + b$ for a *row* $x$ —
 # the transpose of the same thing, so that a whole batch (one example per row) goes through
 # in one matrix product. $\sigma$ is the sigmoid (F6) in both layers, as in F7.
+#
+# **`nn.Module`** is a container that remembers its parameters. Each `nn.Linear` assigned to an
+# attribute in `__init__` is registered, so `model.parameters()` yields $W_1, b_1, W_2, b_2$ —
+# the same kind of tensors with `requires_grad=True` that lesson 2 made by hand — and calling
+# `model(x)` runs `forward`. Nothing else happens behind the scenes (read
+# `minigrad/nn/module.py`).
+#
+# The model returns the *logit* $z = W_2 h + b_2$, not $\hat y = \sigma(z)$: the loss below
+# applies the last sigmoid itself, in the stable form of lesson 3.
 
 
 # %%
@@ -67,8 +76,8 @@ class MLP(nn.Module):
         self.layer2 = nn.Linear(hidden, 1)  # W2: (1, hidden), b2: (1,)
 
     def forward(self, x):
-        h = self.layer1(x).sigmoid()
-        return self.layer2(h).sigmoid().reshape(-1)  # one probability per row
+        h = self.layer1(x).sigmoid()  # (batch, hidden)
+        return self.layer2(h).reshape(-1)  # (batch,): one logit per row; σ(logit) = ŷ
 
 
 model = MLP()
@@ -80,14 +89,23 @@ print(f"{model.num_parameters()} parameters")
 #
 # $$L = -\frac1n \sum_i \big[ y_i \log \hat y_i + (1 - y_i) \log (1 - \hat y_i) \big]$$
 #
-# (mind the brackets — lesson 3). Each epoch walks through the training set in shuffled
-# mini-batches of 32 ("batch learning"): forward, loss, backward, step. We use Adam (F5,
-# lesson 5): with sigmoid units plain SGD needs many more epochs. We keep a copy of the model's
-# predictions at a few epochs to draw the boundary as it evolves.
+# (mind the brackets — lesson 3). With $\hat y = \sigma(z)$ this is exactly
+# `F.binary_cross_entropy_with_logits(z, y)`, lesson 3's stable form: it never takes the log
+# of a probability that rounded to 0 or 1.
+#
+# Each epoch walks through the training set in shuffled mini-batches of 32 ("batch learning"):
+# forward, loss, backward, step. **`DataLoader`** does the batching: each epoch it shuffles the
+# example indices and yields `(xb, yb)` 32 rows at a time — the same as
+# `perm = minigrad.randperm(n)` then `idx = perm[i:i + 32]` for `i = 0, 32, 64, ...`.
+# **`optim.SGD`** does lesson 2's step `p -= lr * p.grad` for every parameter (`step()`) and
+# clears the gradients (`zero_grad()`). Sigmoid units pass on at most a quarter of the gradient
+# ($\sigma' \le 1/4$), so the gradients are small and the learning rate is large (3.0); lesson 5
+# shows optimisers that pick their steps better. We keep a copy of the model's predictions at a
+# few epochs to draw the boundary as it evolves.
 
 # %%
 loader = DataLoader(train_set, batch_size=32, shuffle=True, generator=0)
-optimizer = minigrad.optim.Adam(model.parameters(), lr=0.03)
+optimizer = minigrad.optim.SGD(model.parameters(), lr=3.0)
 snapshot_epochs = sorted({0, EPOCHS // 10, EPOCHS // 2, EPOCHS * 3 // 4, EPOCHS})
 snapshots = {}
 grid = np.stack(np.meshgrid(np.linspace(-1.6, 2.6, 120), np.linspace(-1.1, 1.6, 120)), -1)
@@ -97,8 +115,9 @@ val_accuracy = []
 
 
 def predict(points):
+    """The probability of class 1 for each point: σ(logit)."""
     with minigrad.no_grad():
-        return model(points)
+        return model(points).sigmoid()
 
 
 for epoch in range(EPOCHS + 1):
@@ -108,7 +127,7 @@ for epoch in range(EPOCHS + 1):
         break
     losses = []
     for xb, yb in loader:
-        loss = F.binary_cross_entropy(model(xb), yb)
+        loss = F.binary_cross_entropy_with_logits(model(xb), yb)
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
@@ -197,6 +216,9 @@ assert min(scores.values()) > target_accuracy - 0.1
 x_check = minigrad.tensor(X_val.numpy()[:5].astype(np.float64), requires_grad=True)
 model_64 = MLP().double()
 assert minigrad.gradcheck(lambda x: model_64(x), x_check), "the MLP's gradients are right"
+z = model(X_val)  # the stable loss on logits is F3 on the probabilities, to float32 precision
+stable = F.binary_cross_entropy_with_logits(z, y_val).item()
+assert abs(stable - F.binary_cross_entropy(z.sigmoid(), y_val).item()) < 1e-4
 for name in ("boundary_evolution.png", "boundary_validation.png", "loss.png"):
     assert (OUT / name).stat().st_size > 1000
 print("lesson 4: all checks passed")
