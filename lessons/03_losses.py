@@ -258,6 +258,40 @@ print(f"gradcheck, printed BCE with gradient σ(z) - y:   {printed_bce_passes}")
 print(f"gradcheck, bracketed BCE with gradient σ(z) - y: {bracketed_bce_passes}")
 
 # %% [markdown]
+# gradcheck says the printed loss and the gradient $\sigma(z) - y^*$ disagree; it cannot say
+# which of the two is wrong. Two things can. The definition: the bracketed loss *is*
+# $-\log P(y^* \mid p)$ (the table above), the printed one is not. And the consequence: minimise
+# each loss with autograd (nothing hand-written) for one *negative* example, $y^* = 0$, starting
+# from $p = 0.5$. A loss is right if it teaches the model the label.
+#
+# **Predict, then run.** Where does $p$ end up under each loss: near 0, near 0.5, or near 1?
+
+
+# %%
+def fit_probability(loss_fn, label, steps=30, lr=1.0):
+    """Gradient descent on one logit z (p = σ(z)) under loss_fn; returns the final p."""
+    z = f64([0.0])  # p = σ(0) = 0.5
+    y_star = f64([label], requires_grad=False)
+    for _ in range(steps):
+        z.grad = None
+        loss_fn(z.sigmoid(), y_star).sum().backward()
+        with minigrad.no_grad():
+            z -= lr * z.grad
+    return z.sigmoid().item()
+
+
+p_after = {
+    "with brackets": fit_probability(bce_correct, 0.0),
+    "without brackets": fit_probability(bce_without_brackets, 0.0),
+}
+for name, p_final in p_after.items():
+    print(f"label y* = 0, trained {name:<17}: p = {p_final:.4f}")
+
+# %% [markdown]
+# The bracketed loss drives $p$ to 0, the label. The printed one drives it to 1: its second
+# term $+(1 - y^*)\log(1 - p)$ *rewards* a confident wrong answer. That decides it: the
+# printed formula is wrong, and the gradient $\sigma(z) - y^*$ is the right loss's.
+#
 # **The stable form.** Computing $\log\sigma(z)$ directly breaks for large $|z|$: $\sigma(100)$
 # rounds to exactly 1 and $\log(1 - 1) = -\infty$. F3's stable form on logits never takes the
 # log of a rounded probability:
@@ -392,7 +426,8 @@ print("gradcheck, BCE on logits (the corrected NSP):  ", corrected_nsp_passes)
 # * **F2**, the cross-entropy gradient. Printed: $1/\hat y - y/\hat y$; gradcheck fails.
 #   Corrected: $-y/(N\hat y)$, and on logits $(\text{softmax}(z) - y)/N$.
 # * **F3**, binary cross-entropy. Printed without brackets; differs from the definition
-#   $-\log P(y^*\mid p)$ whenever $y^* = 0$. Corrected: $-[y^*\log p + (1-y^*)\log(1-p)]$.
+#   $-\log P(y^*\mid p)$ whenever $y^* = 0$, and trained on a negative example it drives $p$
+#   to 1. Corrected: $-[y^*\log p + (1-y^*)\log(1-p)]$.
 # * **F14**, the NSP loss. Printed without the label: the same loss for both labels, and it
 #   trains every prediction to 0.5. Corrected: the BCE of F3 with $y = 1$ if B follows A.
 #
@@ -408,6 +443,7 @@ assert np.allclose(table[1.0]["without brackets"], table[1.0]["definition"])
 assert not np.allclose(table[0.0]["without brackets"], table[0.0]["definition"])
 assert np.all(table[0.0]["without brackets"] < 0), "a loss that can go below zero"
 assert not printed_bce_passes and bracketed_bce_passes
+assert p_after["with brackets"] < 0.05 and p_after["without brackets"] > 0.95
 assert np.all(np.isfinite(stable)) and not np.all(np.isfinite(naive))
 assert np.allclose(stable, library)
 assert nsp_values[0.0][0] == nsp_values[1.0][0], "the document's NSP loss ignores the label"
