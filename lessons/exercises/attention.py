@@ -38,6 +38,6 @@ class ScaledDotProductAttention(minigrad.Function):
     def backward(ctx, grad):
         q, k, v, weights = ctx.saved_tensors
         raise NotImplementedError(
-            "write (dL/dQ, dL/dK, dL/dV) for attention: see the module docstring and F8 in "
-            "lessons/FORMULAS.md"
+            "write (dL/dQ, dL/dK, dL/dV) for attention: see the module docstring and "
+            "lessons/DERIVATIONS.md (F8)"
         )

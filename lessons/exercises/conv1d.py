@@ -49,5 +49,5 @@ class Conv1d(minigrad.Function):
         x, weight = ctx.saved_tensors
         raise NotImplementedError(
             "write (dL/dx, dL/dweight) for conv1d (use ctx.xp): see the module docstring and "
-            "F15 in lessons/FORMULAS.md"
+            "lessons/DERIVATIONS.md (F15)"
         )

@@ -33,6 +33,6 @@ class CrossEntropy(minigrad.Function):
     def backward(ctx, grad):
         log_p, target = ctx.saved_tensors
         raise NotImplementedError(
-            "write (dL/dlogits, None) for cross-entropy: see the module docstring and F2 in "
-            "lessons/FORMULAS.md"
+            "write (dL/dlogits, None) for cross-entropy: see the module docstring and "
+            "lessons/DERIVATIONS.md (F2)"
         )

@@ -39,5 +39,5 @@ class LayerNorm(minigrad.Function):
         x_hat, sigma, gamma = ctx.saved_tensors
         raise NotImplementedError(
             "write (dL/dx, dL/dgamma, dL/dbeta) for layer norm: see the module docstring and "
-            "F12 in lessons/FORMULAS.md"
+            "lessons/DERIVATIONS.md (F12)"
         )

@@ -29,5 +29,5 @@ class LogSoftmax(minigrad.Function):
     def backward(ctx, grad):
         (y,) = ctx.saved_tensors
         raise NotImplementedError(
-            "write dL/dx for log_softmax: see the module docstring and F2 in lessons/FORMULAS.md"
+            "write dL/dx for log_softmax: see the module docstring and lessons/DERIVATIONS.md (F2)"
         )

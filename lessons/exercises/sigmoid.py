@@ -27,5 +27,5 @@ class Sigmoid(minigrad.Function):
     def backward(ctx, grad):
         (y,) = ctx.saved_tensors
         raise NotImplementedError(
-            "write dL/dx for the sigmoid: see the module docstring and F6 in lessons/FORMULAS.md"
+            "write dL/dx for the sigmoid: see the module docstring and lessons/DERIVATIONS.md (F6)"
         )

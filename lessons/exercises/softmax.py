@@ -32,5 +32,5 @@ class Softmax(minigrad.Function):
     def backward(ctx, grad):
         (y,) = ctx.saved_tensors
         raise NotImplementedError(
-            "write dL/dx for softmax: see the module docstring and F8 in lessons/FORMULAS.md"
+            "write dL/dx for softmax: see the module docstring and lessons/DERIVATIONS.md (F8)"
         )

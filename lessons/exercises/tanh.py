@@ -24,5 +24,5 @@ class Tanh(minigrad.Function):
     def backward(ctx, grad):
         (y,) = ctx.saved_tensors
         raise NotImplementedError(
-            "write dL/dx for tanh: see the module docstring and F6 in lessons/FORMULAS.md"
+            "write dL/dx for tanh: see the module docstring and lessons/DERIVATIONS.md (F6)"
         )

@@ -12,6 +12,7 @@ is given; the student writes its backward. For each exercise this file records
                  gradients are the expected answer
     mistakes     typical wrong backwards, each with the hint shown when a student's gradient
                  matches it
+    derivation   the section of lessons/DERIVATIONS.md where the backward is derived
     factors      (inputs) -> [(factor, hint)]: a gradient off by exactly this factor gets the hint
 
 The mistakes are written with NumPy on the host (they only ever see float64 test inputs).
@@ -30,7 +31,7 @@ LAYER_NORM_EPS = 1e-5  # the stubs' layer norm uses the same epsilon
 
 @dataclass
 class Mistake:
-    hint: str
+    hint: object  # the hint, or a function (inputs) -> the hint, when it names a shape
     gradients: object  # (inputs, upstream) -> one gradient (array or None) per input
 
 
@@ -49,6 +50,7 @@ class Exercise:
     factors: object = None
     error_hint: str = ""
     fixed_sizes: tuple = ()
+    derivation: str = None  # the section of lessons/DERIVATIONS.md that derives the backward
 
     @property
     def stub(self):
@@ -73,20 +75,30 @@ def _softmax(x):
 # --------------------------------------------------------------------------------------------
 
 
+# Sizes of the ops that take any number of dimensions: (ndim, last axis, the other axes...).
+ANY_SHAPE_SIZES = ((1, 4), (1, 5), (1, 3), (1, 3), (1, 3))
+
+
+def _any_shape(sizes):
+    """(ndim, last, d0, d1, d2) -> a shape of ndim axes ending in `last`, e.g. (d0, d1, last)."""
+    ndim, last, *others = sizes
+    return tuple(others[: ndim - 1]) + (last,)
+
+
 def _elementwise_case(sizes, rng):
-    rows, cols = sizes
-    return (_normal(rng, (rows, cols), scale=2.0),)
+    return (_normal(rng, _any_shape(sizes), scale=2.0),)
 
 
 SIGMOID = Exercise(
+    derivation="Sigmoid",
     name="sigmoid",
     class_name="Sigmoid",
     title="the logistic sigmoid",
     formula="y = σ(x) = 1 / (1 + e^(-x));   dL/dx = dL/dy · y (1 - y)",
     formula_ids="F6",
     inputs=("x",),
-    sizes=((1, 4), (1, 5)),
-    fixed_sizes=(3, 4),
+    sizes=ANY_SHAPE_SIZES,
+    fixed_sizes=(2, 4, 3, 1, 1),  # shape (3, 4)
     make_case=_elementwise_case,
     reference=lambda x: x.sigmoid(),
     mistakes=(
@@ -99,18 +111,24 @@ SIGMOID = Exercise(
             "the factor (1 - y) is missing: σ'(x) = σ(x) (1 - σ(x)).",
             lambda inputs, g: [g * _sigmoid(inputs[0])],
         ),
+        Mistake(
+            "the sign inside is wrong: σ'(x) = y (1 - y), with a minus. y (1 + y) grows with y, "
+            "but the sigmoid flattens out (σ' → 0) as y → 1.",
+            lambda inputs, g: [g * _sigmoid(inputs[0]) * (1 + _sigmoid(inputs[0]))],
+        ),
     ),
 )
 
 TANH = Exercise(
+    derivation="Tanh",
     name="tanh",
     class_name="Tanh",
     title="the hyperbolic tangent",
     formula="y = tanh(x);   dL/dx = dL/dy · (1 - y²)",
     formula_ids="F6",
     inputs=("x",),
-    sizes=((1, 4), (1, 5)),
-    fixed_sizes=(3, 4),
+    sizes=ANY_SHAPE_SIZES,
+    fixed_sizes=(2, 4, 3, 1, 1),  # shape (3, 4)
     make_case=_elementwise_case,
     reference=lambda x: x.tanh(),
     mistakes=(
@@ -124,6 +142,13 @@ TANH = Exercise(
             lambda inputs, g: [g * (1 - np.tanh(inputs[0]))],
         ),
     ),
+    factors=lambda inputs: [
+        (
+            2.0,
+            "your gradient is 2 times the right one: tanh'(x) = 1 - y² has no factor 2 (the "
+            "2 belongs to tanh(x) = 2σ(2x) - 1, not to its derivative in terms of y).",
+        )
+    ],
 )
 
 # --------------------------------------------------------------------------------------------
@@ -131,9 +156,14 @@ TANH = Exercise(
 # --------------------------------------------------------------------------------------------
 
 
+# The last axis has at least 2 entries (over 1 entry softmax is constant); the fixed case is 3-D,
+# so that a sum over axis=1 instead of the last axis is caught on the first case.
+ROW_SIZES = ((1, 4), (2, 5), (1, 3), (1, 3), (1, 3))
+ROW_FIXED_SIZES = (3, 5, 2, 3, 1)  # shape (2, 3, 5)
+
+
 def _rows_case(sizes, rng):
-    rows, cols = sizes
-    return (_normal(rng, (rows, cols), scale=2.0),)
+    return (_normal(rng, _any_shape(sizes), scale=2.0),)
 
 
 _NOT_DIAGONAL = (
@@ -141,15 +171,53 @@ _NOT_DIAGONAL = (
     "not diagonal. dL/dx_i = y_i (g_i - Σ_j g_j y_j), with the sum over the row."
 )
 
+_AXIS_ONE = (
+    "you summed over axis=1. The row is the LAST axis: axis=-1 (with keepdims=True). On a 2-D "
+    "input the two are the same axis, which is why it seemed right; on this {ndim}-D input "
+    "axis=1 mixes different rows."
+)
+
+_KEEPDIMS = (
+    "A sum over a row must keep its axis to broadcast back over the row: "
+    ".sum(axis=-1, keepdims=True). Without keepdims the sums broadcast along the wrong axis "
+    "(an error, or silently wrong numbers when the array is square)."
+)
+
+
+def _over_axis_one(fn):
+    """A mistake that sums over axis=1: only defined for inputs of 2 or more axes."""
+
+    def gradients(inputs, g):
+        if inputs[0].ndim < 2:
+            return [None] * len(inputs)
+        return fn(inputs, g)
+
+    return gradients
+
+
+def _axis_one_hint(inputs):
+    return _AXIS_ONE.format(ndim=inputs[0].ndim)
+
+
+def _softmax_without_keepdims(inputs, g):
+    """Row sums without keepdims: they broadcast along the wrong axis (square arrays only)."""
+    y = _softmax(inputs[0])
+    try:
+        return [y * (g - (g * y).sum(axis=-1))]
+    except ValueError:  # the shapes do not broadcast: the student got an error instead
+        return [None]
+
+
 SOFTMAX = Exercise(
+    derivation="Softmax",
     name="softmax",
     class_name="Softmax",
     title="softmax over the last axis",
     formula="y_i = e^(x_i) / Σ_j e^(x_j);   dL/dx_i = y_i (g_i - Σ_j g_j y_j)  (g = dL/dy)",
     formula_ids="F8, F9",
     inputs=("x",),
-    sizes=((1, 4), (2, 6)),
-    fixed_sizes=(3, 5),
+    sizes=ROW_SIZES,
+    fixed_sizes=ROW_FIXED_SIZES,
     make_case=_rows_case,
     reference=lambda x: x.softmax(-1),
     mistakes=(
@@ -161,18 +229,29 @@ SOFTMAX = Exercise(
             "over the whole array.",
             lambda inputs, g: [_softmax(inputs[0]) * (g - (g * _softmax(inputs[0])).sum())],
         ),
+        Mistake(
+            _axis_one_hint,
+            _over_axis_one(
+                lambda inputs, g: [
+                    _softmax(inputs[0]) * (g - (g * _softmax(inputs[0])).sum(axis=1, keepdims=True))
+                ]
+            ),
+        ),
+        Mistake("you summed without keepdims=True. " + _KEEPDIMS, _softmax_without_keepdims),
     ),
+    error_hint=_KEEPDIMS,
 )
 
 LOG_SOFTMAX = Exercise(
+    derivation="Log-softmax",
     name="log_softmax",
     class_name="LogSoftmax",
     title="log-softmax over the last axis",
     formula="y_i = x_i - log Σ_j e^(x_j);   dL/dx_j = g_j - softmax(x)_j Σ_i g_i",
     formula_ids="F2",
     inputs=("x",),
-    sizes=((1, 4), (2, 6)),
-    fixed_sizes=(3, 5),
+    sizes=ROW_SIZES,
+    fixed_sizes=ROW_FIXED_SIZES,
     make_case=_rows_case,
     reference=lambda x: x.log_softmax(-1),
     mistakes=(
@@ -191,7 +270,14 @@ LOG_SOFTMAX = Exercise(
             "e^(x) of the input.",
             lambda inputs, g: [g - np.exp(inputs[0]) * g.sum(axis=-1, keepdims=True)],
         ),
+        Mistake(
+            _axis_one_hint,
+            _over_axis_one(
+                lambda inputs, g: [g - _softmax(inputs[0]) * g.sum(axis=1, keepdims=True)]
+            ),
+        ),
     ),
+    error_hint=_KEEPDIMS,
 )
 
 # --------------------------------------------------------------------------------------------
@@ -200,8 +286,9 @@ LOG_SOFTMAX = Exercise(
 
 
 def _layer_norm_case(sizes, rng):
-    rows, d = sizes
-    x = _normal(rng, (rows, d), scale=2.0) + rng.uniform(-1, 1)
+    shape = _any_shape(sizes)
+    d = shape[-1]
+    x = _normal(rng, shape, scale=2.0) + rng.uniform(-1, 1)
     gamma = 1.0 + 0.5 * _normal(rng, (d,))
     beta = 0.5 * _normal(rng, (d,))
     return x, gamma, beta
@@ -220,8 +307,9 @@ def _layer_norm_parts(inputs, g):
     inv_std = 1 / np.sqrt(((x - mean) ** 2).mean(axis=-1, keepdims=True) + LAYER_NORM_EPS)
     x_hat = (x - mean) * inv_std
     g_hat = g * gamma
-    right_gamma = (g * x_hat).sum(axis=0)
-    right_beta = g.sum(axis=0)
+    d = x.shape[-1]
+    right_gamma = (g * x_hat).reshape(-1, d).sum(axis=0)  # summed over every axis but the last
+    right_beta = g.reshape(-1, d).sum(axis=0)
     return x_hat, g_hat, inv_std, right_gamma, right_beta
 
 
@@ -243,7 +331,18 @@ def _layer_norm_forgot_gamma(inputs, g):
     return [dx, dgamma, dbeta]
 
 
+def _layer_norm_axis_one(inputs, g):
+    x_hat, g_hat, inv_std, dgamma, dbeta = _layer_norm_parts(inputs, g)
+    dx = (
+        g_hat
+        - g_hat.mean(axis=1, keepdims=True)
+        - x_hat * (g_hat * x_hat).mean(axis=1, keepdims=True)
+    ) * inv_std
+    return [dx, dgamma, dbeta]
+
+
 LAYER_NORM = Exercise(
+    derivation="Layer normalisation",
     name="layer_norm",
     class_name="LayerNorm",
     title="layer normalisation over the last axis",
@@ -253,8 +352,8 @@ LAYER_NORM = Exercise(
     ),
     formula_ids="F12",
     inputs=("x", "gamma", "beta"),
-    sizes=((1, 4), (2, 6)),
-    fixed_sizes=(3, 5),
+    sizes=ROW_SIZES,
+    fixed_sizes=ROW_FIXED_SIZES,
     make_case=_layer_norm_case,
     reference=_layer_norm_reference,
     mistakes=(
@@ -273,6 +372,7 @@ LAYER_NORM = Exercise(
             "normalisation's backward.",
             _layer_norm_forgot_gamma,
         ),
+        Mistake(_axis_one_hint, _over_axis_one(_layer_norm_axis_one)),
     ),
 )
 
@@ -292,6 +392,9 @@ MATMUL_PATTERNS = (
     ((), None),
     (None, (2,)),
     ((2,), None),
+    (None, None),  # vector @ vector: a 0-d result, the dot product
+    ((2, 2), (2, 1)),  # 4-D, broadcast over the second batch axis
+    (None, (2, 3)),  # vector @ a 4-D stack of matrices
 )
 
 
@@ -316,6 +419,7 @@ def _square_only(fn):
 
 
 MATMUL = Exercise(
+    derivation="Matrix multiplication",
     name="matmul",
     class_name="MatMul",
     title="matrix multiplication with broadcasting",
@@ -369,6 +473,7 @@ def _one_hot(target, c):
 
 
 CROSS_ENTROPY = Exercise(
+    derivation="Cross-entropy on logits",
     name="cross_entropy",
     class_name="CrossEntropy",
     title="cross-entropy on logits (softmax + negative log-likelihood, mean over the batch)",
@@ -418,10 +523,12 @@ CROSS_ENTROPY = Exercise(
 
 
 def _attention_case(sizes, rng):
-    batch, t, s, d = sizes
-    q = _normal(rng, (batch, t, d))
-    k = _normal(rng, (batch, s, d))
-    v = _normal(rng, (batch, s, d + 1))
+    batch_axes, batch, t, s, d = sizes
+    # 0, 1 or 2 batch axes: (T, d), (B, T, d) or (B, heads, T, d) as in multi-head attention.
+    lead = (batch, 2)[:batch_axes]
+    q = _normal(rng, lead + (t, d))
+    k = _normal(rng, lead + (s, d))
+    v = _normal(rng, lead + (s, d + 1))
     return q, k, v
 
 
@@ -439,7 +546,17 @@ def _attention_diagonal_softmax(inputs, g):
     return [ds @ k, np.swapaxes(ds, -1, -2) @ q, np.swapaxes(a, -1, -2) @ g]
 
 
+def _attention_softmax_sum_all(inputs, g):
+    q, k, v = inputs
+    scale = 1.0 / math.sqrt(q.shape[-1])
+    a = _softmax(q @ np.swapaxes(k, -1, -2) * scale)
+    da = g @ np.swapaxes(v, -1, -2)
+    ds = a * (da - (da * a).sum()) * scale
+    return [ds @ k, np.swapaxes(ds, -1, -2) @ q, np.swapaxes(a, -1, -2) @ g]
+
+
 ATTENTION = Exercise(
+    derivation="Scaled dot-product attention",
     name="attention",
     class_name="ScaledDotProductAttention",
     title="scaled dot-product attention softmax(Q Kᵀ / √d) V",
@@ -449,8 +566,8 @@ ATTENTION = Exercise(
     ),
     formula_ids="F8",
     inputs=("q", "k", "v"),
-    sizes=((1, 2), (1, 4), (1, 4), (1, 4)),
-    fixed_sizes=(2, 3, 4, 4),
+    sizes=((0, 2), (1, 2), (1, 4), (1, 4), (1, 4)),
+    fixed_sizes=(1, 2, 3, 4, 4),  # Q (2, 3, 4)
     make_case=_attention_case,
     reference=_attention_reference,
     mistakes=(
@@ -458,6 +575,11 @@ ATTENTION = Exercise(
             "the softmax's backward is not elementwise: dS = A ⊙ (dA - Σ_j dA_j A_j), with "
             "the sum along each row of A.",
             _attention_diagonal_softmax,
+        ),
+        Mistake(
+            "in the softmax's backward, the sum Σ_j dA_j A_j is taken along each row of A "
+            "(axis=-1, keepdims=True): one number per query, not one for the whole array.",
+            _attention_softmax_sum_all,
         ),
     ),
     factors=lambda inputs: [
@@ -536,6 +658,7 @@ def _conv1d_weight_transposed(inputs, g):
 
 
 CONV1D = Exercise(
+    derivation="1-D convolution",
     name="conv1d",
     class_name="Conv1d",
     title="1-D convolution (stride 1, no padding, no bias)",
@@ -601,6 +724,7 @@ CONV1D = Exercise(
 # --------------------------------------------------------------------------------------------
 
 CUSTOM = Exercise(
+    derivation="Your own Function: the chain rule",
     name="custom",
     class_name="MyFunction",
     title="a Function of your choice (checked against finite differences)",

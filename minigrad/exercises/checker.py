@@ -11,14 +11,22 @@ For one exercise the checker
 4. runs the fixed case again on the "strict" device, the test suite's stand-in for a GPU: a
    backward that hands the arrays to NumPy instead of `ctx.xp` works on the CPU only;
 5. runs randomly generated cases (hypothesis, when installed: it also shrinks a failing case to
-   the smallest one it can find, which is the easiest to debug by hand).
+   the smallest one it can find, which is the easiest to debug by hand): 1-D to 4-D inputs where
+   the op allows them (a reduction over axis=1 instead of the last axis agrees on 2-D inputs
+   only), every other case with its arrays in column-major (non-contiguous) memory order, every
+   third on the "strict" device.
+
+Every case also checks that backward changed nothing it was given: not the upstream gradient,
+not the inputs, and not the arrays forward saved for it (`y *= 1 - y` on a saved output).
 
 A failure is explained in student terms: which input, which elements, expected against got,
 and a hint when the wrong gradient matches a typical mistake ("off by a factor of N: did you
 forget the mean?").
 """
 
+import ast
 import importlib.util
+import re
 import sys
 import traceback
 from dataclasses import dataclass
@@ -172,7 +180,52 @@ _USES_NUMPY = (
 )
 
 
-def _explain_error(error, exercise, filename, during=None):
+def _failing_line(error, filename):
+    """The line of the student's file where the error was raised ('' if not in their file)."""
+    if not filename:
+        return ""
+    for frame in reversed(traceback.extract_tb(error.__traceback__)):
+        if Path(frame.filename).resolve() == Path(filename).resolve():
+            return frame.line or ""
+    return ""
+
+
+def _broadcasts_to(shape, target):
+    """True if an array of `shape` broadcasts to `target` (its gradient may come back so)."""
+    try:
+        return np.broadcast_shapes(tuple(shape), tuple(target)) == tuple(target)
+    except ValueError:
+        return False
+
+
+def _specific_error_hint(error, filename, arrays):
+    """A hint naming the mistake behind an error, when its message or line gives it away."""
+    message, line = str(error), _failing_line(error, filename)
+    returned = re.search(r"returned a gradient of shape (\(.*?\)) for input (\d+)", message)
+    if returned and arrays is not None:
+        shape, i = ast.literal_eval(returned.group(1)), int(returned.group(2))
+        others = [j for j, a in enumerate(arrays) if j != i and _broadcasts_to(a.shape, shape)]
+        if others:
+            return (
+                f"the gradient you returned for input {i} has the shape of input {others[0]}: "
+                "return the gradients in the order forward takes its inputs."
+            )
+    if re.search(r"\.T\b", line):
+        return (
+            "`.T` reverses ALL the axes of an array, batch axes included; for a stack of "
+            "matrices use xp.swapaxes(x, -1, -2), which swaps only the last two."
+        )
+    if re.search(r"transpose\(\s*\d", line) and arrays is not None:
+        ndim = max(a.ndim for a in arrays)
+        return (
+            f"transpose with fixed axes, like transpose(0, 2, 1), works for 3-D arrays only; this "
+            f"case has {ndim}-D inputs. xp.swapaxes(x, -1, -2) swaps the last two axes whatever "
+            "the number of axes."
+        )
+    return ""
+
+
+def _explain_error(error, exercise, filename, during=None, arrays=None):
     during = during or _which_method(error, filename)
     where = f"see the docstring of {Path(filename).name} and " if filename else "see "
     if isinstance(error, NotImplementedError):
@@ -180,11 +233,14 @@ def _explain_error(error, exercise, filename, during=None):
             f"{during} is not written yet: it raised NotImplementedError "
             f"({error}).{_location_in(error, filename)}\n"
             "Replace the `raise NotImplementedError(...)` line with your code: "
-            f"{where}{exercise.formula_ids} in lessons/FORMULAS.md."
+            f"{where}{_derivation(exercise)}."
         )
     text = f"{during} raised {type(error).__name__}: {error}{_location_in(error, filename)}"
     if "'strict' device" in str(error):
         return text + f"\nHint: {_USES_NUMPY}"
+    specific = _specific_error_hint(error, filename, arrays)
+    if specific:
+        text += f"\nHint: {specific}"
     if exercise.error_hint:
         text += f"\nHint: {exercise.error_hint}"
     return text
@@ -198,15 +254,53 @@ def _describe_case(names, arrays):
     return ", ".join(parts)
 
 
-def _run(cls, arrays, upstream_seed, device="cpu"):
+def _derivation(exercise):
+    """Where the maths of an exercise is derived step by step (the hints point there)."""
+    if exercise.derivation is None:
+        return "the chain rule in lessons/DERIVATIONS.md"
+    return (
+        f"lessons/DERIVATIONS.md, section '{exercise.derivation}' (formula {exercise.formula_ids} "
+        "in lessons/FORMULAS.md)"
+    )
+
+
+def _laid_out(array, order):
+    """A fresh copy of `array` in memory order "C" (row-major) or "F" (column-major).
+
+    An F-ordered array of 2 or more dimensions is not C-contiguous: a backward that relies on
+    the memory layout (reshaping in place, `.view`, raw strides) fails on it.
+    """
+    return np.array(array, order=order, copy=True)
+
+
+def _saved_arrays(out):
+    """The arrays forward saved for backward (ctx.save_for_backward), or () if none."""
+    ctx = getattr(out, "_ctx", None)
+    return tuple(a for a in getattr(ctx, "_saved", ()) if hasattr(a, "shape"))
+
+
+def _run(cls, arrays, upstream_seed, device="cpu", order="C"):
     """Forward and backward of cls on fresh tensors; (output array, [grad or None per input])."""
-    tensors = [tensor(a.copy(), requires_grad=a.dtype.kind == "f", device=device) for a in arrays]
+    tensors = [
+        tensor(_laid_out(a, order), requires_grad=a.dtype.kind == "f", device=device)
+        for a in arrays
+    ]
     out = cls.apply(*tensors)
     if not isinstance(out, Tensor):
         raise TypeError(f"apply returned {type(out).__name__}, not a Tensor")
+    saved = _saved_arrays(out)
+    saved_before = [Tensor._make(a, out._device).numpy().copy() for a in saved]
     upstream = np.random.default_rng(upstream_seed).standard_normal(out.shape)
-    seed = tensor(upstream.copy(), dtype=out.dtype, device=device)
+    seed = tensor(_laid_out(upstream, order), dtype=out.dtype, device=device)
     out.backward(seed)
+    for k, (array, before) in enumerate(zip(saved, saved_before)):
+        if not np.array_equal(Tensor._make(array, out._device).numpy(), before, equal_nan=True):
+            raise CaseFailed(
+                f"your backward changed array {k} of ctx.saved_tensors in place (with `*=`, "
+                "`+=`, `**=`, `[...] =` or a NumPy `out=` argument). Those are forward's "
+                "results (often the output itself, which later ops also read): compute new "
+                "arrays instead, e.g. `y * (1 - y)`, not `y *= 1 - y`."
+            )
     if not np.array_equal(seed.numpy(), upstream):
         raise CaseFailed(
             "your backward changed the upstream gradient `grad` in place (with `grad *= ...`, "
@@ -306,7 +400,7 @@ def _diagnose(exercise, cls, arrays, upstream, got, expected, i, names):
     for mistake in exercise.mistakes:
         wrong = mistake.gradients(arrays, upstream)
         if _close(mine, _fit(wrong[i], arrays[i].shape), rtol=1e-4, atol=1e-6):
-            return mistake.hint
+            return mistake.hint(arrays) if callable(mistake.hint) else mistake.hint
 
     factor_hint = _factor_hint(exercise, arrays, mine, right)
     if factor_hint:
@@ -355,30 +449,38 @@ def _element_table(name, x, mine, right, max_rows=5):
     return int(bad.sum()), "\n".join(rows)
 
 
-def check_case(exercise, cls, arrays, upstream_seed, filename, label, device="cpu"):
-    """Run one case on `device`; raise CaseFailed with an explanation if anything is wrong."""
-    names = exercise.inputs or tuple(f"input{i}" for i in range(len(arrays)))
-    case = f"{label} ({_describe_case(names, arrays)})"
-    try:
-        out, upstream, got = _run(cls, arrays, upstream_seed, device)
-    except CaseFailed as failure:
-        raise CaseFailed(f"On {case}:\n{failure}") from None
-    except Exception as error:
-        raise CaseFailed(f"On {case}:\n" + _explain_error(error, exercise, filename)) from None
-    if exercise.reference is not None:
-        right_out, expected = _reference_gradients(exercise, arrays, upstream)
-        if out.shape != right_out.shape or not np.allclose(out, right_out, rtol=1e-6, atol=1e-9):
-            raise CaseFailed(
-                f"On {case}: your forward gives the wrong values (shape {out.shape}, expected "
-                f"{right_out.shape}). The stub's forward was right: compare yours with it."
-            )
-    else:
+def _expected_for_case(exercise, cls, arrays, upstream, out, case):
+    """The right gradients for this case, after checking the student's forward output."""
+    if exercise.reference is None:
         if not np.all(np.isfinite(out)):
             raise CaseFailed(
                 f"On {case}: your forward returned inf or nan; keep example_inputs "
                 "in the function's domain."
             )
-        expected = _numeric_gradients(cls, arrays, upstream)
+        return _numeric_gradients(cls, arrays, upstream)
+    right_out, expected = _reference_gradients(exercise, arrays, upstream)
+    if out.shape != right_out.shape or not np.allclose(out, right_out, rtol=1e-6, atol=1e-9):
+        raise CaseFailed(
+            f"On {case}: your forward gives the wrong values (shape {out.shape}, expected "
+            f"{right_out.shape}). The stub's forward was right: compare yours with it."
+        )
+    return expected
+
+
+def check_case(exercise, cls, arrays, upstream_seed, filename, label, device="cpu", order="C"):
+    """Run one case on `device`; raise CaseFailed with an explanation if anything is wrong."""
+    names = exercise.inputs or tuple(f"input{i}" for i in range(len(arrays)))
+    case = f"{label} ({_describe_case(names, arrays)})"
+    if order == "F" and any(a.ndim >= 2 for a in arrays):
+        case += ", arrays in column-major (non-contiguous) order"
+    try:
+        out, upstream, got = _run(cls, arrays, upstream_seed, device, order)
+    except CaseFailed as failure:
+        raise CaseFailed(f"On {case}:\n{failure}") from None
+    except Exception as error:
+        explanation = _explain_error(error, exercise, filename, arrays=arrays)
+        raise CaseFailed(f"On {case}:\n{explanation}") from None
+    expected = _expected_for_case(exercise, cls, arrays, upstream, out, case)
 
     for i, (name, x) in enumerate(zip(names, arrays)):
         if expected[i] is None:
@@ -404,10 +506,7 @@ def check_case(exercise, cls, arrays, upstream_seed, filename, label, device="cp
         if exercise.reference is None:
             text += "The maths: the chain rule, dL/dx = dL/dy · dy/dx, with your function's dy/dx."
         else:
-            text += (
-                f"The maths: {exercise.formula_ids} in lessons/FORMULAS.md and your file's "
-                "docstring."
-            )
+            text += f"The derivation: {_derivation(exercise)}, and your file's docstring."
         raise CaseFailed(text)
 
 
@@ -516,7 +615,11 @@ def check(exercise_name, module_or_path=None, max_examples=25, reveal=False):
 
         def run_case(sizes, seed):
             case_arrays = _case_arrays(exercise, module, sizes, seed)
-            check_case(exercise, cls, case_arrays, seed + 1, filename, "a generated case")
+            # Every other case in column-major memory, every third on the GPU stand-in.
+            order = "F" if seed % 2 else "C"
+            device = "strict" if seed % 3 == 0 else "cpu"
+            label = "a generated case" + (" on the 'strict' device" if device == "strict" else "")
+            check_case(exercise, cls, case_arrays, seed + 1, filename, label, device, order)
 
         cases += _random_cases(exercise, run_case, max_examples)
     except CaseFailed as failure:

@@ -56,6 +56,42 @@ PLANTED = [
     ),
     ("custom", "custom_wrong_derivative", ["expected dL/dinput0", "your dL/dinput0"]),
     ("custom", "custom_modifies_grad", ["changed the upstream gradient `grad` in place"]),
+    # Blind spots closed in Curriculum II: more dimensions than 2, in-place changes to the saved
+    # arrays, numpy instead of ctx.xp, transposes that only fit 3-D, vector @ vector, ...
+    ("sigmoid", "sigmoid_mutates_saved", ["changed array 0 of ctx.saved_tensors in place"]),
+    ("sigmoid", "sigmoid_one_plus_y", ["the sign inside is wrong", "DERIVATIONS.md, section"]),
+    ("sigmoid", "sigmoid_uses_numpy", ["'strict' device", "np.multiply", "ctx.xp"]),
+    ("tanh", "tanh_uses_input", ["square the output y, not the input x"]),
+    ("tanh", "tanh_mutates_saved", ["changed array 0 of ctx.saved_tensors in place"]),
+    ("tanh", "tanh_factor_two", ["2 times the right one", "no factor 2"]),
+    ("softmax", "softmax_sum_axis1", ["shape (2, 3, 5)", "you summed over axis=1", "3-D input"]),
+    ("softmax", "softmax_no_keepdims", ["backward raised ValueError", "keepdims=True"]),
+    ("softmax", "softmax_mutates_saved", ["changed array 0 of ctx.saved_tensors in place"]),
+    ("log_softmax", "log_softmax_sum_axis1", ["you summed over axis=1", "LAST axis"]),
+    ("log_softmax", "log_softmax_exp_input", ["e^(y), the exponential of the OUTPUT"]),
+    ("log_softmax", "log_softmax_uses_numpy", ["'strict' device", "np.exp", "ctx.xp"]),
+    ("layer_norm", "layer_norm_axis1", ["gradient for x is wrong", "you summed over axis=1"]),
+    ("layer_norm", "layer_norm_forgot_gamma", ["multiply by gamma"]),
+    ("layer_norm", "layer_norm_mean_only", ["not the variance's"]),
+    ("matmul", "matmul_transpose_all_axes", ["b2.T", "`.T` reverses ALL the axes"]),
+    ("matmul", "matmul_vectors_half_handled", ["a: shape (", "0-dimensional", "1-D A is a row"]),
+    ("matmul", "matmul_swapped_outputs", ["has the shape of input 1", "in the order forward"]),
+    ("cross_entropy", "cross_entropy_subtract_one_everywhere", ["only at each row's target"]),
+    ("cross_entropy", "cross_entropy_ignores_upstream", ["multiply by `grad`"]),
+    ("cross_entropy", "cross_entropy_uses_numpy", ["'strict' device", "np.exp", "ctx.xp"]),
+    (
+        "attention",
+        "attention_transpose_3d_only",
+        ["transpose(0, 2, 1), works for 3-D arrays only", "swapaxes(x, -1, -2)"],
+    ),
+    ("attention", "attention_diagonal_softmax", ["not elementwise"]),
+    ("attention", "attention_softmax_sum_all", ["one number per query"]),
+    ("conv1d", "conv1d_ignores_upstream", ["multiply by `grad`"]),
+    ("conv1d", "conv1d_window_length", ["backward raised ValueError", "k : k + L_out"]),
+    ("conv1d", "conv1d_swapped_outputs", ["has the shape of input 1", "in the order forward"]),
+    ("custom", "custom_mutates_saved", ["changed array 0 of ctx.saved_tensors in place"]),
+    ("custom", "custom_ignores_upstream", ["multiply by `grad`"]),
+    ("custom", "custom_swapped_outputs", ["this is the gradient of input1", "in the order"]),
 ]
 
 
@@ -131,6 +167,41 @@ def test_exercises_planted_mistake_fails_with_a_helpful_message(name, mistake, p
 
 def test_exercises_every_exercise_has_a_planted_mistake():
     assert {name for name, _, _ in PLANTED} == set(exercise_names())
+
+
+def test_exercises_at_least_four_planted_mistakes_each_and_all_files_used():
+    counts = {name: sum(1 for n, _, _ in PLANTED if n == name) for name in exercise_names()}
+    assert min(counts.values()) >= 4, counts
+    files = {path.stem for path in MISTAKES.glob("*.py")}
+    assert files == {mistake for _, mistake, _ in PLANTED}, "a mistake file without a test"
+
+
+def test_exercises_derivations_exist_for_every_hint():
+    """Every exercise's hints point to a section of lessons/DERIVATIONS.md that exists."""
+    text = (ROOT / "lessons" / "DERIVATIONS.md").read_text(encoding="utf-8")
+    headings = {line[3:].strip() for line in text.splitlines() if line.startswith("## ")}
+    for name, exercise in EXERCISES.items():
+        assert exercise.derivation in headings, f"{name}: no section {exercise.derivation!r}"
+
+
+def test_exercises_generated_cases_cover_many_shapes_layouts_and_devices(monkeypatch):
+    """The cases a solution sees: 1-D to 4-D, column-major memory, the strict device."""
+    seen = []
+    original = checker.check_case
+
+    def recording(exercise, cls, arrays, seed, filename, label, device="cpu", order="C"):
+        seen.append((arrays[0].ndim, device, order))
+        return original(exercise, cls, arrays, seed, filename, label, device, order)
+
+    monkeypatch.setattr(checker, "check_case", recording)
+    for name in ("softmax", "attention"):
+        seen.clear()
+        assert check(name, SOLUTIONS / f"{name}.py", max_examples=40).passed
+        ndims = {ndim for ndim, _, _ in seen}
+        expected = {1, 2, 3, 4} if name == "softmax" else {2, 3, 4}
+        assert expected <= ndims, (name, ndims)
+        assert {"cpu", "strict"} <= {device for _, device, _ in seen}
+        assert {"C", "F"} <= {order for _, _, order in seen}
 
 
 def test_exercises_wrong_gradient_explanation_shows_elements():
