@@ -71,9 +71,9 @@ def lesson_runs(tmp_path_factory):
     return output_root, results
 
 
-def test_lessons_there_are_twelve_in_order():
+def test_lessons_are_numbered_in_order_without_gaps():
     numbers = [int(path.name[:2]) for path in LESSONS]
-    assert numbers == list(range(1, 13))
+    assert numbers == list(range(1, len(LESSONS) + 1)) and len(LESSONS) >= 13
 
 
 @pytest.mark.parametrize("lesson", LESSONS, ids=[p.stem for p in LESSONS])
