@@ -1256,6 +1256,8 @@ def np_pad(x, pad, value):
     for k in range(len(pad) // 2):
         widths[x.ndim - 1 - k] = (pad[2 * k], pad[2 * k + 1])
     x = x[tuple(slice(max(-b, 0), n - max(-a, 0)) for n, (b, a) in zip(x.shape, widths))]
+    if x.ndim == 0:  # np.pad refuses an empty list of widths
+        return x.copy()
     return np.pad(x, [(max(b, 0), max(a, 0)) for b, a in widths], constant_values=value)
 
 
