@@ -99,6 +99,11 @@ def _op_cases():
         **_layer_loss_and_attention_cases(rng, b),
         **_copy_and_view_cases(a, b),
         **_convolution_cases(rng, a, b, positive, distinct),
+        "pad": (
+            "pad (1, 2, 0, -1)",
+            lambda x: F.pad(x, (1, 2, 0, -1), value=0.5),
+            (_t(a),),
+        ),
     }
 
 

@@ -45,6 +45,8 @@ class LSTMClassifier(Module):
     ):
         super().__init__()
         self.embedding = Embedding(vocab_size, embed_dim, padding_idx=padding_idx)
+        # batch_first=True: ids come as (N, T) rows of tokens (LSTM's default, as PyTorch's,
+        # is time-major (T, N, features)).
         self.lstm = LSTM(
             embed_dim, hidden_size, num_layers=num_layers, batch_first=True, dropout=dropout
         )
@@ -88,7 +90,7 @@ class LSTMLanguageModel(Module):
         )
         self.vocab_size = vocab_size
         self.embedding = Embedding(vocab_size, embed_dim)
-        self.lstm = LSTM(
+        self.lstm = LSTM(  # batch_first=True: (N, T) ids, as GPT takes them
             embed_dim, hidden_size, num_layers=num_layers, batch_first=True, dropout=dropout
         )
         self.head = Linear(hidden_size, vocab_size)  # one logit per vocabulary entry

@@ -12,7 +12,13 @@ Used as in PyTorch:
 from minigrad.nn import functional, init, utils
 from minigrad.nn.activation import GELU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
 from minigrad.nn.attention import KVCache, MultiHeadAttention
-from minigrad.nn.containers import ModuleDict, ModuleList, Sequential
+from minigrad.nn.containers import (
+    ModuleDict,
+    ModuleList,
+    ParameterDict,
+    ParameterList,
+    Sequential,
+)
 from minigrad.nn.dropout import Dropout
 from minigrad.nn.embedding import Embedding
 from minigrad.nn.flatten import Flatten
@@ -20,7 +26,7 @@ from minigrad.nn.linear import Identity, Linear
 from minigrad.nn.loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss
 from minigrad.nn.module import Module, Parameter
 from minigrad.nn.normalization import LayerNorm
-from minigrad.nn.rnn import LSTM, LSTMCell
+from minigrad.nn.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 from minigrad.nn.transformer import (
     FeedForward,
     PositionalEmbedding,
@@ -44,10 +50,10 @@ from minigrad.nn.pooling import (
 __all__ = [
     "functional", "init", "utils",
     "Module", "Parameter",
-    "Sequential", "ModuleList", "ModuleDict",
+    "Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict",
     "Linear", "Identity", "Flatten", "Embedding", "Dropout", "LayerNorm",
     "ReLU", "Sigmoid", "Tanh", "GELU", "Softmax", "LogSoftmax",
-    "LSTMCell", "LSTM",
+    "RNNCell", "GRUCell", "LSTMCell", "RNN", "GRU", "LSTM",
     "MultiHeadAttention", "KVCache", "FeedForward", "TransformerBlock",
     "PositionalEmbedding", "SinusoidalPositionalEncoding",
     "MSELoss", "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss",

@@ -148,4 +148,4 @@ class Dropout2d(Module):
         return F.dropout2d(input, self.p, self.training)
 
     def extra_repr(self):
-        return f"p={self.p}"
+        return f"p={self.p}, inplace={self.inplace}"

@@ -14,6 +14,7 @@ minigrad/ops/, where the formula and its derivative sit side by side:
     binary_cross_entropy               ops.BinaryCrossEntropy            (ops/losses.py)
     binary_cross_entropy_with_logits   ops.BinaryCrossEntropyWithLogits  (ops/losses.py)
     scaled_dot_product_attention       ops.ScaledDotProductAttention     (ops/attention.py)
+    pad                                ops.Pad                           (ops/padding.py)
 
 Formula ids (F1, F2, ...) refer to lessons/FORMULAS.md.
 """
@@ -25,11 +26,12 @@ from minigrad._coerce import common_dtype
 from minigrad.backend import get_backend
 from minigrad.ops.attention import attention_weights
 
-# Re-exported (`name as name`) so that F.conv2d, F.max_pool2d, ... work as in PyTorch: these
+# Re-exported (`name as name`) so that F.conv2d, F.max_pool2d, F.pad ... work as in PyTorch: these
 # functions are the ops' own entry points, which check the arguments (one definition each).
 from minigrad.ops.conv import conv1d as conv1d
 from minigrad.ops.conv import conv2d as conv2d
 from minigrad.ops.normalization_batch import batch_norm as batch_norm
+from minigrad.ops.padding import pad as pad
 from minigrad.ops.pooling import adaptive_avg_pool1d as adaptive_avg_pool1d
 from minigrad.ops.pooling import adaptive_avg_pool2d as adaptive_avg_pool2d
 from minigrad.ops.pooling import avg_pool1d as avg_pool1d

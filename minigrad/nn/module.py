@@ -49,12 +49,34 @@ class Parameter(Tensor):
         return "Parameter containing:\n" + super().__repr__()
 
 
-# What load_state_dict returns when strict=False (PyTorch returns the same two lists).
-IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
+class IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
+    """What load_state_dict returns: the two lists of keys, as PyTorch's named tuple."""
+
+    def __repr__(self):
+        if not self.missing_keys and not self.unexpected_keys:
+            return "<All keys matched successfully>"  # PyTorch prints the same
+        return super().__repr__()
 
 
-def _count(n):
-    return "1 parameter" if n == 1 else f"{n:,} parameters"
+class RemovableHandle:
+    """What register_forward_hook / register_forward_pre_hook return: `handle.remove()` takes
+    the hook out again. Also a context manager: `with model.register_forward_hook(h): ...`."""
+
+    _next_id = 0
+
+    def __init__(self, hooks):
+        self.hooks = hooks  # the module's dict of hooks, id -> hook
+        self.id = RemovableHandle._next_id
+        RemovableHandle._next_id += 1
+
+    def remove(self):
+        self.hooks.pop(self.id, None)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.remove()
 
 
 class Module:
@@ -67,6 +89,8 @@ class Module:
         object.__setattr__(self, "_modules", OrderedDict())  # name -> Module (or None)
         object.__setattr__(self, "_buffers", OrderedDict())  # name -> Tensor (or None)
         object.__setattr__(self, "_non_persistent_buffers", set())  # names left out of state_dict
+        object.__setattr__(self, "_forward_pre_hooks", OrderedDict())  # handle id -> hook
+        object.__setattr__(self, "_forward_hooks", OrderedDict())  # handle id -> hook
         object.__setattr__(self, "training", True)
 
     # ------------------------------------------------------------------------------------------
@@ -89,12 +113,20 @@ class Module:
             self._parameters.pop(name, None)
             self.__dict__.pop(name, None)
             self._modules[name] = value
+        elif name in self.__dict__.get("_parameters", {}):
+            # self.weight = None keeps the slot (as register_parameter(name, None)); a plain
+            # Tensor would silently stop being trained, so PyTorch refuses it, and so do we.
+            if value is not None:
+                raise TypeError(
+                    f"cannot assign {type(value).__name__} as parameter '{name}' of "
+                    f"{type(self).__name__} (a Parameter or None expected): wrap it in "
+                    "Parameter(...), or assign to .data / copy_ into the existing parameter"
+                )
+            self._parameters[name] = None
         elif name in self.__dict__.get("_buffers", {}) and (
             value is None or isinstance(value, Tensor)
         ):
-            self._buffers[name] = (
-                value  # assigning to a buffer replaces it (e.g. a new running mean)
-            )
+            self._buffers[name] = value  # assigning to a buffer replaces it (a new running mean)
         else:
             if "_parameters" in self.__dict__:
                 self._parameters.pop(name, None)
@@ -184,30 +216,85 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
 
     def __call__(self, *args, **kwargs):
-        return self.forward(*args, **kwargs)
+        # Forward pre-hooks see the positional inputs; one may return new ones to use instead.
+        for hook in list(self._forward_pre_hooks.values()):
+            result = hook(self, args)
+            if result is not None:
+                args = result if isinstance(result, tuple) else (result,)
+
+        output = self.forward(*args, **kwargs)
+
+        # Forward hooks see the inputs and the output; one may return a new output to use instead.
+        for hook in list(self._forward_hooks.values()):
+            result = hook(self, args, output)
+            if result is not None:
+                output = result
+        return output
+
+    def register_forward_pre_hook(self, hook, *, prepend=False):
+        """Call `hook(module, args)` before every forward (args: the tuple of positional inputs).
+        A hook that returns something other than None replaces the inputs (a single value is
+        wrapped into a 1-tuple). Returns a handle; `handle.remove()` unregisters the hook."""
+        return self._add_hook(self._forward_pre_hooks, hook, prepend, "register_forward_pre_hook")
+
+    def register_forward_hook(self, hook, *, prepend=False):
+        """Call `hook(module, args, output)` after every forward. A hook that returns something
+        other than None replaces the output. Returns a handle; `handle.remove()` unregisters it.
+
+        A common use: record what a layer computes without changing the model's code,
+            acts = {}
+            model.fc1.register_forward_hook(lambda m, args, out: acts.update(fc1=out))
+        """
+        return self._add_hook(self._forward_hooks, hook, prepend, "register_forward_hook")
+
+    def _add_hook(self, hooks, hook, prepend, who):
+        if not callable(hook):
+            raise TypeError(f"{who}: the hook must be callable, got {type(hook).__name__}")
+        handle = RemovableHandle(hooks)
+        hooks[handle.id] = hook
+        if prepend:
+            hooks.move_to_end(handle.id, last=False)  # runs before the hooks already there
+        return handle
 
     # ------------------------------------------------------------------------------------------
     # Walking the tree
     # ------------------------------------------------------------------------------------------
 
-    def named_modules(self, prefix="", remove_duplicate=True, _seen=None):
-        """Yield (dotted name, module) for this module and every descendant, depth first."""
+    def named_modules(self, memo=None, prefix="", remove_duplicate=True):
+        """Yield (dotted name, module) for this module and every descendant, depth first
+        (parents before children). `memo`: the set of modules already yielded (PyTorch's
+        signature; leave it None)."""
         # A module shared by two parents is yielded once (by object identity, like PyTorch).
-        seen = set() if _seen is None else _seen
+        if memo is None:
+            memo = set()
         if remove_duplicate:
-            if id(self) in seen:
+            if id(self) in memo:
                 return
-            seen.add(id(self))
+            memo.add(id(self))
         yield prefix, self
         for name, child in self._modules.items():
             if child is None:
                 continue
             child_prefix = f"{prefix}.{name}" if prefix else name
-            yield from child.named_modules(child_prefix, remove_duplicate, seen)
+            yield from child.named_modules(memo, child_prefix, remove_duplicate)
 
-    def modules(self):
-        for _, module in self.named_modules():
+    def modules(self, remove_duplicate=True):
+        for _, module in self.named_modules(remove_duplicate=remove_duplicate):
             yield module
+
+    def apply(self, fn):
+        """Call fn(module) on every child (recursively) and then on self; returns self.
+
+        Children come first, as in PyTorch. The common use is initialisation:
+            def init_weights(m):
+                if isinstance(m, Linear):
+                    init.zeros_(m.bias)
+            model.apply(init_weights)
+        """
+        for child in self.children():
+            child.apply(fn)
+        fn(self)
+        return self
 
     def named_children(self):
         for name, child in self._modules.items():
@@ -239,7 +326,7 @@ class Module:
         this module (and of its children when `recurse`); a shared one once, if asked."""
         seen = set()
         if recurse:
-            owners = self.named_modules(prefix, remove_duplicate=remove_duplicate)
+            owners = self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate)
         else:
             owners = [(prefix, self)]
         for owner_name, owner in owners:
@@ -278,6 +365,12 @@ class Module:
     def eval(self):
         """Evaluation mode (Dropout is the identity). Same as `train(False)`."""
         return self.train(False)
+
+    def requires_grad_(self, requires_grad=True):
+        """Set requires_grad on every parameter (False freezes the module); returns self."""
+        for param in self.parameters():
+            param.requires_grad_(requires_grad)
+        return self
 
     def zero_grad(self, set_to_none=True):
         """Forget the gradients of every parameter: `.grad = None` (PyTorch 2's default), or
@@ -331,6 +424,9 @@ class Module:
             value = state_dict[name]
             if isinstance(value, Tensor):
                 value = value.to(param.device).array
+            elif not hasattr(getattr(value, "dtype", None), "kind") and hasattr(value, "__array__"):
+                # e.g. a PyTorch tensor from `torch_model.state_dict()`: read it through NumPy
+                value = get_backend("cpu").asarray(value)
             if not hasattr(value, "shape"):
                 raise TypeError(
                     f"{where}: '{name}' must be an array or a Tensor, got {type(value).__name__}"
@@ -395,21 +491,22 @@ class Module:
         return sum(param.size for param in self.parameters())
 
     def __repr__(self):
-        # Linear(in_features=2, out_features=3, bias=True)  # 9 parameters
-        # Sequential(  # 21 parameters
-        #   (0): Linear(in_features=2, out_features=3, bias=True)  # 9 parameters
-        #   (1): ReLU()
-        #   ...
-        # )
-        n = self.num_parameters()
-        comment = f"  # {_count(n)}" if n else ""
-        if not self._modules:
-            return f"{type(self).__name__}({self.extra_repr()}){comment}"
-        lines = [f"{type(self).__name__}({comment}"]
-        if self.extra_repr():
-            lines.append("  " + self.extra_repr())
-        for name, child in self._modules.items():
-            child_text = repr(child).replace("\n", "\n  ")  # indent the child's own lines
-            lines.append(f"  ({name}): {child_text}")
-        lines.append(")")
-        return "\n".join(lines)
+        # PyTorch's layout: a leaf on one line, a module with children as an indented tree,
+        #   Sequential(
+        #     (0): Linear(in_features=2, out_features=3, bias=True)
+        #     (1): ReLU()
+        #   )
+        # (`num_parameters()` counts the numbers, which PyTorch's repr does not show.)
+        extra_lines = self.extra_repr().split("\n") if self.extra_repr() else []
+        child_lines = [f"({name}): {_indent(repr(child))}" for name, child in self._modules.items()]
+        lines = extra_lines + child_lines
+        if not lines:
+            return f"{type(self).__name__}()"
+        if len(extra_lines) == 1 and not child_lines:
+            return f"{type(self).__name__}({extra_lines[0]})"
+        return type(self).__name__ + "(\n  " + "\n  ".join(lines) + "\n)"
+
+
+def _indent(text):
+    """Indent every line of a child's repr but the first by two spaces (it follows its name)."""
+    return text.replace("\n", "\n  ")

@@ -17,6 +17,7 @@ formula side by side. The files group them by kind:
     inplace.py         index_put   (x[i] = v; and the in-place methods add_, zero_, ...)
     conv.py            conv1d conv2d   (im2col + matmul)
     pooling.py         max_pool1d/2d avg_pool1d/2d adaptive_avg_pool1d/2d
+    padding.py         pad   (constant; F.pad's other modes are indexing)
     normalization_batch.py   batch_norm
 
 Two helper modules hold no ops:
@@ -76,6 +77,10 @@ from minigrad.ops.pooling import (
     MaxPool2d,
 )
 
+# isort: split
+# Padding (nn.functional.pad)
+from minigrad.ops.padding import Pad
+
 ALL_OPS = [
     Add, Sub, Mul, Div, Pow, Neg, Maximum, Minimum,
     Exp, Log, Sqrt, Abs, Tanh, Sigmoid, ReLU, GELU, Clip,
@@ -97,5 +102,8 @@ ALL_OPS += [
     MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool1d, AdaptiveAvgPool2d,
     BatchNorm,
 ]  # fmt: skip
+
+# Padding (padding.py)
+ALL_OPS += [Pad]
 
 REGISTRY = {op.name: op for op in ALL_OPS}

@@ -1222,7 +1222,43 @@ SPECS: dict[str, OpSpec] = {
             }
         ),
     ),
+    # Padding (ops/padding.py): constant widths from the last axis backwards; negative crops.
+    "pad": OpSpec(
+        lambda x, **k: mg.ops.padding.pad(x, **k),
+        lambda x, pad, value: np_pad(x, pad, value),
+        args=lambda s: _pad_args(s[0]),
+    ),
 }
+
+
+def _pad_args(shape):
+    """pad widths for the last k axes (k drawn), -1..2 each (no crop of a side-1 axis)."""
+
+    def widths(n):
+        low = -1 if n >= 2 else 0
+        return st.tuples(st.integers(low, 2), st.integers(low, 2))
+
+    def for_k(k):
+        pairs = st.tuples(*[widths(shape[-1 - i]) for i in range(k)])
+        return st.fixed_dictionaries(
+            {
+                "pad": pairs.map(lambda ps: tuple(w for pair in ps for w in pair)),
+                "value": st.sampled_from([0.0, 1.5]),
+            }
+        )
+
+    return st.integers(0, len(shape)).flatmap(for_k)
+
+
+def np_pad(x, pad, value):
+    """F.pad in NumPy: crop for negative widths, then np.pad for the positive ones."""
+    widths = [(0, 0)] * x.ndim
+    for k in range(len(pad) // 2):
+        widths[x.ndim - 1 - k] = (pad[2 * k], pad[2 * k + 1])
+    x = x[tuple(slice(max(-b, 0), n - max(-a, 0)) for n, (b, a) in zip(x.shape, widths))]
+    if x.ndim == 0:  # np.pad refuses an empty list of widths
+        return x.copy()
+    return np.pad(x, [(max(b, 0), max(a, 0)) for b, a in widths], constant_values=value)
 
 
 def registry_name(key: str) -> str:

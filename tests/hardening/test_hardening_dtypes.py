@@ -132,6 +132,8 @@ OP_CALLS = {
         lambda x, y, s: F.batch_norm(x * s, None, None, y[0], y[1], True),
         lambda x, y, s: F.batch_norm(x, y[0].detach() * s, y[1].detach(), y[0]),
     ],
+    # Padding (ops/padding.py)
+    "pad": [lambda x, y, s: F.pad(x, (1, 2, 0, -1), value=s)],
 }
 
 

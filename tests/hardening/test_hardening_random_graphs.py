@@ -154,6 +154,15 @@ def _choose_clip(draw, arrays):
     return {"lo": None if which == "hi" else lo, "hi": None if which == "lo" else hi}
 
 
+def _choose_pad(draw, arrays):
+    """F.pad on the last axis: up to 1 more on each side, or crop 1 before (when it has 2+)."""
+    (x,) = arrays
+    if x.ndim == 0:
+        return None
+    before = draw(st.integers(-1 if x.shape[-1] >= 2 else 0, 1))
+    return {"pad": (before, draw(st.integers(0, 1)))}
+
+
 def _choose_pair_kink(draw, arrays):
     """maximum / minimum: the two inputs must differ by MARGIN or be exactly equal (a tie of
     one value with itself, whose gradient is split but sums correctly)."""
@@ -473,6 +482,9 @@ OPS = {
         2, lambda xs, p: mg.stack([xs[0], xs[1]], axis=p["axis"]), _choose_stack, ("stack",)
     ),
     "matmul": OpKind(2, _matmul, _choose_matmul, ("matmul",)),
+    "pad": OpKind(
+        1, lambda xs, p: mg.nn.functional.pad(xs[0], p["pad"], value=0.25), _choose_pad, ("pad",)
+    ),
 }
 
 # Hypothesis starts from (and shrinks towards) the first entry: a binary op, so that even the

@@ -85,3 +85,23 @@ def test_bad_lengths_are_reported():
     model = LSTMClassifier(vocab_size=5, embed_dim=2, hidden_size=3)
     with pytest.raises(ValueError, match=r"lengths must be \(N,\) = \(1,\) values in 1..3"):
         model(mg.tensor([[1, 2, 3]]), lengths=[4])
+
+
+def test_lstm_classifier_matches_the_same_model_in_pytorch():
+    """The models take (N, T) ids, so their LSTM is batch_first=True (nn.LSTM's default is
+    time-major, as PyTorch's); the same weights in PyTorch give the same logits."""
+    torch = pytest.importorskip("torch")
+    model = LSTMClassifier(vocab_size=7, embed_dim=3, hidden_size=4, num_classes=2, num_layers=2)
+    assert model.lstm.batch_first is True
+    emb = torch.nn.Embedding(7, 3)
+    lstm = torch.nn.LSTM(3, 4, num_layers=2, batch_first=True)
+    fc = torch.nn.Linear(4, 2)
+    state = {k: torch.tensor(v) for k, v in model.state_dict().items()}
+    for prefix, layer in (("embedding.", emb), ("lstm.", lstm), ("fc.", fc)):
+        layer.load_state_dict(
+            {k[len(prefix) :]: v for k, v in state.items() if k.startswith(prefix)}
+        )
+    ids = np.array([[1, 2, 3, 4, 5], [6, 5, 0, 1, 1]])
+    out, _ = lstm(emb(torch.tensor(ids)))
+    expected = fc(out[:, -1]).detach().numpy()
+    np.testing.assert_allclose(model(mg.tensor(ids)).numpy(), expected, rtol=1e-5, atol=1e-6)

@@ -304,29 +304,79 @@ def test_module_list_setitem_and_slice():
 # ----------------------------------------------------------------------------------------------
 
 
-def test_repr_shows_the_tree_and_parameter_counts():
+def test_repr_shows_the_tree_as_pytorch_prints_it():
     model = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Sequential(nn.Linear(3, 1), nn.Sigmoid()))
     assert repr(model) == (
-        "Sequential(  # 13 parameters\n"
-        "  (0): Linear(in_features=2, out_features=3, bias=True)  # 9 parameters\n"
+        "Sequential(\n"
+        "  (0): Linear(in_features=2, out_features=3, bias=True)\n"
         "  (1): ReLU()\n"
-        "  (2): Sequential(  # 4 parameters\n"
-        "    (0): Linear(in_features=3, out_features=1, bias=True)  # 4 parameters\n"
+        "  (2): Sequential(\n"
+        "    (0): Linear(in_features=3, out_features=1, bias=True)\n"
         "    (1): Sigmoid()\n"
         "  )\n"
         ")"
     )
+    assert model.num_parameters() == 13  # the count PyTorch's repr does not show
 
 
-def test_repr_of_leaf_layers():
-    assert repr(nn.LayerNorm(4)) == (
-        "LayerNorm((4,), eps=1e-05, elementwise_affine=True)  # 8 parameters"
-    )
-    assert repr(nn.Embedding(10, 3, padding_idx=0)) == (
-        "Embedding(10, 3, padding_idx=0)  # 30 parameters"
-    )
-    assert repr(nn.Dropout(0.1)) == "Dropout(p=0.1)"
-    assert repr(nn.LSTM(2, 3)) == "LSTM(2, 3, batch_first=True)  # 84 parameters"
+REPR_BUILDERS = [
+    lambda m: m.Linear(2, 3),
+    lambda m: m.Linear(2, 3, bias=False),
+    lambda m: m.Conv2d(3, 8, 3),
+    lambda m: m.Conv2d(3, 8, 3, stride=2, padding=1),
+    lambda m: m.Conv1d(3, 8, 3, padding=1, bias=False),
+    lambda m: m.BatchNorm2d(8),
+    lambda m: m.BatchNorm1d(8, affine=False),
+    lambda m: m.MaxPool2d(2),
+    lambda m: m.AvgPool2d(2),
+    lambda m: m.AdaptiveAvgPool2d(1),
+    lambda m: m.ReLU(),
+    lambda m: m.GELU("tanh"),
+    lambda m: m.Softmax(dim=-1),
+    lambda m: m.LogSoftmax(dim=1),
+    lambda m: m.Dropout(0.1),
+    lambda m: m.Dropout2d(0.2),
+    lambda m: m.Embedding(10, 3, padding_idx=0),
+    lambda m: m.LayerNorm(4),
+    lambda m: m.LayerNorm((2, 3), elementwise_affine=False),
+    lambda m: m.Flatten(),
+    lambda m: m.Identity(),
+    lambda m: m.LSTM(2, 3),
+    lambda m: m.LSTMCell(2, 3),
+    lambda m: m.CrossEntropyLoss(),
+    lambda m: m.Sequential(),
+    lambda m: m.ModuleList(),
+    lambda m: m.ModuleList([m.ReLU(), m.ReLU(), m.Tanh(), m.Linear(2, 2), m.Linear(2, 2)]),
+    lambda m: m.ModuleDict({"enc": m.Linear(2, 2), "dec": m.ModuleList([m.Linear(2, 1)] * 3)}),
+    lambda m: m.Sequential(
+        OrderedDict(conv=m.Conv2d(1, 4, 3), bn=m.BatchNorm2d(4), act=m.ReLU(), flat=m.Flatten())
+    ),
+]
+
+
+@pytest.mark.parametrize("build", REPR_BUILDERS)
+def test_repr_of_layers_and_containers_as_pytorch(build):
+    torch = pytest.importorskip("torch")
+    assert repr(build(nn)) == repr(build(torch.nn))
+
+
+def test_repr_of_a_custom_module_with_extra_repr_and_children():
+    torch = pytest.importorskip("torch")
+
+    def build(m):
+        class Block(m.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = m.Linear(2, 2)
+                self.unused = None
+
+            def extra_repr(self):
+                return "scale=2\nshift=1"
+
+        return Block()
+
+    ours, theirs = repr(build(nn)), repr(build(torch.nn))
+    assert ours == theirs
 
 
 # ----------------------------------------------------------------------------------------------

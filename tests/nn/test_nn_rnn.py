@@ -168,9 +168,9 @@ def test_lstm_unbatched_input():
     lstm = nn.LSTM(3, 2, num_layers=2)
     out, (h, c) = lstm(mg.randn(5, 3))
     assert out.shape == (5, 2) and h.shape == (2, 2) and c.shape == (2, 2)
-    batched, (hb, _) = lstm(mg.tensor(np.zeros((1, 5, 3), dtype=np.float32)))
+    batched, (hb, _) = lstm(mg.tensor(np.zeros((5, 1, 3), dtype=np.float32)))  # (T, N=1, in)
     unbatched, (hu, _) = lstm(mg.zeros(5, 3))
-    np.testing.assert_array_equal(unbatched.numpy(), batched.numpy()[0])
+    np.testing.assert_array_equal(unbatched.numpy(), batched.numpy()[:, 0])
     np.testing.assert_array_equal(hu.numpy(), hb.numpy()[:, 0])
 
 
@@ -199,17 +199,17 @@ def test_lstm_errors():
     lstm = nn.LSTM(3, 2, num_layers=2)
     with pytest.raises(
         ValueError,
-        match=r"expected input of shape \(N, T, input_size\).*"
+        match=r"expected input of shape \(T, N, input_size\).*"
         r"input_size=3, got \(4, 5, 2\)",
     ):
         lstm(mg.zeros(4, 5, 2))
-    with pytest.raises(ValueError, match=r"expected h_0 of shape \(2, 4, 2\), got \(1, 4, 2\)"):
-        lstm(mg.zeros(4, 5, 3), (mg.zeros(1, 4, 2), mg.zeros(2, 4, 2)))
+    with pytest.raises(ValueError, match=r"expected h_0 of shape \(2, 5, 2\), got \(1, 5, 2\)"):
+        lstm(mg.zeros(4, 5, 3), (mg.zeros(1, 5, 2), mg.zeros(2, 5, 2)))
     with pytest.raises(ValueError, match="sequence is empty"):
-        lstm(mg.zeros(4, 0, 3))
+        lstm(mg.zeros(0, 4, 3))
     with pytest.raises(
         ValueError,
-        match=r"LSTMCell\(3, 2, bias=True\): expected input of shape "
+        match=r"LSTMCell\(3, 2\): expected input of shape "
         r"\(N, 3\)",
     ):
         nn.LSTMCell(3, 2)(mg.zeros(4, 2))

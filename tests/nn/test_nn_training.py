@@ -41,7 +41,7 @@ def test_embedding_lstm_linear_learns_next_token_s3():
         def __init__(self):
             super().__init__()
             self.embed = nn.Embedding(vocab, 8)
-            self.lstm = nn.LSTM(8, 16)
+            self.lstm = nn.LSTM(8, 16, batch_first=True)  # tokens are (N, T)
             self.head = nn.Linear(16, vocab)
 
         def forward(self, tokens):

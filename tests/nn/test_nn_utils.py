@@ -68,3 +68,52 @@ def test_clip_grad_value(device):
     (a,) = _params_with_grads([[-3.0, 0.5, 2.0]], device)
     nn.utils.clip_grad_value_([a], 1.0)
     np.testing.assert_array_equal(grad_of(a), np.array([-1.0, 0.5, 1.0], dtype=np.float32))
+
+
+def test_clip_grad_norm_returns_pytorchs_total_norm_tensor():
+    torch = pytest.importorskip("torch")
+    (a,) = _params_with_grads([[3.0, 4.0]])
+    t = torch.zeros(2, requires_grad=True)
+    t.grad = torch.tensor([3.0, 4.0])
+    ours = nn.utils.clip_grad_norm_(iter([a]), 1.0, error_if_nonfinite=True, foreach=None)
+    theirs = torch.nn.utils.clip_grad_norm_(iter([t]), 1.0, error_if_nonfinite=True, foreach=None)
+    assert isinstance(ours, mg.Tensor) and ours.shape == tuple(theirs.shape) == ()
+    assert ours.dtype == mg.float32 and str(theirs.dtype) == "torch.float32"
+    assert ours.item() == theirs.item()
+    np.testing.assert_allclose(grad_of(a), t.grad.numpy(), rtol=1e-7)
+
+
+def test_clip_grad_norm_error_if_nonfinite():
+    (a,) = _params_with_grads([[np.inf, 1.0]])
+    with pytest.raises(RuntimeError, match="total norm of order 2.0 of the gradients is inf"):
+        nn.utils.clip_grad_norm_([a], 1.0, error_if_nonfinite=True)
+    assert grad_of(a)[0] == np.inf  # left as it was
+
+
+def test_clip_grad_value_matches_pytorch_and_returns_none():
+    torch = pytest.importorskip("torch")
+    g = rng(4).standard_normal((3, 4)).astype(np.float32)
+    (a,) = _params_with_grads([g])
+    t = torch.zeros(3, 4, requires_grad=True)
+    t.grad = torch.tensor(g)
+    assert nn.utils.clip_grad_value_(a, 0.5) is None
+    assert torch.nn.utils.clip_grad_value_(t, 0.5) is None
+    np.testing.assert_array_equal(grad_of(a), t.grad.numpy())
+
+
+def test_parameters_to_vector_and_back_as_pytorch():
+    torch = pytest.importorskip("torch")
+    ours, theirs = nn.Linear(3, 2), torch.nn.Linear(3, 2)
+    ours.load_state_dict(theirs.state_dict())
+    vec = nn.utils.parameters_to_vector(ours.parameters())
+    vec_t = torch.nn.utils.parameters_to_vector(theirs.parameters())
+    np.testing.assert_array_equal(vec.numpy(), vec_t.detach().numpy())
+    (vec * mg.arange(8).astype(mg.float32)).sum().backward()  # in the graph, as in PyTorch
+    np.testing.assert_array_equal(grad_of(ours.weight), np.arange(6).reshape(2, 3))
+    new = np.arange(8, dtype=np.float32) / 8
+    nn.utils.vector_to_parameters(mg.tensor(new), ours.parameters())
+    torch.nn.utils.vector_to_parameters(torch.tensor(new), theirs.parameters())
+    for (name, p), p_t in zip(ours.named_parameters(), theirs.parameters()):
+        np.testing.assert_array_equal(p.numpy(), p_t.detach().numpy(), err_msg=name)
+    with pytest.raises(ValueError, match="the vector has 7 numbers, the parameters 8"):
+        nn.utils.vector_to_parameters(mg.zeros(7), ours.parameters())
