@@ -181,3 +181,12 @@ def test_tools_cli_notebook_is_made_once_and_never_overwritten(tmp_path, monkeyp
     notebook.write_text('{"my": "notes"}', encoding="utf-8")  # the student's work
     assert cli.open_notebook(lesson, dict(os.environ)) == 0
     assert notebook.read_text("utf-8") == '{"my": "notes"}'
+
+
+def test_tools_cli_demo_real_word_rate():
+    """The demo's progress number: the share of a sample's words that the corpus contains."""
+    words = cli.known_words("def forward(self, x):\n    return self.linear(x)\n")
+    assert {"def", "forward", "self", "return", "linear"} <= words and "x" not in words
+    assert cli.real_word_rate("def forward(self): return self", words) == 1.0
+    assert cli.real_word_rate("dqf forwerd(self): retrun", words) == 0.25  # 1 of 4 spelt right
+    assert cli.real_word_rate("!!! ... ???", words) == 0.0  # no words at all
