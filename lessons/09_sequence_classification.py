@@ -90,10 +90,27 @@ print("always negative:", {k: round(v, 3) for k, v in baseline.items()})
 # %% [markdown]
 # ## 3. The two models
 #
-# **LSTM (S1).** Reads the tokens one by one, updating a state $(h, c)$; the last $h$ is
-# classified by one linear unit. (The documents use `LSTM(128)` on real text; 32 units are
-# plenty here.) The sigmoid of S1's `Dense(1, sigmoid)` is inside the loss,
-# `binary_cross_entropy_with_logits` — the stable form of F3.
+# **LSTM (S1).** Reads the tokens one by one, updating a hidden state $h_t$ and a cell state
+# $c_t$; the last $h$ is classified by one linear unit. (The documents use `LSTM(128)` on real
+# text; 32 units are plenty here.) The sigmoid of S1's `Dense(1, sigmoid)` is inside the loss,
+# `binary_cross_entropy_with_logits` — the stable form of F3. At each step $t$, from the
+# input $x_t$ and the previous $h_{t-1}$, four gates (PyTorch's order and names; $\sigma$ the
+# sigmoid, $\odot$ elementwise):
+#
+# $$\begin{aligned}
+# i_t &= \sigma(W_{ii} x_t + b_{ii} + W_{hi} h_{t-1} + b_{hi}) && \text{input gate}\\
+# f_t &= \sigma(W_{if} x_t + b_{if} + W_{hf} h_{t-1} + b_{hf}) && \text{forget gate}\\
+# g_t &= \tanh(W_{ig} x_t + b_{ig} + W_{hg} h_{t-1} + b_{hg}) && \text{candidate}\\
+# o_t &= \sigma(W_{io} x_t + b_{io} + W_{ho} h_{t-1} + b_{ho}) && \text{output gate}\\
+# c_t &= f_t \odot c_{t-1} + i_t \odot g_t, \qquad h_t = o_t \odot \tanh(c_t).
+# \end{aligned}$$
+#
+# The cell $c_t$ is a running memory: with $f_t \approx 1$ and $i_t \approx 0$ it is carried
+# unchanged from step to step (and so is its gradient), which is what lets an LSTM remember
+# across many steps where a plain RNN's $h_t = \tanh(W x_t + U h_{t-1})$ forgets. `nn.LSTM`
+# stores the four $W_{i\cdot}$ stacked as `weight_ih_l0` (4 × hidden rows, in the order
+# $i, f, g, o$), the $W_{h\cdot}$ as `weight_hh_l0`; read `minigrad/nn/rnn.py`. The next cell
+# computes the first step by hand and compares it with the layer.
 #
 # **Transformer.** Embeds every token with its position, lets all 16 attend to each other in one
 # block (F8, F11, F12), averages the 16 vectors and classifies the average.
@@ -114,8 +131,21 @@ class TransformerClassifier(nn.Module):
         return self.head(h.mean(axis=1))  # (N, 1): one logit per sentence
 
 
+lstm_model = LSTMClassifier(VOCAB, embed_dim=16, hidden_size=32)
+lstm = lstm_model.lstm
+with minigrad.no_grad():
+    x_seq = lstm_model.embedding(X_train[:4])  # (4 sentences, 16 steps, 16 features)
+    output, _ = lstm(x_seq)  # (4, 16, 32): h_t after every step
+    x1 = x_seq[:, 0]  # the first step's input; h_0 = c_0 = 0
+    gates = x1 @ lstm.weight_ih_l0.T + lstm.bias_ih_l0 + lstm.bias_hh_l0  # (4, 4 * 32)
+    i, f, g, o = gates.split(32, dim=-1)
+    c1 = i.sigmoid() * g.tanh()  # f * c_0 vanishes: c_0 = 0
+    h1 = o.sigmoid() * c1.tanh()
+lstm_by_hand_error = float(np.abs(h1.numpy() - output[:, 0].numpy()).max())
+print(f"h_1 by hand against nn.LSTM: largest difference {lstm_by_hand_error:.1e}")
+
 models = {
-    "LSTM": (LSTMClassifier(VOCAB, embed_dim=16, hidden_size=32), 1e-2),
+    "LSTM": (lstm_model, 1e-2),
     "Transformer": (TransformerClassifier(), 3e-3),
 }
 for name, (model, _) in models.items():
@@ -200,4 +230,5 @@ for name in models:
     assert abs(results[name]["recall"] - tp / (tp + fn)) < 1e-9
     assert tn + fp + fn + tp == len(y_test)
 assert (OUT / "confusion_matrices.png").stat().st_size > 1000
+assert lstm_by_hand_error < 1e-5, "the gate equations are what nn.LSTM computes"
 print("lesson 9: all checks passed")
