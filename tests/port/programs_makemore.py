@@ -35,7 +35,11 @@ def micrograd_neuron(torch, rng):
     print("w2", w2.grad.item())
     print("x1", x1.grad.item())
     print("w1", w1.grad.item())
-    return {"o": o, "grads": [x1.grad, x2.grad, w1.grad, w2.grad, b.grad], "dtype": str(o.dtype)}
+    return {
+        "o": o,
+        "grads": [x1.grad, x2.grad, w1.grad, w2.grad, b.grad],
+        "float64": o.dtype == torch.float64,
+    }
 
 
 def micrograd_mlp(torch, rng):
@@ -175,7 +179,7 @@ def bigram_counts(torch, rng):
 
     return {
         "N": N,
-        "N_dtype": str(N.dtype).split(".")[-1],
+        "N_int32": N.dtype == torch.int32,
         "P": P,
         "row_sums": P.sum(1),
         "nll": nll / n,

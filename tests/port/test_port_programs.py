@@ -156,7 +156,7 @@ def compare_text(expected, actual, tol, where):
         diff = [(e, a) for e, a in zip(expected.splitlines(), actual.splitlines()) if e != a] or [
             (expected[-300:], actual[-300:])
         ]
-        pytest.fail(f"{where}: printed text differs; first differing line:\n"
+        raise AssertionError(f"{where}: printed text differs; first differing line:\n"
                     f"  PyTorch : {diff[0][0]!r}\n  minigrad: {diff[0][1]!r}")  # fmt: skip
     for e, a in zip(expected_numbers, actual_numbers):
         if "." not in e + a and "e" not in (e + a).lower():  # integers: exactly
@@ -238,3 +238,28 @@ def test_port_program_is_reproducible(case, framework, tmp_path, monkeypatch):
     first = run(case.program, module, tmp_path / "first", monkeypatch)
     second = run(case.program, module, tmp_path / "second", monkeypatch)
     compare(first, second, case, case.program.__name__, tol=None)
+
+
+def test_port_comparison_catches_differences():
+    """The comparison itself can fail: a loss off by 1e-3, a printed number off by 1e-3, a
+    float64 array where PyTorch gave float32, a float where PyTorch gave an int, a changed word."""
+    case = Case(mm.micrograd_neuron, F32)
+    result = {
+        "losses": [2.5, 1.25],
+        "w": np.ones(3, dtype=np.float32),
+        "n": 3,
+        "stdout": "step 0: loss 2.500000\ntensor([1, 2])\n",
+    }
+    compare(result, dict(result), case, "ok", F32)
+    changes = [
+        {"losses": [2.5, 1.25 * (1 + 1e-3)]},
+        {"w": np.ones(3, dtype=np.float64)},
+        {"w": np.array([1.0, 1.0, 1.001], dtype=np.float32)},
+        {"n": 3.0},
+        {"stdout": "step 0: loss 2.502500\ntensor([1, 2])\n"},
+        {"stdout": "step 0: loss 2.500000\ntensor([1, 3])\n"},
+        {"stdout": "step 0: loss 2.500000\nminigrad.tensor([1, 2])\n"},
+    ]
+    for change in changes:
+        with pytest.raises(AssertionError):
+            compare(result, {**result, **change}, case, "changed", F32)
