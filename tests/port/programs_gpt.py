@@ -100,7 +100,7 @@ def gpt_dev_batches(torch, rng):
     load_numpy_weights(torch, m, std=1.0)
     xb, yb = get_batch("train", ix=torch.tensor([0, 17, 100, 333]))
     logits, loss = m(xb, yb)
-    print(logits.shape)
+    print(list(logits.shape))  # the lecture prints the torch.Size itself
     print(loss.item())
     idx = torch.zeros((1, 1), dtype=torch.long)
     generated = m.generate(idx, max_new_tokens=50)[0].tolist()
@@ -155,7 +155,7 @@ def attention_trick(torch, rng):
 
     B, T, C = 4, 8, 2  # batch, time, channels
     x = randn(torch, rng, B, T, C)  # torch.randn(B,T,C)
-    print(x.shape)
+    print(list(x.shape))  # the lecture prints the torch.Size itself
 
     # We want x[b,t] = mean_{i<=t} x[b,i]
     xbow = torch.zeros((B, T, C))
@@ -199,7 +199,7 @@ def attention_trick(torch, rng):
 
     v = value(x)
     out = wei @ v
-    print(out.shape)
+    print(list(out.shape))  # the lecture prints the torch.Size itself
 
     # "Scaled" attention: divide by sqrt(head_size), so that wei keeps unit variance
     k = randn(torch, rng, B, T, head_size)
@@ -280,7 +280,7 @@ def attention_trick(torch, rng):
     module = LayerNorm1d(100)
     xln = randn(torch, rng, 32, 100)  # batch size 32 of 100-dimensional vectors
     xln = module(xln)
-    print(xln.shape)
+    print(list(xln.shape))  # the lecture prints the torch.Size itself
 
     return {
         "xbow": xbow,

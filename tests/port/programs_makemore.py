@@ -273,7 +273,7 @@ def makemore_mlp(torch, rng):
     stoi, itos = _vocabulary(words)
     block_size = 3
     Xtr, Ytr = _build_dataset(torch, words, stoi, block_size)
-    print(Xtr.shape, Ytr.shape)  # prints (torch.Size / minigrad's size) only for the eye
+    print(list(Xtr.shape), list(Ytr.shape))  # the lecture prints X.shape: a torch.Size
     batches = rng.integers(0, Xtr.shape[0], size=(30, 32))  # the minibatches both runs see
 
     g = torch.Generator().manual_seed(2147483647)
