@@ -9,6 +9,7 @@ Where the lecture draws with `torch.randn(..., generator=g)`, these draw the sam
 NumPy (`randn(torch, rng, ...)`) so both frameworks start from the same weights.
 """
 
+import numpy as np
 from helpers_port import NAMES, randn
 
 
@@ -115,6 +116,95 @@ def micrograd_mlp(torch, rng):
         losses.append(loss.item())
 
     return {"losses": losses, "ypred": [y.item() for y in ypred], "w0": n.parameters()[0]}
+
+
+def micrograd_demo(torch, rng):
+    """micrograd's demo.ipynb written with tensors: the two moons, a 2-16-16-1 ReLU MLP, the SVM
+    max-margin loss with L2 regularization, SGD with a decaying learning rate (float64)."""
+    # make up a dataset (sklearn.datasets.make_moons(n_samples=100, noise=0.1))
+    t = rng.uniform(0, np.pi, size=100)
+    upper = rng.random(100) < 0.5
+    Xnp = np.where(
+        upper[:, None], np.c_[np.cos(t), np.sin(t)], np.c_[1 - np.cos(t), 0.5 - np.sin(t)]
+    )
+    Xnp = Xnp + rng.normal(0, 0.1, size=Xnp.shape)
+    X = torch.tensor(Xnp)
+    y = torch.tensor(upper.astype(np.float64)) * 2 - 1  # make y be -1 or 1
+
+    class MLP:
+        def __init__(self, nin, nouts):
+            sz = [nin] + nouts
+            self.layers = [
+                (
+                    torch.tensor(rng.uniform(-1, 1, (sz[i], sz[i + 1])), requires_grad=True),
+                    torch.zeros(sz[i + 1], dtype=torch.float64, requires_grad=True),
+                )
+                for i in range(len(nouts))
+            ]
+
+        def __call__(self, x):
+            for i, (W, b) in enumerate(self.layers):
+                x = x @ W + b
+                if i < len(self.layers) - 1:  # the last layer is linear
+                    x = x.relu()
+            return x.squeeze(-1)
+
+        def parameters(self):
+            return [p for W, b in self.layers for p in (W, b)]
+
+        def zero_grad(self):
+            for p in self.parameters():
+                p.grad = None
+
+    model = MLP(2, [16, 16, 1])  # 2-layer neural network
+    print("number of parameters", sum(p.numel() for p in model.parameters()))
+
+    # loss function
+    def loss():
+        # forward the model to get scores
+        scores = model(X)
+
+        # svm "max-margin" loss
+        losses = (1 + -y * scores).relu()
+        data_loss = losses.sum() * (1.0 / len(losses))
+        # L2 regularization
+        alpha = 1e-4
+        reg_loss = alpha * sum((p * p).sum() for p in model.parameters())
+        total_loss = data_loss + reg_loss
+
+        # also get accuracy
+        accuracy = [(yi > 0) == (scorei > 0) for yi, scorei in zip(y, scores)]
+        return total_loss, sum(accuracy) / len(accuracy)
+
+    total_loss, acc = loss()
+    print(total_loss.item(), acc.item())
+
+    losses = []
+    for k in range(30):
+        # forward
+        total_loss, acc = loss()
+
+        # backward
+        model.zero_grad()
+        total_loss.backward()
+
+        # update (sgd)
+        learning_rate = 1.0 - 0.9 * k / 100
+        for p in model.parameters():
+            p.data -= learning_rate * p.grad
+
+        if k % 5 == 0:
+            print(f"step {k} loss {total_loss.item()}, accuracy {acc.item() * 100}%")
+        losses.append(total_loss.item())
+
+    # the decision boundary on a grid (the notebook plots it)
+    h = 0.25
+    xx, yy = np.meshgrid(np.arange(-2, 3, h), np.arange(-1.5, 2, h))
+    Xmesh = np.c_[xx.ravel(), yy.ravel()]
+    scores = model(torch.tensor(Xmesh))
+    Z = scores > 0
+
+    return {"losses": losses, "acc": acc, "Z": Z, "scores": scores, "W1": model.layers[0][0]}
 
 
 def _vocabulary(words):

@@ -562,10 +562,10 @@ def init_weights(torch, rng):
     )
     model.apply(init_gpt)
 
-    conv = nn.Conv2d(16, 32, 3)
+    conv = nn.Conv2d(64, 128, 3)
     nn.init.kaiming_normal_(conv.weight, mode="fan_out", nonlinearity="relu")
     nn.init.constant_(conv.bias, 0.5)
-    kaiming_std = (2.0 / (32 * 3 * 3)) ** 0.5
+    kaiming_std = (2.0 / (128 * 3 * 3)) ** 0.5
 
     gains = [nn.init.calculate_gain("relu"), nn.init.calculate_gain("tanh"),
              nn.init.calculate_gain("leaky_relu", 0.2), nn.init.calculate_gain("linear")]  # fmt: skip

@@ -59,6 +59,7 @@ class Case:
 CASES = [
     Case(mm.micrograd_neuron, F64),
     Case(mm.micrograd_mlp, F64),
+    Case(mm.micrograd_demo, F64),
     # 20,000 draws: each frequency is within 4 standard deviations, sqrt(p(1-p)/20000) <= 0.0036,
     # of its probability, and of PyTorch's frequency within twice that.
     Case(mm.bigram_counts, F32, stat_atol=0.015),
@@ -76,9 +77,10 @@ CASES = [
     Case(tut.gru_classifier, F32),
     Case(tut.save_load_checkpoint, F32),
     Case(tut.schedulers_and_clipping, F32),
-    # Module.apply with nn.init: statistics of 131,072 draws (std 0.02 within 1%, a uniform's
-    # extremes within 1% of its bound).
-    Case(tut.init_weights, F32, stat_atol=0.01),
+    # Module.apply with nn.init: ratios of statistics to their targets, from 73,728 to 131,072
+    # draws (a sample std's relative error is 1/sqrt(2n) <= 0.0026, two frameworks' differ by
+    # at most ~0.004); a wrong gain or fan mode moves a ratio by 0.3 or more.
+    Case(tut.init_weights, F32, stat_atol=0.02),
     Case(tut.forward_hooks, F32),
     Case(tut.max_and_metrics, F32),
     Case(tut.stack_cat_einsum, F64),
