@@ -44,7 +44,7 @@ def as_tensor(data, dtype=None, device=None):
             return data
         return data.to(device or data.device, dtype=dtype or data.dtype)
     target = normalize_device(device)
-    if isinstance(data, np.ndarray) and target == "cpu" and dtype in (None, data.dtype):
+    if isinstance(data, np.ndarray) and target == "cpu" and (dtype is None or dtype == data.dtype):
         return from_numpy(data)
     return Tensor(data, dtype=dtype, device=target)
 
@@ -186,22 +186,25 @@ def _steps(steps, name):
     return int(steps)
 
 
-def _evenly_spaced(start, end, steps):
-    """`steps` values from start to end, both included, in float64: the first half counted up
-    from start, the second half down from end (as PyTorch does, so both ends are exact)."""
+def _evenly_spaced(start, end, steps, dtype):
+    """`steps` values from start to end, both included: the first half counted up from start,
+    the second half down from end, so both ends are exact. Computed in `dtype` when it is a
+    float type (as PyTorch does, for the same roundings), else in float64."""
+    compute = dtype if dtype.kind == "f" else np.dtype(np.float64)
+    start, end = compute.type(start), compute.type(end)
     if steps == 1:
-        return np.array([start], dtype=np.float64)
-    step = (end - start) / (steps - 1)
-    i = np.arange(steps, dtype=np.float64)
+        return np.array([start], dtype=compute)
+    step = (end - start) / compute.type(steps - 1)
+    i = np.arange(steps).astype(compute)
     halfway = steps // 2
-    return np.where(i < halfway, start + step * i, end - step * (steps - 1 - i))
+    return np.where(np.arange(steps) < halfway, start + step * i, end - step * (steps - 1 - i))
 
 
 def linspace(start, end, steps, dtype=None, requires_grad=False, device=None):
     """`steps` evenly spaced values from start to end, both included (torch.linspace)."""
     steps = _steps(steps, "linspace")
     dtype = dtypes.get_default_dtype() if dtype is None else dtypes.as_dtype(dtype)
-    data = _evenly_spaced(start, end, steps).astype(dtype)
+    data = _evenly_spaced(start, end, steps, dtype).astype(dtype)
     return Tensor(data, requires_grad=requires_grad, device=device)
 
 
@@ -209,7 +212,8 @@ def logspace(start, end, steps, base=10.0, dtype=None, requires_grad=False, devi
     """`steps` values from base**start to base**end, evenly spaced on a log scale."""
     steps = _steps(steps, "logspace")
     dtype = dtypes.get_default_dtype() if dtype is None else dtypes.as_dtype(dtype)
-    data = np.power(float(base), _evenly_spaced(start, end, steps)).astype(dtype)
+    exponents = _evenly_spaced(start, end, steps, dtype)
+    data = np.power(exponents.dtype.type(base), exponents).astype(dtype)
     return Tensor(data, requires_grad=requires_grad, device=device)
 
 
