@@ -37,7 +37,10 @@ The file format is safetensors (Hugging Face's; PyTorch, JAX and others read it)
   completely or not at all. If the process dies mid-save, the previous checkpoint is untouched.
 
 Loading. Arrays come back as NumPy arrays (on the host) unless `map_location` names a device;
-Tensors come back as Tensors on that device with their requires_grad flag. Floats, ints and
+Tensors come back as Tensors on that device with their requires_grad flag. `load` takes
+torch.load's `weights_only=` (True, False or None: all the same here, since nothing is ever
+unpickled, so even weights_only=False cannot run code) and `map_location=` as a device name or a
+dict of device names (not a function). Floats, ints and
 dtypes are restored exactly (bit for bit); a big-endian array comes back in native byte order.
 An array referenced twice is saved twice and loads as two copies.
 
