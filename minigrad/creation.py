@@ -252,47 +252,33 @@ def rand(*size, generator=None, dtype=None, requires_grad=False, device=None):
 
 
 def randint(
-    *args, size=None, generator=None, dtype=None, requires_grad=False, device=None, **bounds
+    low=0, high=None, size=None, *, generator=None, dtype=None, requires_grad=False, device=None
 ):
     """Random integers in [low, high): randint(high, size) or randint(low, high, size).
 
-    As in PyTorch, `size` is required (a tuple or list, given by position or keyword), low and
-    high may also be keywords (randint(low=2, high=5, size=(3,))), and the result is int64
-    unless `dtype` says otherwise.
+    As in PyTorch, `size` (a tuple or list) is required, and the result is int64 unless `dtype`
+    says otherwise. With two positional arguments the first is high: randint(10, (3,)).
     """
-    low, high, size = _randint_arguments(args, size, bounds)
+    if size is None and isinstance(high, (tuple, list)):  # randint(high, size)
+        low, high, size = 0, low, high
+    elif high is None:  # randint(high, size=...) or randint(high=..., size=...)
+        low, high = 0, low
+    _check_randint_arguments(low, high, size)
     dtype = dtypes.int64 if dtype is None else dtypes.as_dtype(dtype)
-    data = _random.numpy_generator(generator).integers(low, high, size=size)
+    data = _random.numpy_generator(generator).integers(low, high, size=_shape(tuple(size)))
     return _on_device(data.astype(dtype), device, requires_grad)
 
 
-def _randint_arguments(args, size, bounds):
-    """(low, high, size) from randint's PyTorch-style arguments, checked."""
-    unknown = set(bounds) - {"low", "high"}
-    if unknown:
-        raise TypeError(f"randint() got an unexpected keyword argument {sorted(unknown)[0]!r}")
-    if size is None and args and isinstance(args[-1], (tuple, list)):
-        args, size = args[:-1], args[-1]
+def _check_randint_arguments(low, high, size):
     if size is None:
         raise TypeError("randint() needs a size: randint(high, size) or randint(low, high, size)")
-    if len(args) > 2:
-        raise TypeError(f"randint() takes low, high and size, got {len(args) + 1} positions")
-    given = dict(zip(("low", "high") if len(args) == 2 else ("high",), args))
-    for name, value in bounds.items():
-        if name in given:
-            raise TypeError(f"randint() got multiple values for argument {name!r}")
-        given[name] = value
-    if "high" not in given:
-        raise TypeError("randint() missing the argument 'high'")
-    low, high = given.get("low", 0), given["high"]
+    if not isinstance(size, (tuple, list)):
+        raise TypeError(f"randint(): size must be a tuple of ints, not {type(size).__name__}")
     for name, value in (("low", low), ("high", high)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
             raise TypeError(f"randint(): {name} must be an int, got {value!r}")
-    if not isinstance(size, (tuple, list)):
-        raise TypeError(f"randint(): size must be a tuple of ints, not {type(size).__name__}")
     if low >= high:
         raise ValueError(f"randint(): low must be less than high, but got low={low} >= high={high}")
-    return int(low), int(high), _shape(tuple(size))
 
 
 def randperm(n, generator=None, dtype=None, requires_grad=False, device=None):

@@ -234,14 +234,14 @@ def test_randint_covers_its_range_and_takes_a_dtype():
     "call, error, message",
     [
         (lambda: mg.randint(5), TypeError, "needs a size"),
-        (lambda: mg.randint((5,)), TypeError, "missing the argument 'high'"),
+        (lambda: mg.randint((5,)), TypeError, "needs a size"),
         (lambda: mg.randint(0, 5), TypeError, "needs a size"),
-        (lambda: mg.randint(0, 5, 3), TypeError, "needs a size"),
+        (lambda: mg.randint(0, 5, 3), TypeError, "size must be a tuple of ints, not int"),
         (lambda: mg.randint(0, 5, size=3), TypeError, "size must be a tuple of ints"),
         (lambda: mg.randint(3, 10.5, (2,)), TypeError, "high must be an int"),
         (lambda: mg.randint(5, 3, (2,)), ValueError, "low must be less than high"),
         (lambda: mg.randint(3, 3, (2,)), ValueError, "low=3 >= high=3"),
-        (lambda: mg.randint(1, 2, 3, (2,)), TypeError, "takes low, high and size"),
+        (lambda: mg.randint(1, 2, 3, (2,)), TypeError, "positional arguments"),
     ],
 )
 def test_randint_argument_errors(call, error, message):
