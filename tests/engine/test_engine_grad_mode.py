@@ -9,6 +9,7 @@ import torch
 
 import minigrad as mg
 
+
 def both(scenario):
     """Run `scenario(lib)` with torch and with minigrad (the modes have the same names in
     both); they must give the same answer."""
