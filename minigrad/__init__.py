@@ -14,7 +14,7 @@ Where things live:
     gradcheck.py   checking a backward against finite differences
 """
 
-from minigrad import cuda, data, metrics, models, nn, ops, optim, tokenizers, viz
+from minigrad import autograd, cuda, data, metrics, models, nn, ops, optim, tokenizers, utils, viz
 from minigrad import random as random
 from minigrad.anomaly import AnomalyError, detect_anomaly, is_anomaly_enabled
 from minigrad.autograd import Function, backward
@@ -27,13 +27,23 @@ from minigrad.backend import (
 )
 from minigrad.creation import (
     arange,
+    as_tensor,
+    empty,
+    empty_like,
+    eye,
+    from_numpy,
     full,
     full_like,
+    linspace,
+    logspace,
     ones,
     ones_like,
     rand,
+    rand_like,
     randint,
+    randint_like,
     randn,
+    randn_like,
     randperm,
     tensor,
     zeros,
@@ -50,10 +60,26 @@ from minigrad.dtypes import (
     set_default_dtype,
     uint8,
 )
-from minigrad.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from minigrad.grad_mode import (
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    is_inference_mode_enabled,
+    no_grad,
+    set_grad_enabled,
+)
 from minigrad.gradcheck import GradcheckError, gradcheck
 from minigrad.printing import get_printoptions, printoptions, set_printoptions
-from minigrad.random import manual_seed
+from minigrad.random import (
+    Generator,
+    default_generator,
+    get_rng_state,
+    initial_seed,
+    manual_seed,
+    multinomial,
+    seed,
+    set_rng_state,
+)
 from minigrad.routines import (
     abs,
     broadcast_shapes,
@@ -102,6 +128,10 @@ __all__ = [
     "detect_anomaly", "is_anomaly_enabled", "AnomalyError", "trace",
     "nn", "optim", "data", "models", "tokenizers", "viz", "metrics",
     "save", "load", "CheckpointError",
+    "eye", "linspace", "logspace", "empty", "empty_like", "rand_like", "randn_like",
+    "randint_like", "from_numpy", "as_tensor", "Generator", "default_generator", "seed",
+    "initial_seed", "get_rng_state", "set_rng_state", "multinomial", "inference_mode",
+    "is_inference_mode_enabled", "autograd", "utils",
     "ops", "broadcast_shapes", "matmul", "concat", "cat", "stack", "split", "where",
     "abs", "clamp", "clip", "exp", "gelu", "log", "log_softmax", "logsumexp", "max", "maximum",
     "mean", "min", "minimum", "relu", "sigmoid", "softmax", "sqrt", "sum", "tanh", "var",

@@ -461,3 +461,101 @@ def unbroadcast(grad, shape, op="op", index=0):
     if axes:
         grad = grad.sum(axis=axes, keepdims=True)
     return grad.reshape(shape)
+
+
+# --------------------------------------------------------------------------------------------
+# grad: the gradients of outputs with respect to chosen inputs, returned, not stored
+# --------------------------------------------------------------------------------------------
+
+
+def grad(
+    outputs,
+    inputs,
+    grad_outputs=None,
+    retain_graph=None,
+    create_graph=False,
+    only_inputs=True,
+    allow_unused=None,
+    is_grads_batched=False,
+    materialize_grads=False,
+):
+    """dL/d(input) for each of `inputs`, as a tuple of Tensors (torch.autograd.grad).
+
+    The same walk as `backward`, but nothing is written to any `.grad`: the gradients that
+    reach the inputs are collected and returned. An input may be a leaf or an intermediate
+    result. `grad_outputs` plays the part of backward's `grad_tensors` (None: 1 for a
+    one-element output). The graph is freed afterwards unless retain_graph=True.
+
+    allow_unused: an input that the outputs do not depend on is an error, unless allow_unused
+    (its gradient is then None) or materialize_grads (zeros) is set.
+    create_graph=True (a graph of the backward pass, for second derivatives) is not possible:
+    minigrad's backward functions compute with arrays, which record nothing.
+    `only_inputs` is accepted and ignored, as in PyTorch.
+    """
+    if create_graph:
+        raise NotImplementedError(
+            "grad(create_graph=True): minigrad has no higher-order gradients (each op's "
+            "backward works on backend arrays, so the backward pass builds no graph of its own)"
+        )
+    if is_grads_batched:
+        raise NotImplementedError("grad(is_grads_batched=True) is not supported by minigrad")
+    if allow_unused is None:
+        allow_unused = materialize_grads
+    if materialize_grads and not allow_unused:
+        raise ValueError("grad: materialize_grads=True needs allow_unused to be None or True")
+    retain_graph = create_graph if retain_graph is None else retain_graph
+    inputs = (inputs,) if isinstance(inputs, TensorBase) else tuple(inputs)
+    for index, tensor in enumerate(inputs):
+        if not isinstance(tensor, TensorBase):
+            raise TypeError(f"grad: input {index} is a {type(tensor).__name__}, not a Tensor")
+        if not tensor._requires_grad:
+            raise RuntimeError(f"grad: input {index} does not require grad")
+    wanted = {id(gradient_edge(tensor)) for tensor in inputs}
+    found = _gradients_at(outputs, grad_outputs, wanted, retain_graph)
+    results = []
+    for index, tensor in enumerate(inputs):
+        array = found.get(id(gradient_edge(tensor)))
+        if array is None and materialize_grads:
+            array = get_backend(tensor._device).xp.zeros_like(tensor.array)
+        results.append(_returned_gradient(index, tensor, array, allow_unused))
+    return tuple(results)
+
+
+def _gradients_at(outputs, grad_outputs, wanted, retain_graph):
+    """Backpropagate from `outputs`; return {id(node): dL/d(node's output)} for the nodes whose
+    ids are in `wanted` (leaf tensors or Contexts). Touches no `.grad`."""
+    roots, seeds = _roots_and_seeds(outputs, grad_outputs)
+    grads = {}
+    for root, seed in zip(roots, seeds):
+        _add_gradient(grads, gradient_edge(root), seed)
+    found = {}
+    for node in _reverse_topological_order([gradient_edge(root) for root in roots]):
+        grad = grads.pop(id(node), None)
+        if grad is None:
+            continue
+        if id(node) in wanted:
+            found[id(node)] = grad
+        if isinstance(node, TensorBase):
+            continue  # a leaf: nothing to pass on (and, unlike backward, nothing stored)
+        if node.freed:
+            raise RuntimeError(_freed_graph_message(node.function))
+        input_grads = _local_backward(node, grad)
+        for edge, input_grad in zip(node.edges, input_grads):
+            if input_grad is not None:
+                _add_gradient(grads, edge, input_grad)
+        if not retain_graph:
+            node.release()
+    return found
+
+
+def _returned_gradient(index, tensor, grad, allow_unused):
+    """The gradient found for input `index` as a Tensor, or None if allowed."""
+    if grad is None:
+        if not allow_unused:
+            raise RuntimeError(
+                f"grad: input {index} was not used to compute the outputs (it gets no "
+                "gradient). Pass allow_unused=True to get None for it instead"
+            )
+        return None
+    array = get_backend(tensor._device).asarray(grad)
+    return tensor._make(array.copy() if array is grad else array, tensor._device)

@@ -37,7 +37,10 @@ The file format is safetensors (Hugging Face's; PyTorch, JAX and others read it)
   completely or not at all. If the process dies mid-save, the previous checkpoint is untouched.
 
 Loading. Arrays come back as NumPy arrays (on the host) unless `map_location` names a device;
-Tensors come back as Tensors on that device with their requires_grad flag. Floats, ints and
+Tensors come back as Tensors on that device with their requires_grad flag. `load` takes
+torch.load's `weights_only=` (True, False or None: all the same here, since nothing is ever
+unpickled, so even weights_only=False cannot run code) and `map_location=` as a device name or a
+dict of device names (not a function). Floats, ints and
 dtypes are restored exactly (bit for bit); a big-endian array comes back in native byte order.
 An array referenced twice is saved twice and loads as two copies.
 
@@ -276,17 +279,28 @@ def _fsync_directory(directory):
 # --------------------------------------------------------------------------------------------
 
 
-def load(path, map_location=None):
-    """Load a checkpoint saved with `minigrad.save`, or any safetensors file.
+def load(path, map_location=None, *, weights_only=None, mmap=None):
+    """Load a checkpoint saved with `minigrad.save`, or any safetensors file (torch.load's
+    arguments).
 
     map_location: None or "cpu" gives NumPy arrays and CPU Tensors; a device name ("cuda",
-        "strict") puts every array and Tensor on that device.
+        "cuda:0", "strict") puts every array and Tensor on that device. A dict maps where a
+        tensor was saved from to where it goes, as in PyTorch; a minigrad file holds the
+        numbers only (saved from the host), so its entry for "cpu" is used (no entry: "cpu").
+    weights_only: accepted for PyTorch's signature; True and False do the same thing, because
+        minigrad never unpickles: loading only ever reads numbers and a JSON skeleton, so no
+        file can run code, whatever this flag says.
+    mmap: accepted; None and False read the file into memory (True is not supported).
 
     Raises FileNotFoundError for a missing file and CheckpointError for a file that is not a
     valid checkpoint of a version this minigrad can read.
     """
+    if weights_only not in (None, True, False):
+        raise TypeError(f"load: weights_only must be True, False or None, got {weights_only!r}")
+    if mmap:
+        raise NotImplementedError("load(mmap=True): minigrad reads checkpoints into memory")
     path = os.fspath(path)
-    device = normalize_device(map_location) if map_location is not None else "cpu"
+    device = _target_device(map_location)
     try:
         with open(path, "rb") as file:
             start = file.read(9)
@@ -299,6 +313,25 @@ def load(path, map_location=None):
         _refuse(start)
     except CheckpointError as error:
         raise CheckpointError(f"cannot load {path!r}: {error}") from None
+
+
+def _target_device(map_location):
+    """The device named by load's map_location (see load)."""
+    if map_location is None:
+        return "cpu"
+    if isinstance(map_location, dict):
+        for key, value in map_location.items():
+            if not isinstance(key, str) or not isinstance(value, str):
+                raise TypeError(
+                    f"load: map_location maps device names to device names, got {map_location!r}"
+                )
+        return normalize_device(map_location.get("cpu", "cpu"))
+    if isinstance(map_location, str):
+        return normalize_device(map_location)
+    raise TypeError(
+        f"load: map_location must be a device name such as 'cpu' or 'cuda', or a dict of "
+        f"them, got {type(map_location).__name__} (minigrad does not take a function here)"
+    )
 
 
 def _refuse(start):
@@ -611,9 +644,9 @@ def _check_legacy_sizes(path):
     ask for any amount of memory. np.savez never compresses, so neither may the entries.
     """
     with zipfile.ZipFile(path) as archive:
+        seen = set()
         for info in archive.infolist():
-            if info.compress_type != zipfile.ZIP_STORED:
-                raise _damaged(f"the entry {info.filename!r} is compressed (np.savez never is)")
+            _check_legacy_entry(info, seen)
             if not info.filename.endswith(".npy"):
                 continue
             with archive.open(info) as entry:
@@ -628,6 +661,20 @@ def _check_legacy_sizes(path):
                 raise _damaged(f"the entry {info.filename!r} claims more data than it holds")
 
 
+def _check_legacy_entry(info, seen):
+    """An entry of an old archive as np.savez writes it: once, unencrypted, uncompressed."""
+    if info.filename in seen:
+        raise _damaged(f"the archive has the entry {info.filename!r} twice")
+    seen.add(info.filename)
+    if info.flag_bits & 0x1:
+        raise _damaged(f"the entry {info.filename!r} is encrypted (np.savez never encrypts)")
+    if info.compress_type != zipfile.ZIP_STORED:
+        raise _damaged(
+            f"the entry {info.filename!r} is compressed (compression method "
+            f"{info.compress_type}; np.savez never compresses)"
+        )
+
+
 def _read_legacy_header(archive):
     """The tree of the header of an open archive; CheckpointError saying what is wrong with it."""
     if HEADER_ENTRY not in archive.files:
@@ -637,6 +684,8 @@ def _read_legacy_header(archive):
             "a PyTorch state_dict with safetensors.torch.save_file)"
         )
     raw = archive[HEADER_ENTRY]
+    if not isinstance(raw, np.ndarray):  # an entry that is not an .npy file comes as bytes
+        raise CheckpointError(f"its header entry {HEADER_ENTRY!r} is not a NumPy array")
     try:
         header = json.loads(raw.tobytes().decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:

@@ -1,21 +1,25 @@
 """Datasets: things with a length that hand out samples by index (PyTorch's torch.utils.data).
 
-    Dataset        the base class: write __len__ and __getitem__
-    TensorDataset  samples are rows of tensors that share their first dimension (X[i], y[i])
-    Subset         a view of a dataset through a list of indices
-    random_split   cut a dataset into random, non-overlapping Subsets (train / validation, F13)
+    Dataset         the base class: write __len__ and __getitem__
+    IterableDataset a stream of samples: write __iter__ (no indices, no shuffling)
+    TensorDataset   samples are rows of tensors that share their first dimension (X[i], y[i])
+    Subset          a view of a dataset through a list of indices
+    ConcatDataset   several datasets one after another
+    random_split    cut a dataset into random, non-overlapping Subsets (train / validation, F13)
 
 A DataLoader asks a Dataset for a whole mini-batch at once with `get_batch(indices)`. The default
 fetches the samples one by one and stacks them (`default_collate`); TensorDataset overrides it to
 index its tensors once with the whole index array, which is much faster.
 """
 
+import bisect
 import math
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from minigrad import random
 from minigrad.creation import tensor
+from minigrad.data.sampler import resolve_generator
 from minigrad.routines import stack
 from minigrad.tensor import Tensor
 
@@ -34,29 +38,63 @@ class Dataset:
         return default_collate([self[int(i)] for i in indices])
 
 
-def default_collate(samples):
-    """Stack a list of samples into one batch, field by field.
+class IterableDataset:
+    """Base class of a stream of samples: subclasses define `__iter__` (torch's IterableDataset).
 
-    Tensors are stacked along a new first axis, numbers become a 1-D Tensor (ints -> int64,
-    floats -> the default float dtype), NumPy arrays are stacked then made a Tensor, and tuples,
-    lists and dicts are collated per field: [(x0, y0), (x1, y1)] -> (stack([x0, x1]), [y0, y1]).
-    Anything else (strings, say) is returned as a list.
+    A DataLoader batches the samples in the order the stream gives them; there are no indices,
+    so no shuffle, sampler or batch_sampler.
+    """
+
+    def __iter__(self):
+        raise NotImplementedError
+
+
+def default_collate(samples):
+    """Stack a list of samples into one batch, field by field (torch's default_collate).
+
+    Tensors are stacked along a new first axis; NumPy arrays and NumPy scalars are stacked into
+    a Tensor of their dtype; Python ints become an int64 Tensor, bools a bool Tensor and floats a
+    Tensor of the default float dtype (float32; PyTorch makes them float64); strings stay a list.
+    Dicts, tuples and lists are collated per field: [(x0, y0), (x1, y1)] -> [stack([x0, x1]),
+    tensor([y0, y1])] (a list, as in PyTorch; a namedtuple stays that namedtuple).
     """
     first = samples[0]
     if isinstance(first, Tensor):
         return stack(samples)
-    if isinstance(first, np.ndarray):
+    if isinstance(first, (np.ndarray, np.generic)) and first.dtype.kind in "biuf":
         return tensor(np.stack(samples))
-    if isinstance(first, (bool, int, float, np.generic)):
+    if isinstance(first, (bool, int, float)):
         return tensor(list(samples))
-    if isinstance(first, dict):
+    if isinstance(first, (str, bytes)):
+        return list(samples)
+    if isinstance(first, Mapping):
         return {key: default_collate([sample[key] for sample in samples]) for key in first}
-    if isinstance(first, (tuple, list)):
+    if isinstance(first, Sequence):
         lengths = {len(sample) for sample in samples}
         if len(lengths) != 1:
             raise ValueError(f"can't collate samples with different numbers of fields: {lengths}")
-        return tuple(default_collate(list(field)) for field in zip(*samples))
-    return list(samples)
+        fields = [default_collate(list(field)) for field in zip(*samples)]
+        if isinstance(first, tuple) and hasattr(first, "_fields"):  # a namedtuple
+            return type(first)(*fields)
+        return fields
+    raise TypeError(
+        "default_collate: a batch must contain Tensors, NumPy arrays, numbers, strings, dicts "
+        f"or lists; found {type(first).__name__}"
+    )
+
+
+def default_convert(sample):
+    """What a DataLoader with batch_size=None gives for one sample: NumPy arrays become
+    Tensors (also inside dicts, tuples and lists); everything else stays as it is."""
+    if isinstance(sample, np.ndarray) and sample.dtype.kind in "biuf":
+        return tensor(sample)
+    if isinstance(sample, Mapping):
+        return {key: default_convert(value) for key, value in sample.items()}
+    if isinstance(sample, tuple) and hasattr(sample, "_fields"):
+        return type(sample)(*[default_convert(value) for value in sample])
+    if isinstance(sample, (tuple, list)):
+        return [default_convert(value) for value in sample]
+    return sample
 
 
 class TensorDataset(Dataset):
@@ -84,7 +122,7 @@ class TensorDataset(Dataset):
     def get_batch(self, indices):
         # One integer-array index per tensor instead of len(indices) small tensors + a stack.
         indices = np.asarray(indices, dtype=np.int64)
-        return tuple(t[indices] for t in self.tensors)
+        return [t[indices] for t in self.tensors]  # a list, as default_collate gives
 
 
 class Subset(Dataset):
@@ -110,18 +148,30 @@ class Subset(Dataset):
         return default_collate([self.dataset[int(i)] for i in inner])
 
 
-def resolve_generator(generator):
-    """None -> minigrad's global generator; an int -> a new seeded Generator; a Generator as is."""
-    if generator is None:
-        return random.generator()
-    if isinstance(generator, np.random.Generator):
-        return generator
-    if isinstance(generator, (int, np.integer)) and not isinstance(generator, bool):
-        return np.random.default_rng(int(generator))
-    raise TypeError(
-        f"generator must be None, an int seed or a numpy.random.Generator, "
-        f"got {type(generator).__name__}"
-    )
+class ConcatDataset(Dataset):
+    """The samples of several datasets, one dataset after the other."""
+
+    def __init__(self, datasets):
+        self.datasets = list(datasets)
+        if not self.datasets:
+            raise ValueError("ConcatDataset: datasets should not be an empty iterable")
+        for dataset in self.datasets:
+            if isinstance(dataset, IterableDataset):
+                raise TypeError("ConcatDataset does not support IterableDataset")
+        # cumulative_sizes[k]: the number of samples in datasets 0..k together
+        self.cumulative_sizes = np.cumsum([len(d) for d in self.datasets]).tolist()
+
+    def __len__(self):
+        return self.cumulative_sizes[-1]
+
+    def __getitem__(self, index):
+        n = len(self)
+        if not -n <= index < n:
+            raise IndexError(f"ConcatDataset: index {index} is out of range for {n} samples")
+        index = index + n if index < 0 else index
+        which = bisect.bisect_right(self.cumulative_sizes, index)
+        start = self.cumulative_sizes[which - 1] if which > 0 else 0
+        return self.datasets[which][index - start]
 
 
 def random_split(dataset, lengths, generator=None):
@@ -130,7 +180,7 @@ def random_split(dataset, lengths, generator=None):
     lengths: ints that add up to len(dataset), e.g. [800, 200]; or fractions that add up to 1,
         e.g. [0.8, 0.2]. Fractions are rounded down and the samples left over are handed out
         one each to the first subsets, so every sample lands in exactly one subset.
-    generator: a numpy.random.Generator or an int seed, for a reproducible split
+    generator: a minigrad.Generator or an int seed, for a reproducible split
         (default: minigrad's global generator, see `minigrad.manual_seed`).
 
         >>> train, val = random_split(dataset, [0.8, 0.2], generator=0)

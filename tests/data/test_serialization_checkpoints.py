@@ -674,3 +674,141 @@ def test_plain_npy_zip_and_npz_files_are_not_checkpoints(tmp_path):
 def test_missing_file_is_file_not_found(tmp_path):
     with pytest.raises(FileNotFoundError):
         load(tmp_path / "nope.safetensors")
+
+
+# ---------------------------------------------------------------------------------------------
+# torch.load's arguments: weights_only, map_location as a string or a dict; buffers
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("weights_only", [None, True, False])
+def test_weights_only_is_accepted_and_loading_stays_safe(weights_only, tmp_path):
+    path = tmp_path / "c.safetensors"
+    save({"w": mg.tensor([1.0, 2.0])}, path)
+    loaded = load(path, weights_only=weights_only)
+    np.testing.assert_array_equal(loaded["w"].numpy(), [1.0, 2.0])
+    evil = tmp_path / "evil.pt"
+    evil.write_bytes(pickle.dumps({"weights": PlantsAFile(tmp_path / "ran")}))
+    with pytest.raises(CheckpointError, match="pickle"):
+        load(evil, weights_only=weights_only)
+    assert not (tmp_path / "ran").exists()  # False does not mean "unpickle"
+
+
+def test_weights_only_and_mmap_values_are_checked(tmp_path):
+    path = tmp_path / "c.safetensors"
+    save({"w": np.zeros(2)}, path)
+    with pytest.raises(TypeError, match="weights_only must be True, False or None"):
+        load(path, weights_only="yes")
+    with pytest.raises(NotImplementedError, match="mmap"):
+        load(path, mmap=True)
+    assert load(path, mmap=False)["w"].shape == (2,)
+
+
+def test_map_location_strings_and_dicts(device, tmp_path):
+    path = tmp_path / "c.safetensors"
+    save({"t": mg.tensor([1.0, 2.0]), "a": np.ones(2)}, path)
+    assert load(path, map_location="cpu")["t"].device == "cpu"
+    assert load(path, map_location={"cpu": device})["t"].device == device
+    assert load(path, map_location={"cuda:0": "cpu"})["t"].device == "cpu"  # no "cpu" key
+    moved = load(path, map_location={"cpu": device})["a"]
+    assert mg.get_backend(device).is_array(moved)
+    with pytest.raises(TypeError, match="does not take a function"):
+        load(path, map_location=lambda storage, location: storage)
+    with pytest.raises(ValueError, match="unknown device"):
+        load(path, map_location="tpu")
+
+
+def test_buffers_round_trip_with_the_state_dict(tmp_path):
+    nn = pytest.importorskip("minigrad.nn")
+    model = nn.BatchNorm1d(3)
+    model.train()
+    model(mg.randn(8, 3) * 4 + 2)  # moves running_mean / running_var / num_batches_tracked
+    model.register_buffer("scale", mg.tensor([0.5, 1.5]))
+    model.register_buffer("scratch", mg.zeros(2), persistent=False)
+    state = model.state_dict()
+    assert {"running_mean", "running_var", "scale"} <= set(state) and "scratch" not in state
+    save(state, tmp_path / "bn.safetensors")
+    other = nn.BatchNorm1d(3)
+    other.register_buffer("scale", mg.zeros(2))
+    other.register_buffer("scratch", mg.ones(2), persistent=False)
+    other.load_state_dict(load(tmp_path / "bn.safetensors"))
+    for name in state:
+        np.testing.assert_array_equal(np.asarray(other.state_dict()[name]), np.asarray(state[name]))
+    np.testing.assert_array_equal(other.scratch.numpy(), [1.0, 1.0])  # not persistent: kept
+
+
+# ---------------------------------------------------------------------------------------------
+# Hostile old (.mgz) archives: each refused with a CheckpointError naming file and problem
+# ---------------------------------------------------------------------------------------------
+
+
+def patch_zip_records(path, signature, offset, value):
+    """Overwrite a 2-byte little-endian field at `offset` in every zip record with `signature`
+    (local file headers b"PK\\x03\\x04", central directory entries b"PK\\x01\\x02")."""
+    data = bytearray(saved_bytes(path))
+    start = data.find(signature)
+    assert start >= 0
+    while start >= 0:
+        data[start + offset : start + offset + 2] = value.to_bytes(2, "little")
+        start = data.find(signature, start + 4)
+    path.write_bytes(bytes(data))
+
+
+def legacy_with_one_array(path):
+    write_legacy(path, {"type": "array", "name": "a0"}, {"a0": np.arange(4.0)})
+    assert load(path).tolist() == [0.0, 1.0, 2.0, 3.0]  # the honest file loads
+
+
+def test_old_archive_with_the_encrypted_flag(tmp_path):
+    path = tmp_path / "encrypted.mgz"
+    legacy_with_one_array(path)
+    patch_zip_records(path, b"PK\x03\x04", 6, 0x1)  # general purpose flags: bit 0, encrypted
+    patch_zip_records(path, b"PK\x01\x02", 8, 0x1)
+    expect_checkpoint_error(path, "encrypted")
+
+
+def test_old_archive_with_an_unknown_compression_method(tmp_path):
+    path = tmp_path / "method99.mgz"
+    legacy_with_one_array(path)
+    patch_zip_records(path, b"PK\x03\x04", 8, 99)
+    patch_zip_records(path, b"PK\x01\x02", 10, 99)
+    expect_checkpoint_error(path, "compression method 99")
+
+
+def test_old_archive_whose_header_entry_is_raw_bytes(tmp_path):
+    path = tmp_path / "rawheader.mgz"
+    with zipfile.ZipFile(path, "w") as archive:
+        header = {"format": "minigrad-checkpoint", "version": 1, "tree": None}
+        archive.writestr("__minigrad_header__", json.dumps(header).encode())  # no .npy
+    expect_checkpoint_error(path, "header entry", "not a NumPy array")
+
+
+def test_old_archive_with_a_forged_huge_shape_in_a_two_dimensional_entry(tmp_path):
+    path = tmp_path / "forged.mgz"
+    write_legacy(path, {"type": "array", "name": "a0"}, {"a0": np.zeros((2, 2), np.float32)})
+    with zipfile.ZipFile(path) as archive:
+        entries = {name: archive.read(name) for name in archive.namelist()}
+    honest = entries["a0.npy"]
+    entries["a0.npy"] = honest.replace(b"(2, 2), }" + b" " * 8, b"(99999, 99999), }")
+    assert entries["a0.npy"] != honest and len(entries["a0.npy"]) == len(honest)
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in entries.items():
+            archive.writestr(name, data)
+    expect_checkpoint_error(path, "'a0.npy'", "claims more data")
+
+
+def test_old_archive_with_an_entry_twice(tmp_path):
+    path = tmp_path / "twice.mgz"
+    legacy_with_one_array(path)
+    with zipfile.ZipFile(path, "a") as archive:
+        with pytest.warns(UserWarning, match="Duplicate name"):
+            archive.writestr("a0.npy", saved_bytes_of_npy(np.arange(4.0) + 10))
+    expect_checkpoint_error(path, "'a0.npy' twice")
+
+
+def saved_bytes_of_npy(array):
+    import io
+
+    buffer = io.BytesIO()
+    np.save(buffer, array)
+    return buffer.getvalue()
