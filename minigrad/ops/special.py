@@ -1,9 +1,9 @@
 """Numerical routines, not formulas to study:
 
-    erf(xp, x)        the error function, which NumPy does not have, for the exact GELU
-                      (ops/unary.py): the rational approximations of the Cephes library, the
-                      same ones SciPy uses
-    upcast_half(x)    float16 arrays as float32: where the activations and softmax compute
+erf(xp, x)        the error function, which NumPy does not have, for the exact GELU
+                  (ops/unary.py): the rational approximations of the Cephes library, the
+                  same ones SciPy uses
+upcast_half(x)    float16 arrays as float32: where the activations and softmax compute
 """
 
 import numpy as np

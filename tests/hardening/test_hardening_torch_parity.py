@@ -346,7 +346,10 @@ CHAINS = [
 
 def _two_group_optimizers():
     ours = SGD(
-        [{"params": [mg.zeros(2, requires_grad=True)]}, {"params": [mg.zeros(1, requires_grad=True)], "lr": 0.5}],
+        [
+            {"params": [mg.zeros(2, requires_grad=True)]},
+            {"params": [mg.zeros(1, requires_grad=True)], "lr": 0.5},
+        ],
         lr=0.1,
     )
     theirs = torch.optim.SGD(
@@ -362,7 +365,8 @@ def _two_group_optimizers():
 @pytest.mark.parametrize("chain", CHAINS, ids="+".join)
 def test_chained_schedulers_give_torch_rates(chain):
     """Each scheduler multiplies the group's current lr by its own ratio (PyTorch's chainable
-    form), so two schedulers stepped each epoch compose; alone, each gives its closed form."""
+    form), so two schedulers stepped each epoch compose; alone, each gives its closed form.
+    Written in PyTorch's order of operations, the rates are equal to the last bit."""
     ours_opt, theirs_opt = _two_group_optimizers()
     ours, theirs = [], []
     for key in chain:
@@ -372,9 +376,9 @@ def test_chained_schedulers_give_torch_rates(chain):
     for epoch in range(40):  # past every T_max and total_iters, through a cosine restart
         expected = [group["lr"] for group in theirs_opt.param_groups]
         got = [group["lr"] for group in ours_opt.param_groups]
-        np.testing.assert_allclose(got, expected, rtol=1e-13, err_msg=f"epoch {epoch}")
+        assert got == expected, f"epoch {epoch}"
         for a, b in zip(ours, theirs):
-            np.testing.assert_allclose(a.get_last_lr(), b.get_last_lr(), rtol=1e-13)
+            assert a.get_last_lr() == b.get_last_lr()
         ours_opt.step()
         theirs_opt.step()
         for a, b in zip(ours, theirs):
@@ -409,6 +413,14 @@ def test_masked_fill_value_tensor_must_be_0d_like_torch():
         torch.zeros(3).masked_fill(torch.tensor([True, False, True]), torch.tensor([1.0]))
     with pytest.raises(ValueError, match="0-dimensional"):
         mg.zeros(3).masked_fill(mg.tensor([True, False, True]), mg.tensor([1.0]))
+    # PyTorch casts a float64 value into a float32 tensor; minigrad's float rule refuses it
+    # (docs/porting-from-pytorch.md). Integer values take the tensor's dtype, as in PyTorch.
+    with pytest.raises(TypeError, match="float32 and float64"):
+        mg.zeros(3).masked_fill(mg.tensor([True, False, True]), mg.tensor(1.0, dtype=mg.float64))
+    filled = mg.zeros(3).masked_fill(mg.tensor([True, False, True]), mg.tensor(7))
+    assert_same(
+        filled, torch.zeros(3).masked_fill(torch.tensor([True, False, True]), torch.tensor(7))
+    )
 
 
 # --------------------------------------------------------------------------------------------
