@@ -537,7 +537,10 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
         "input must hold probabilities in [0, 1] (e.g. the output of sigmoid)",
         "; for raw scores (logits) use binary_cross_entropy_with_logits",
     )
-    _check_probabilities(target, fn, "target must hold labels or probabilities in [0, 1]", "")
+    # The target may stray past [0, 1] (the formula holds for any y, and a finite-difference
+    # check of dL/dy steps past 0 and 1), but a NaN target is refused, as in PyTorch.
+    if bool(target.xp.isnan(target.array).any()):
+        raise ValueError(f"{fn}: target must hold labels or probabilities in [0, 1], got NaN")
     loss = ops.BinaryCrossEntropy.apply(input, target)
     return _reduce(_binary_weight(loss, weight, input, fn), reduction)
 
