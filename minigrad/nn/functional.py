@@ -425,11 +425,12 @@ def cross_entropy(
         losses = ops.CrossEntropy.apply(z, target_flat, ignore_index)
         divisor = (target_flat.array != ignore_index).sum().astype(input.dtype)
         return _reduce_cross_entropy(losses, _wrap(divisor, input), reduction, input)
+    keep = None
     if kind == "index":
-        T, divisor = _index_targets(
-            target.reshape(-1), num_classes, w, ignore_index, label_smoothing, fn
-        )
+        target_flat = target.reshape(-1)
+        T, divisor = _index_targets(target_flat, num_classes, w, ignore_index, label_smoothing, fn)
         T, divisor = _wrap(T, input), _wrap(divisor, input)
+        keep = _wrap(target_flat.array != ignore_index, input)
     else:
         _check_same_float_dtype(input, target, fn, "input", "target")
         # Built with Tensor ops, so a target that requires grad (distillation) gets one.
@@ -438,6 +439,10 @@ def cross_entropy(
         divisor = z.shape[0]
 
     losses = ops.CrossEntropyProbs.apply(z, T)  # (M,)
+    if keep is not None:
+        # Ignored rows get exactly 0 gradient, as in PyTorch: with every row ignored, 'mean'
+        # is 0/0 = nan and its backward sends inf, which `where` stops (inf * 0 would be nan).
+        losses = where(keep, losses, 0.0)
     return _reduce_cross_entropy(losses, divisor, reduction, input)
 
 
@@ -496,6 +501,20 @@ def _binary_target(input, target, fn):
     return target
 
 
+def _check_probabilities(x, fn, rule, hint):
+    """ValueError unless every value of x is in [0, 1]. NaN is refused too (as PyTorch): the
+    loss clamps log p at -100, so a NaN probability would otherwise give a finite loss."""
+    data = x.array
+    outside = ~((data >= 0.0) & (data <= 1.0))  # NaN fails both comparisons
+    if not bool(outside.any()):  # one small device->host copy, for a clear message
+        return
+    if bool(x.xp.isnan(data).any()):
+        raise ValueError(f"{fn}: {rule}, got NaN{hint}")
+    raise ValueError(
+        f"{fn}: {rule}, got values from {float(data.min())} to {float(data.max())}{hint}"
+    )
+
+
 def _binary_weight(loss, weight, input, fn):
     if weight is None:
         return loss
@@ -514,13 +533,16 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
     _check_reduction(reduction, fn)
     _check_float(input, fn)
     target = _binary_target(input, target, fn)
-    data = input.array
-    if bool(((data < 0.0) | (data > 1.0)).any()):
-        raise ValueError(
-            f"{fn}: input must hold probabilities in [0, 1] (e.g. the output of sigmoid), got "
-            f"values from {float(data.min())} to {float(data.max())}; for raw scores (logits) use "
-            "binary_cross_entropy_with_logits"
-        )
+    _check_probabilities(
+        input,
+        fn,
+        "input must hold probabilities in [0, 1] (e.g. the output of sigmoid)",
+        "; for raw scores (logits) use binary_cross_entropy_with_logits",
+    )
+    # The target may stray past [0, 1] (the formula holds for any y, and a finite-difference
+    # check of dL/dy steps past 0 and 1), but a NaN target is refused, as in PyTorch.
+    if bool(target.xp.isnan(target.array).any()):
+        raise ValueError(f"{fn}: target must hold labels or probabilities in [0, 1], got NaN")
     loss = ops.BinaryCrossEntropy.apply(input, target)
     return _reduce(_binary_weight(loss, weight, input, fn), reduction)
 

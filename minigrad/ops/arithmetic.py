@@ -77,7 +77,13 @@ class Div(Function):
 
 
 class Pow(Function):
-    """z = a ** b.     dz/da = b a^(b-1),  dz/db = a^b ln(a)  (defined for a > 0)."""
+    """z = a ** b.     dz/da = b a^(b-1),  dz/db = a^b ln(a)  (defined for a > 0).
+
+    At a = 0 both formulas can read 0 * inf; PyTorch's values are used there:
+        dz/da = 0 wherever b = 0        (z = a^0 = 1 does not change with a, even at a = 0)
+        dz/db = 0 at a = 0 with b >= 0  (z = 0^b is 0, or 1 at b = 0: flat in b)
+        dz/db = -z at a = 0 with b < 0  (z = 0^b = inf, and inf * ln 0 = -inf)
+    """
 
     name = "pow"
 
@@ -85,17 +91,26 @@ class Pow(Function):
     def forward(ctx, a, b):
         out = a**b
         need_a, need_b = ctx.needs_input_grad[:2]
-        ctx.save_for_backward(a, b if need_a else None, out if need_b else None)
+        ctx.save_for_backward(a, b, out if need_b else None)
         return out
 
     @staticmethod
     def backward(ctx, grad):
         a, b, out = ctx.saved_tensors
         xp = ctx.xp
-        grad_a = grad * b * a ** (b - 1) if ctx.needs_input_grad[0] else None
-        # Only computed when the exponent needs a gradient: ln(a) is undefined for a <= 0,
-        # and x ** 2 with a constant exponent must not produce warnings for negative x.
-        grad_b = grad * out * xp.log(a) if ctx.needs_input_grad[1] else None
+        grad_a = grad_b = None
+        if ctx.needs_input_grad[0]:
+            # a^(b-1) with the exponent 0 where b = 0: then b * a^0 = 0 exactly, even at a = 0
+            # (0^(-1) would be inf, and 0 * inf = nan).
+            grad_a = grad * b * a ** xp.where(b == 0, 0, b - 1)
+        if ctx.needs_input_grad[1]:
+            # Only computed when the exponent needs a gradient: ln(a) is undefined for a <= 0,
+            # and x ** 2 with a constant exponent must not produce warnings for negative x.
+            # ln a is taken of 1 where a = 0 (no log(0) warning); those places get the values
+            # of the docstring instead.
+            base_zero = a == 0
+            dz_db = out * xp.log(xp.where(base_zero, 1, a))
+            grad_b = grad * xp.where(base_zero, xp.where(b >= 0, 0, -out), dz_db)
         return grad_a, grad_b
 
 

@@ -31,7 +31,9 @@ class CrossEntropy(Function):
                                                                ≤ 0, so ±1e4 cannot overflow)
         loss    = -log p_y                                     (0 where y == ignore_index)
     Backward:
-        ∂loss/∂z = p - onehot(y)        (the "(softmax(z) - y)" of F2; 0 for an ignored row)
+        ∂loss/∂z = p - onehot(y)        (the "(softmax(z) - y)" of F2; 0 for an ignored row,
+                                         whatever arrives: with every row ignored, 'mean' is
+                                         0/0 and sends inf, and PyTorch's gradient is still 0)
     apply(z, targets, ignore_index): targets an integer tensor (M,), each in [0, C) or
     ignore_index (nn.functional.cross_entropy checks the range).
     """
@@ -52,7 +54,7 @@ class CrossEntropy(Function):
     def backward(ctx, grad):  # grad: (M,)
         log_p, picked, keep = ctx.saved_tensors
         xp = ctx.xp
-        g = grad * keep  # ignored rows send no gradient
+        g = xp.where(keep, grad, 0)  # ignored rows send no gradient (not grad * 0: inf * 0)
         grad_z = xp.exp(log_p) * xp.expand_dims(g, 1)  # g p ...
         grad_z[xp.arange(log_p.shape[0]), picked] -= g  # ... - g onehot(y)
         return grad_z, None, None
@@ -101,7 +103,8 @@ class NLLLoss(Function):
     r"""Negative log-likelihood of log-probabilities L (M, C) with one class index y_m per row:
 
         loss_m = -w_{y_m} · L_{m, y_m}          (0 where y_m == ignore_index)
-        ∂loss_m/∂L_{m,c} = -w_{y_m} if c = y_m, else 0
+        ∂loss_m/∂L_{m,c} = -w_{y_m} if c = y_m, else 0      (0 for an ignored row, whatever
+                                                            arrives, as in CrossEntropy)
 
     apply(log_p, targets, weight, ignore_index): targets an integer tensor (M,); weight a
     constant backend array (C,) of class weights, or None for all ones.
@@ -118,7 +121,7 @@ class NLLLoss(Function):
         w = keep.astype(log_p.dtype)  # w_{y_m}, and 0 for ignored rows
         if weight is not None:
             w = w * weight[picked]
-        ctx.save_for_backward(picked, w)
+        ctx.save_for_backward(picked, w, keep)
         ctx.shape = log_p.shape
         chosen = log_p[xp.arange(log_p.shape[0]), picked]  # L_{m, y_m}: (M,)
         # A log-probability of -inf with weight 0 (an ignored row) must give 0, not 0·(-inf).
@@ -126,10 +129,11 @@ class NLLLoss(Function):
 
     @staticmethod
     def backward(ctx, grad):  # grad: (M,)
-        picked, w = ctx.saved_tensors
+        picked, w, keep = ctx.saved_tensors
         xp = ctx.xp
+        g = xp.where(keep, grad, 0)  # ignored rows send no gradient (not 0 * grad: 0 * inf)
         grad_log_p = xp.zeros(ctx.shape, dtype=grad.dtype)
-        grad_log_p[xp.arange(ctx.shape[0]), picked] = -w * grad
+        grad_log_p[xp.arange(ctx.shape[0]), picked] = -w * g
         return grad_log_p, None, None, None
 
 

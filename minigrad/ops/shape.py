@@ -5,6 +5,8 @@ Their backward passes move the gradient back the same way: the inverse reshape o
 a sum over broadcast copies, a scatter into the indexed positions.
 """
 
+import numpy as np
+
 from minigrad._coerce import (
     as_mask,
     binary_operands,
@@ -173,7 +175,11 @@ class Where(Function):
 
 
 class MaskedFill(Function):
-    """y = value where mask else x.     dL/dx = dL/dy where the mask is False, else 0."""
+    """y = value where mask else x.     dL/dx = dL/dy where the mask is False, else 0.
+
+    value is a number, or a 0-d tensor (of x's dtype): it was copied into every masked
+    position, so its gradient is the sum of dL/dy over them (dL/dvalue = Σ_mask dL/dy).
+    """
 
     name = "masked_fill"
 
@@ -186,7 +192,11 @@ class MaskedFill(Function):
     @staticmethod
     def backward(ctx, grad):
         (mask,) = ctx.saved_tensors
-        return ctx.xp.where(mask, 0, grad), None, None
+        xp = ctx.xp
+        grad_x = xp.where(mask, 0, grad) if ctx.needs_input_grad[0] else None
+        # Output-shaped, like every backward here: the engine sums it down to the 0-d value.
+        grad_value = xp.where(mask, grad, 0) if ctx.needs_input_grad[2] else None
+        return grad_x, None, grad_value
 
 
 # --------------------------------------------------------------------------------------------
@@ -316,9 +326,28 @@ def getitem(x, index):
 
 
 def masked_fill(x, mask, value):
-    """Where mask is True the result is `value`, elsewhere x (the mask broadcasts to x)."""
+    """Where mask is True the result is `value`, elsewhere x (the mask broadcasts to x).
+
+    value: a Python number, or a 0-d tensor (as PyTorch), which gets a gradient if it requires
+    one. A tensor value of another dtype takes x's dtype, except that two float dtypes are an
+    error (minigrad never mixes them silently).
+    """
     mask = as_mask(mask, x, "masked_fill")
     broadcast_pair(x.shape, mask.shape, "masked_fill")
+    if isinstance(value, TensorBase):
+        if value.ndim != 0:
+            raise ValueError(
+                f"masked_fill: value must be a number or a 0-dimensional tensor, got a tensor "
+                f"of shape {value.shape} (use where(mask, value, x) to fill from a tensor)"
+            )
+        if value.device != x.device:
+            raise RuntimeError(
+                f"masked_fill: value is on '{value.device}' but the tensor on '{x.device}'"
+            )
+        if value.dtype != x.dtype:
+            if value.dtype.kind == "f" and x.dtype.kind == "f":
+                common_dtype(x, value, "masked_fill")  # raises, naming both dtypes
+            value = value.astype(x.dtype)
     return MaskedFill.apply(x, mask, value)
 
 
@@ -333,20 +362,26 @@ def where(condition, x, y):
 
 
 def same_kind_tensors(tensors, op):
+    """The tensors of cat/stack, all converted to one dtype: PyTorch's type promotion.
+
+    Integers and booleans promote as in PyTorch (bool < uint8 < int32 < int64, uint8 with a
+    signed type -> the signed type), any float wins over them, and two different float dtypes
+    are an error (minigrad's rule, as in +). (Simply taking the first tensor's dtype would turn
+    the 200 of cat([bool_tensor, int64_tensor]) into True.)
+    """
     tensors = list(tensors)
     if not tensors:
         raise ValueError(f"{op}: expected a non-empty list of tensors")
     if not all(isinstance(t, TensorBase) for t in tensors):
         raise TypeError(f"{op}: expected a list of Tensors")
-    first = tensors[0]
-    for t in tensors[1:]:
-        if t.dtype != first.dtype:
-            t_first, t_other = common_dtype(first, t, op)  # raises for float/float mismatches
-            del t_first, t_other
-    dtype = tensors[0].dtype
-    for t in tensors:
-        if t.dtype.kind == "f":
-            dtype = t.dtype
+    floats = [t for t in tensors if t.dtype.kind == "f"]
+    for t in floats[1:]:
+        if t.dtype != floats[0].dtype:
+            common_dtype(floats[0], t, op)  # raises: float32 with float64, named in the error
+    if floats:
+        dtype = floats[0].dtype
+    else:
+        dtype = np.result_type(*[t.dtype for t in tensors])  # bool/uint8/int32/int64: as torch
     return [t if t.dtype == dtype else t.astype(dtype) for t in tensors]
 
 

@@ -3,7 +3,12 @@
 All three subtract the maximum first: e^(x - m) never overflows, and the results are unchanged
 because softmax(x) = softmax(x - m) and logsumexp(x) = m + logsumexp(x - m).
 
-The two array functions below are that trick, written once for all of minigrad:
+float16 input is computed in float32 and rounded once at the end (ops/special.upcast_half): a
+float16 sum of many exponentials loses its small terms, and past 65504 it overflows.
+
+An axis of length 0 gives what PyTorch gives: an empty softmax, and logsumexp = log 0 = -inf.
+
+The three array functions below are that trick, written once for all of minigrad:
 
     stable_max(xp, x, axis)          max(x), the shift (0 for a row that is all -inf): attention
     shift_by_max(xp, x, axis)        x - max(x) (and the max): Softmax, LogSumExp
@@ -14,6 +19,7 @@ The two array functions below are that trick, written once for all of minigrad:
 from minigrad._coerce import as_float, single_axis
 from minigrad.autograd import Function
 from minigrad.ops.reductions import reduction_args
+from minigrad.ops.special import upcast_half
 
 
 def stable_max(xp, x, axis):
@@ -22,6 +28,10 @@ def stable_max(xp, x, axis):
     Every entry of x - m is <= 0, so e^(x - m) never overflows. Rows that are entirely -inf
     get m = 0 instead of -inf (x - m would be -inf - (-inf) = nan).
     """
+    if x.size == 0:
+        # Nothing to shift (NumPy's max of nothing raises): 0, of the shape max would have,
+        # which is the shape of the (empty) sum.
+        return xp.zeros_like(x.sum(axis=axis, keepdims=True))
     m = x.max(axis=axis, keepdims=True)
     return xp.where(xp.isfinite(m), m, 0)
 
@@ -51,9 +61,9 @@ class Softmax(Function):
     @staticmethod
     def forward(ctx, x, axis=-1):
         xp = ctx.xp
-        shifted, _ = shift_by_max(xp, x, axis)
+        shifted, _ = shift_by_max(xp, upcast_half(x), axis)
         e = xp.exp(shifted)
-        y = e / e.sum(axis=axis, keepdims=True)
+        y = (e / e.sum(axis=axis, keepdims=True)).astype(x.dtype, copy=False)
         ctx.save_for_backward(y)
         ctx.axis = axis
         return y
@@ -61,7 +71,9 @@ class Softmax(Function):
     @staticmethod
     def backward(ctx, grad):
         (y,) = ctx.saved_tensors
-        return y * (grad - (grad * y).sum(axis=ctx.axis, keepdims=True)), None
+        y, g = upcast_half(y), upcast_half(grad)
+        grad_x = y * (g - (g * y).sum(axis=ctx.axis, keepdims=True))
+        return grad_x.astype(grad.dtype, copy=False), None
 
 
 class LogSoftmax(Function):
@@ -74,7 +86,7 @@ class LogSoftmax(Function):
 
     @staticmethod
     def forward(ctx, x, axis=-1):
-        y = stable_log_softmax(ctx.xp, x, axis)
+        y = stable_log_softmax(ctx.xp, upcast_half(x), axis).astype(x.dtype, copy=False)
         ctx.save_for_backward(y)
         ctx.axis = axis
         return y
@@ -82,8 +94,10 @@ class LogSoftmax(Function):
     @staticmethod
     def backward(ctx, grad):
         (y,) = ctx.saved_tensors
-        softmax = ctx.xp.exp(y)
-        return grad - softmax * grad.sum(axis=ctx.axis, keepdims=True), None
+        g = upcast_half(grad)
+        softmax = ctx.xp.exp(upcast_half(y))
+        grad_x = g - softmax * g.sum(axis=ctx.axis, keepdims=True)
+        return grad_x.astype(grad.dtype, copy=False), None
 
 
 class LogSumExp(Function):
@@ -99,11 +113,11 @@ class LogSumExp(Function):
     @staticmethod
     def forward(ctx, x, axis=None, keepdims=False):
         xp = ctx.xp
-        shifted, m = shift_by_max(xp, x, axis)
+        shifted, m = shift_by_max(xp, upcast_half(x), axis)
         e = xp.exp(shifted)
         total = e.sum(axis=axis, keepdims=True)
-        y = m + xp.log(total)  # keepdims shape
-        ctx.save_for_backward(e / total)  # softmax over the reduced axes
+        y = (m + xp.log(total)).astype(x.dtype, copy=False)  # keepdims shape
+        ctx.save_for_backward(e / total)  # softmax over the reduced axes (float32 for float16)
         ctx.axis, ctx.keepdims = axis, keepdims
         if keepdims:
             return y
@@ -114,7 +128,7 @@ class LogSumExp(Function):
         (softmax,) = ctx.saved_tensors
         if ctx.axis is not None and not ctx.keepdims:
             grad = ctx.xp.expand_dims(grad, ctx.axis)
-        return grad * softmax, None, None
+        return (grad * softmax).astype(grad.dtype, copy=False), None, None
 
 
 # --------------------------------------------------------------------------------------------
@@ -133,5 +147,8 @@ def log_softmax(x, axis=-1, *, dim=None):
 
 
 def logsumexp(x, axis=-1, keepdims=False, *, dim=None, keepdim=None):
+    """log Σ e^x over `axis` (the last one unless told; None: all axes), or PyTorch's `dim`."""
+    if dim is not None and axis == -1:
+        axis = None  # PyTorch's spelling, logsumexp(x, dim=1): dim replaces the default axis
     axis, keepdims = reduction_args(x, axis, dim, keepdims, keepdim, "logsumexp")
     return LogSumExp.apply(as_float(x), axis, keepdims)

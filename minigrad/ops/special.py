@@ -1,10 +1,25 @@
-"""Special functions NumPy does not have: erf (the error function), for the exact GELU.
+"""Numerical routines, not formulas to study:
 
-This is a numerical routine, not a formula to study: the rational approximations of the Cephes
-library, the same ones SciPy uses. GELU (ops/unary.py) is its only user.
+erf(xp, x)        the error function, which NumPy does not have, for the exact GELU
+                  (ops/unary.py): the rational approximations of the Cephes library, the
+                  same ones SciPy uses
+upcast_half(x)    float16 arrays as float32: where the activations and softmax compute
 """
 
 import numpy as np
+
+
+def upcast_half(x):
+    """A float16 array as float32 (a copy); any other array unchanged.
+
+    float16 keeps 3 decimal digits and overflows past 65504: x^3 in GELU's tanh form overflows
+    from |x| = 41, erf's polynomials much earlier, and a softmax over 70000 equal logits sums
+    to inf. So GELU, sigmoid and the softmax family compute in float32 and round their result
+    to float16 once, at the end, as PyTorch does on the CPU.
+    """
+    if x.dtype == _FLOAT16:
+        return x.astype(_FLOAT32)
+    return x
 
 
 def erf(xp, x):
@@ -63,6 +78,7 @@ def _erf_float32(x):
     return result
 
 
+_FLOAT16 = np.dtype("float16")
 _FLOAT32 = np.dtype("float32")
 _ERF32_A = (
     -2.72614225801306e-10,

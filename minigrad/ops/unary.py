@@ -12,7 +12,7 @@ import math
 from minigrad._coerce import as_float
 from minigrad.autograd import Function
 from minigrad.ops import kernels
-from minigrad.ops.special import erf
+from minigrad.ops.special import erf, upcast_half
 
 
 def stable_sigmoid(xp, x):
@@ -113,20 +113,22 @@ class Sigmoid(Function):
     """y = sigma(x) = 1 / (1 + e^-x).     dy/dx = y (1 - y).   (F6)
 
     The forward is `stable_sigmoid` (above): e^... never overflows for large |x|.
+    float16 is computed in float32 and rounded once (upcast_half, ops/special.py), as PyTorch.
     """
 
     name = "sigmoid"
 
     @staticmethod
     def forward(ctx, x):
-        y = stable_sigmoid(ctx.xp, x)
+        y = stable_sigmoid(ctx.xp, upcast_half(x)).astype(x.dtype, copy=False)
         ctx.save_for_backward(y)
         return y
 
     @staticmethod
     def backward(ctx, grad):
         (y,) = ctx.saved_tensors
-        return grad * y * (1 - y)
+        y, g = upcast_half(y), upcast_half(grad)
+        return (g * y * (1 - y)).astype(grad.dtype, copy=False)
 
 
 class ReLU(Function):
@@ -152,6 +154,9 @@ class GELU(Function):
                      dy/dx = Phi(x) + x phi(x),   phi(x) = e^(-x^2/2) / sqrt(2 pi)
     "tanh" (GPT-2):  y = x/2 (1 + tanh u),   u = sqrt(2/pi) (x + 0.044715 x^3)
                      dy/dx = (1 + tanh u)/2 + x/2 (1 - tanh^2 u) sqrt(2/pi) (1 + 3 * 0.044715 x^2)
+
+    float16 is computed in float32 and rounded once (upcast_half, ops/special.py), as PyTorch:
+    in float16, erf's polynomials overflow from |x| ~ 5 (nan), and x^3 from |x| = 41.
     """
 
     name = "gelu"
@@ -160,10 +165,12 @@ class GELU(Function):
     def forward(ctx, x, approximate="none"):
         xp = ctx.xp
         ctx.approximate = approximate
+        dtype = x.dtype
+        x = upcast_half(x)  # saved as float32 too: the backward needs the same x
         if approximate == "tanh":
             t = xp.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x * x * x))
             ctx.save_for_backward(x, t)
-            return 0.5 * x * (1 + t)
+            return (0.5 * x * (1 + t)).astype(dtype, copy=False)
         # Phi(x) = (1 + erf(x / sqrt 2)) / 2 (erf: ops/special.py), updated in place: erf returns
         # a new array, and on a Transformer's widest activations every temporary avoided is a
         # pass over memory.
@@ -171,20 +178,23 @@ class GELU(Function):
         cdf += 1
         cdf *= 0.5
         ctx.save_for_backward(x, cdf)
-        return x * cdf
+        return (x * cdf).astype(dtype, copy=False)
 
     @staticmethod
     def backward(ctx, grad):
         xp = ctx.xp
+        dtype = grad.dtype
+        grad = upcast_half(grad)
         if ctx.approximate == "tanh":
             x, t = ctx.saved_tensors
             du_dx = _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x)
-            return grad * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * du_dx), None
+            grad_x = grad * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * du_dx)
+            return grad_x.astype(dtype, copy=False), None
         x, cdf = ctx.saved_tensors
         # dL/dx = grad * (cdf + x * pdf),  pdf = e^(-x^2/2) / sqrt(2 pi). Reference:
         #     grad * (cdf + x * xp.exp(-0.5 * x * x) / math.sqrt(2 * math.pi))
         # kernels.gelu_backward computes the same in place (one array instead of six).
-        return kernels.gelu_backward(xp, x, cdf, grad), None
+        return kernels.gelu_backward(xp, x, cdf, grad).astype(dtype, copy=False), None
 
 
 _SQRT_2_OVER_PI = math.sqrt(2 / math.pi)

@@ -9,19 +9,25 @@ epoch (or per batch, for warm-up) AFTER `optimizer.step()`:
         train_one_epoch(...)          # calls optimizer.step() many times
         scheduler.step()
 
-Each scheduler here computes the learning rate from a closed formula of the step count
-`last_epoch` (0 right after construction) and each group's starting rate `base_lr`:
+Each scheduler works as PyTorch's do: every step multiplies each group's *current* "lr" by the
+scheduler's ratio for that step (its "chainable form"). Alone, a scheduler therefore follows its
+closed formula of the step count `last_epoch` (0 right after construction) and the group's
+starting rate `base_lr`:
 
     StepLR             base_lr * gamma ** (last_epoch // step_size)
     ExponentialLR      base_lr * gamma ** last_epoch
     CosineAnnealingLR  eta_min + (base_lr - eta_min) * (1 + cos(pi * last_epoch / T_max)) / 2
     LinearLR           base_lr * (start_factor + (end_factor - start_factor)
                                   * min(last_epoch, total_iters) / total_iters)
-    LambdaLR           base_lr * lr_lambda(last_epoch)
+    LambdaLR           base_lr * lr_lambda(last_epoch)       (sets the rate: not chainable)
 
-These are the values PyTorch's schedulers produce. (PyTorch computes most of them step by step,
-multiplying the current lr by a ratio, so that several schedulers can be chained on one optimizer;
-minigrad uses the formulas directly, which are easier to read, and does not support chaining.)
+and two schedulers stepped on one optimizer compose: StepLR and ExponentialLR together multiply
+by gamma_exp every step and by gamma_step every step_size steps; a LinearLR warm-up scales
+whatever a CosineAnnealingLR sets. Each `get_lr()` below is written as that ratio, in PyTorch's
+order of operations, so the rates equal PyTorch's to the last bit.
+
+Because the rate lives in the optimizer, resuming needs both state dicts: the optimizer's
+(the current "lr") and the scheduler's (`last_epoch`), as in PyTorch.
 """
 
 import math
@@ -45,8 +51,12 @@ class LRScheduler:
         self._apply(self.get_lr())
 
     def get_lr(self):
-        """The learning rate of every group at step `self.last_epoch`. Subclasses write this."""
+        """The learning rate of every group at step `self.last_epoch`. Subclasses write this,
+        from the groups' current rates (`self._current_lrs()`) or from `self.base_lrs`."""
         raise NotImplementedError
+
+    def _current_lrs(self):
+        return [group["lr"] for group in self.optimizer.param_groups]
 
     def step(self):
         """Advance the schedule by one step and set the optimizer's learning rates."""
@@ -78,7 +88,7 @@ class LRScheduler:
 class StepLR(LRScheduler):
     """Multiply the learning rate by gamma every `step_size` steps.
 
-    lr = base_lr * gamma ** (last_epoch // step_size)
+    alone: lr = base_lr * gamma ** (last_epoch // step_size)
     """
 
     def __init__(self, optimizer, step_size, gamma=0.1):
@@ -89,15 +99,15 @@ class StepLR(LRScheduler):
         super().__init__(optimizer)
 
     def get_lr(self):
-        return [
-            base_lr * self.gamma ** (self.last_epoch // self.step_size) for base_lr in self.base_lrs
-        ]
+        if self.last_epoch == 0 or self.last_epoch % self.step_size != 0:
+            return self._current_lrs()
+        return [lr * self.gamma for lr in self._current_lrs()]
 
 
 class ExponentialLR(LRScheduler):
     """Multiply the learning rate by gamma at every step.
 
-    lr = base_lr * gamma ** last_epoch
+    alone: lr = base_lr * gamma ** last_epoch
     """
 
     def __init__(self, optimizer, gamma):
@@ -105,13 +115,19 @@ class ExponentialLR(LRScheduler):
         super().__init__(optimizer)
 
     def get_lr(self):
-        return [base_lr * self.gamma**self.last_epoch for base_lr in self.base_lrs]
+        if self.last_epoch == 0:
+            return self._current_lrs()
+        return [lr * self.gamma for lr in self._current_lrs()]
 
 
 class CosineAnnealingLR(LRScheduler):
     """Follow half a cosine wave from base_lr down to eta_min over T_max steps (SGDR, no restarts).
 
-    lr = eta_min + (base_lr - eta_min) * (1 + cos(pi * last_epoch / T_max)) / 2
+    alone: lr = eta_min + (base_lr - eta_min) * (1 + cos(pi * last_epoch / T_max)) / 2
+
+    Each step moves the current lr's distance to eta_min by the ratio of two successive
+    cosines, (1 + cos(pi t / T_max)) / (1 + cos(pi (t - 1) / T_max)). Where the previous cosine
+    is at its bottom (1 + cos = 0, no ratio), the step adds the first step's rise instead.
 
     Past T_max the cosine carries on, so the rate climbs back up (as in PyTorch); stop stepping
     the scheduler at T_max if you want it to stay at eta_min.
@@ -125,15 +141,26 @@ class CosineAnnealingLR(LRScheduler):
         super().__init__(optimizer)
 
     def get_lr(self):
-        progress = (1.0 + math.cos(math.pi * self.last_epoch / self.T_max)) / 2.0
-        return [self.eta_min + (base_lr - self.eta_min) * progress for base_lr in self.base_lrs]
+        t, T, eta_min = self.last_epoch, self.T_max, self.eta_min
+        if t == 0:
+            return self._current_lrs()
+        if (t - 1 - T) % (2 * T) == 0:  # the previous step was at the bottom of the cosine
+            return [
+                lr + (base_lr - eta_min) * (1 - math.cos(math.pi / T)) / 2
+                for lr, base_lr in zip(self._current_lrs(), self.base_lrs)
+            ]
+        ratio = (1 + math.cos(math.pi * t / T)) / (1 + math.cos(math.pi * (t - 1) / T))
+        return [ratio * (lr - eta_min) + eta_min for lr in self._current_lrs()]
 
 
 class LinearLR(LRScheduler):
     """Scale the learning rate by a factor that moves linearly from start_factor to end_factor.
 
     factor = start_factor + (end_factor - start_factor) * min(last_epoch, total_iters) / total_iters
-    lr = base_lr * factor
+    alone: lr = base_lr * factor
+
+    The constructor multiplies the current lr by start_factor; each step t <= total_iters then
+    multiplies it by factor(t) / factor(t - 1), and later steps leave it alone.
 
     The usual use is warm-up: start small (say start_factor=0.01) and reach the full rate after
     total_iters steps, which keeps Adam's first, poorly estimated steps from wrecking the model.
@@ -152,15 +179,23 @@ class LinearLR(LRScheduler):
         super().__init__(optimizer)
 
     def get_lr(self):
-        done = min(self.last_epoch, self.total_iters) / self.total_iters
-        factor = self.start_factor + (self.end_factor - self.start_factor) * done
-        return [base_lr * factor for base_lr in self.base_lrs]
+        t, start, end = self.last_epoch, self.start_factor, self.end_factor
+        if t == 0:
+            return [lr * start for lr in self._current_lrs()]
+        if t > self.total_iters:
+            return self._current_lrs()
+        # factor(t) / factor(t - 1), written as PyTorch writes it
+        ratio = 1.0 + (end - start) / (self.total_iters * start + (t - 1) * (end - start))
+        return [lr * ratio for lr in self._current_lrs()]
 
 
 class LambdaLR(LRScheduler):
     """Learning rate = base_lr times any function of the step count.
 
     lr = base_lr * lr_lambda(last_epoch)
+
+    It sets the rate (as in PyTorch), so a scheduler stepped before it in the same epoch has no
+    effect; one stepped after it multiplies the rate it set.
 
     lr_lambda is one function, or a list with one function per parameter group. Example, a
     linear warm-up over 100 steps: `LambdaLR(opt, lambda step: min(1.0, (step + 1) / 100))`.

@@ -1,5 +1,7 @@
 """Learning-rate schedules against their formulas (expected values written out by hand)."""
 
+import math
+
 import numpy as np
 import pytest
 
@@ -86,13 +88,17 @@ def test_schedule_changes_the_size_of_the_update():
 
 
 def test_state_dict_round_trip_resumes_the_schedule():
+    """Each step multiplies the optimizer's current lr (PyTorch's chainable form), so resuming
+    restores both: the optimizer's state (its lr) and the scheduler's (last_epoch)."""
     scheduler = CosineAnnealingLR(optimizer(), T_max=10, eta_min=0.1)
     for _ in range(4):
         scheduler.step()
     state = scheduler.state_dict()
     assert state["last_epoch"] == 4 and "optimizer" not in state
 
-    resumed = CosineAnnealingLR(optimizer(), T_max=10, eta_min=0.1)
+    resumed_optimizer = optimizer()
+    resumed = CosineAnnealingLR(resumed_optimizer, T_max=10, eta_min=0.1)
+    resumed_optimizer.load_state_dict(scheduler.optimizer.state_dict())
     resumed.load_state_dict(state)
     for _ in range(3):
         scheduler.step()
@@ -103,6 +109,35 @@ def test_state_dict_round_trip_resumes_the_schedule():
 def test_lambda_lr_state_dict_leaves_out_the_functions():
     scheduler = LambdaLR(optimizer(), lambda t: 0.5**t)
     assert "lr_lambdas" not in scheduler.state_dict()
+
+
+def test_two_chained_schedulers_multiply():
+    """StepLR and ExponentialLR on one optimizer, both stepped each epoch: the rate is
+    base * 0.9^t * 0.5^(t // 3), each scheduler applying its own factor to the current rate."""
+    opt = optimizer(2.0)
+    step, exponential = StepLR(opt, step_size=3, gamma=0.5), ExponentialLR(opt, gamma=0.9)
+    for t in range(12):
+        np.testing.assert_allclose(opt.param_groups[0]["lr"], 2.0 * 0.9**t * 0.5 ** (t // 3))
+        assert exponential.get_last_lr() == [opt.param_groups[0]["lr"]]  # the last one stepped
+        opt.step()
+        step.step()
+        exponential.step()
+
+
+def test_warm_up_then_cosine():
+    """LinearLR warm-up (x0.25 -> x1 over 3 steps) chained with a cosine over 6 steps: the
+    product of the two closed forms."""
+    opt = optimizer(1.0)
+    warm_up = LinearLR(opt, start_factor=0.25, total_iters=3)
+    cosine = CosineAnnealingLR(opt, T_max=6)
+    for t in range(8):
+        factor = 0.25 + 0.75 * min(t, 3) / 3
+        np.testing.assert_allclose(
+            opt.param_groups[0]["lr"], factor * (1 + math.cos(math.pi * t / 6)) / 2, atol=1e-15
+        )
+        opt.step()
+        warm_up.step()
+        cosine.step()
 
 
 def test_initial_lr_survives_a_second_scheduler():
