@@ -41,13 +41,21 @@ from minigrad.creation import (
 )
 from minigrad.dtypes import (
     bool,
+    double,
+    float,
     float16,
     float32,
     float64,
     get_default_dtype,
+    half,
+    int,
+    int8,
+    int16,
     int32,
     int64,
+    long,
     set_default_dtype,
+    short,
     uint8,
 )
 from minigrad.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
@@ -56,13 +64,21 @@ from minigrad.printing import get_printoptions, printoptions, set_printoptions
 from minigrad.random import manual_seed
 from minigrad.routines import (
     abs,
+    all,
+    allclose,
+    amax,
+    amin,
+    any,
     broadcast_shapes,
     cat,
     clamp,
     clip,
     concat,
+    equal,
     exp,
+    floor_divide,
     gelu,
+    isclose,
     log,
     log_softmax,
     logsumexp,
@@ -73,6 +89,7 @@ from minigrad.routines import (
     min,
     minimum,
     relu,
+    remainder,
     sigmoid,
     softmax,
     split,
@@ -84,7 +101,7 @@ from minigrad.routines import (
     where,
 )
 from minigrad.serialization import CheckpointError, load, save
-from minigrad.tensor import Tensor
+from minigrad.tensor import Size, Tensor
 from minigrad.trace import trace
 
 __version__ = "0.1.0"
@@ -105,4 +122,6 @@ __all__ = [
     "ops", "broadcast_shapes", "matmul", "concat", "cat", "stack", "split", "where",
     "abs", "clamp", "clip", "exp", "gelu", "log", "log_softmax", "logsumexp", "max", "maximum",
     "mean", "min", "minimum", "relu", "sigmoid", "softmax", "sqrt", "sum", "tanh", "var",
+    "Size", "long", "int", "float", "double", "half", "short", "int8", "int16",
+    "all", "allclose", "amax", "amin", "any", "equal", "floor_divide", "isclose", "remainder",
 ]  # fmt: skip

@@ -392,7 +392,7 @@ class Module:
 
     def num_parameters(self):
         """Number of trainable numbers in this module and its descendants (shared ones once)."""
-        return sum(param.size for param in self.parameters())
+        return sum(param.numel() for param in self.parameters())
 
     def __repr__(self):
         # Linear(in_features=2, out_features=3, bias=True)  # 9 parameters
