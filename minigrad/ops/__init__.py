@@ -34,7 +34,7 @@ REGISTRY maps each op's name to its class, so that tests, `minigrad gradcheck` a
 documentation can list them all. nn.functional checks the arguments and calls these ops.
 """
 
-from minigrad.ops.arithmetic import Add, Div, Maximum, Minimum, Mul, Neg, Pow, Sub
+from minigrad.ops.arithmetic import Add, Div, Maximum, Minimum, Mul, Neg, Pow, Remainder, Sub
 from minigrad.ops.attention import ScaledDotProductAttention
 from minigrad.ops.conversion import Cast, Clone, ToDevice
 from minigrad.ops.inplace import IndexPut
@@ -48,7 +48,7 @@ from minigrad.ops.losses import (
 )
 from minigrad.ops.matmul import MatMul
 from minigrad.ops.normalization import LayerNorm
-from minigrad.ops.reductions import Max, Mean, Min, Std, Sum, Var
+from minigrad.ops.reductions import Amax, Amin, Max, Mean, Min, Std, Sum, Var
 from minigrad.ops.shape import (
     BroadcastTo,
     Concat,
@@ -80,6 +80,7 @@ ALL_OPS = [
     Add, Sub, Mul, Div, Pow, Neg, Maximum, Minimum,
     Exp, Log, Sqrt, Abs, Tanh, Sigmoid, ReLU, GELU, Clip,
     Sum, Mean, Var, Std, Max, Min,
+    Amax, Amin, Remainder,
     Softmax, LogSoftmax, LogSumExp,
     Reshape, Permute, BroadcastTo, GetItem, Concat, Stack, Where, MaskedFill,
     MatMul,
