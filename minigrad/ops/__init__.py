@@ -1,9 +1,9 @@
 """Every built-in differentiable op: one `Function` subclass each, its forward, backward and
 formula side by side. The files group them by kind:
 
-    arithmetic.py      + - * / ** neg maximum minimum
+    arithmetic.py      + - * / ** neg maximum minimum remainder (%)
     unary.py           exp log sqrt abs tanh sigmoid relu gelu clip   (and stable_sigmoid)
-    reductions.py      sum mean var std max min
+    reductions.py      sum mean var std max min amax amin
     softmax.py         softmax log_softmax logsumexp   (and shift_by_max, stable_log_softmax)
     shape.py           reshape permute broadcast_to getitem concat stack where masked_fill
     matmul.py          matmul

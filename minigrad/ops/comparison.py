@@ -72,7 +72,7 @@ def all(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
 
 
 def _truth_reduction(x, dim, keepdim, axis, keepdims, op):
-    axes, keepdim = reduction_args(x, axis, dim, keepdims, keepdim, op)
+    axes, keepdim = reduction_args(x, axis, dim, keepdim, keepdims, op)
     array = (
         x.array.any(axis=axes, keepdims=keepdim)
         if op == "any"
@@ -93,12 +93,12 @@ def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
     if x.dtype.kind != "f":  # integers and bools: compared exactly when the tolerances allow
         x, y = x.astype(dtypes.float64), y.astype(dtypes.float64)
     # Exactly equal (this covers inf == inf), or both finite and within the tolerance.
-    equal = x == y
-    finite = xp.isfinite(x) & xp.isfinite(y)
-    x, y = xp.where(finite, x, 0), xp.where(finite, y, 0)  # no inf - inf below
-    close = equal | (finite & (xp.abs(x - y) <= atol + rtol * xp.abs(y)))
+    close = x == y
     if equal_nan:
         close |= xp.isnan(x) & xp.isnan(y)
+    finite = xp.isfinite(x) & xp.isfinite(y)
+    x, y = xp.where(finite, x, 0), xp.where(finite, y, 0)  # no inf - inf below
+    close |= finite & (xp.abs(x - y) <= atol + rtol * xp.abs(y))
     return a._make(close, a.device)
 
 

@@ -286,13 +286,13 @@ def std(x, axis=None, correction=1, keepdims=False, *, dim=None, keepdim=None):
 def amax(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """The largest value over `dim` (an int, a tuple of ints, or all axes when left out).
     Ties share the gradient equally (see Amax)."""
-    dim, keepdim = reduction_args(x, axis, dim, keepdims, keepdim, "amax")
+    dim, keepdim = reduction_args(x, axis, dim, keepdim, keepdims, "amax")
     return Amax.apply(x, dim, keepdim)
 
 
 def amin(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """The smallest value over `dim` (an int, a tuple of ints, or all axes when left out)."""
-    dim, keepdim = reduction_args(x, axis, dim, keepdims, keepdim, "amin")
+    dim, keepdim = reduction_args(x, axis, dim, keepdim, keepdims, "amin")
     return Amin.apply(x, dim, keepdim)
 
 

@@ -143,3 +143,78 @@ def test_repr_and_set_printoptions_are_wired():
     assert mg.set_printoptions is set_printoptions
     mg.set_printoptions(precision=1)
     assert repr(x) == "tensor([1.2, 2.0], requires_grad=True)"
+
+
+# The same tensor printed by PyTorch and by minigrad: identical text (torch. -> minigrad.).
+PRINT_CASES = {
+    "floats": lambda m: m.tensor([1.0, 2.0]),
+    "fractions": lambda m: m.tensor([1.5, 2.25, -3.125]),
+    "matrix": lambda m: m.tensor([[1.0, 2.5], [3.0, 4.0]]),
+    "negative zero and whole": lambda m: m.tensor([-0.0, 2.0, -3.0]),
+    "ints": lambda m: m.tensor([1, -20, 3]),
+    "int32": lambda m: m.tensor([1, 2, 3], dtype=m.int32),
+    "int8": lambda m: m.tensor([1, 2, 3], dtype=m.int8),
+    "uint8": lambda m: m.tensor([1, 2, 3], dtype=m.uint8),
+    "bools": lambda m: m.tensor([True, False]),
+    "0-d float": lambda m: m.tensor(3.5),
+    "0-d int": lambda m: m.tensor(3),
+    "0-d bool": lambda m: m.tensor(True),
+    "0-d float64": lambda m: m.tensor(1.5, dtype=m.float64),
+    "empty": lambda m: m.tensor([]),
+    "empty 2-d": lambda m: m.zeros(0, 3),
+    "empty int": lambda m: m.tensor([], dtype=m.int64),
+    "empty bool 2-d": lambda m: m.zeros(2, 0, dtype=m.bool),
+    "float64": lambda m: m.tensor([1.0, 2.0], dtype=m.float64),
+    "float16": lambda m: m.tensor([1.0, 2.5], dtype=m.float16),
+    "requires_grad": lambda m: m.tensor([1.0, 2.0], requires_grad=True),
+    "requires_grad 0-d": lambda m: m.tensor(2.0, requires_grad=True),
+    "grad_fn": lambda m: m.tensor([1.0, 2.0], requires_grad=True) * 2,
+    "grad_fn sum": lambda m: m.tensor([1.0, 2.0], requires_grad=True).sum(),
+    "grad_fn float64": lambda m: m.tensor([1.0, 2.0], dtype=m.float64, requires_grad=True) + 1,
+    "summarised matrix": lambda m: m.arange(2000).reshape(40, 50) * 1.0,
+    "summarised ints": lambda m: m.arange(5000),
+    "summarised 3-d": lambda m: m.arange(3000).reshape(10, 15, 20),
+    "scientific": lambda m: m.tensor([1e-5, 1.0, 1e5]),
+    "huge whole": lambda m: m.tensor([1e9, 1.0]),
+    "nan and inf": lambda m: m.tensor([float("nan"), float("inf"), -1.5]),
+    "only nan": lambda m: m.tensor([float("nan"), 0.0]),
+    "big": lambda m: m.tensor([123456.0, 1.0]),
+    "3-d": lambda m: m.arange(8).reshape(2, 2, 2),
+    "wraps": lambda m: m.arange(30) * 1.5,
+    "wraps with dtype suffix": lambda m: m.arange(30, dtype=m.float64) * 1.123,
+    "long ints wrap": lambda m: m.arange(40) * 1000000,
+    "empty requires_grad": lambda m: m.zeros(0, requires_grad=True),
+}
+
+
+@pytest.mark.parametrize("case", sorted(PRINT_CASES))
+def test_repr_matches_pytorch(case):
+    torch = pytest.importorskip("torch")
+    expected = repr(PRINT_CASES[case](torch)).replace("torch.", "minigrad.")
+    assert repr(PRINT_CASES[case](mg)) == expected
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"precision": 2},
+        {"precision": 6, "linewidth": 40},
+        {"threshold": 5, "edgeitems": 1},
+        {"threshold": 5, "edgeitems": 2},
+        {"sci_mode": True},
+        {"sci_mode": False},
+        {"profile": "short"},
+        {"profile": "full"},
+    ],
+)
+def test_print_options_match_pytorch(options):
+    torch = pytest.importorskip("torch")
+    cases = ["fractions", "matrix", "scientific", "summarised 3-d", "wraps", "nan and inf"]
+    try:
+        torch.set_printoptions(**options)
+        set_printoptions(**options)
+        for case in cases:
+            expected = repr(PRINT_CASES[case](torch)).replace("torch.", "minigrad.")
+            assert repr(PRINT_CASES[case](mg)) == expected, case
+    finally:
+        torch.set_printoptions(profile="default")
