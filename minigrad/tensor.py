@@ -48,6 +48,9 @@ class Size(tuple):
     def __repr__(self):
         return f"minigrad.Size({list(self)})"
 
+    # In text (error messages, f"{x.shape}") a shape reads as the plain tuple (2, 3).
+    __str__ = tuple.__repr__
+
 
 class Tensor(TensorBase):
     # The fields (array, _grad, _requires_grad, _ctx, _device, _version_counter, _view) are in
