@@ -51,13 +51,21 @@ from minigrad.creation import (
 )
 from minigrad.dtypes import (
     bool,
+    double,
+    float,
     float16,
     float32,
     float64,
     get_default_dtype,
+    half,
+    int,
+    int8,
+    int16,
     int32,
     int64,
+    long,
     set_default_dtype,
+    short,
     uint8,
 )
 from minigrad.grad_mode import (
@@ -82,13 +90,21 @@ from minigrad.random import (
 )
 from minigrad.routines import (
     abs,
+    all,
+    allclose,
+    amax,
+    amin,
+    any,
     broadcast_shapes,
     cat,
     clamp,
     clip,
     concat,
+    equal,
     exp,
+    floor_divide,
     gelu,
+    isclose,
     log,
     log_softmax,
     logsumexp,
@@ -99,6 +115,7 @@ from minigrad.routines import (
     min,
     minimum,
     relu,
+    remainder,
     sigmoid,
     softmax,
     split,
@@ -110,7 +127,7 @@ from minigrad.routines import (
     where,
 )
 from minigrad.serialization import CheckpointError, load, save
-from minigrad.tensor import Tensor
+from minigrad.tensor import Size, Tensor
 from minigrad.trace import trace
 
 __version__ = "0.1.0"
@@ -135,4 +152,6 @@ __all__ = [
     "ops", "broadcast_shapes", "matmul", "concat", "cat", "stack", "split", "where",
     "abs", "clamp", "clip", "exp", "gelu", "log", "log_softmax", "logsumexp", "max", "maximum",
     "mean", "min", "minimum", "relu", "sigmoid", "softmax", "sqrt", "sum", "tanh", "var",
+    "Size", "long", "int", "float", "double", "half", "short", "int8", "int16",
+    "all", "allclose", "amax", "amin", "any", "equal", "floor_divide", "isclose", "remainder",
 ]  # fmt: skip

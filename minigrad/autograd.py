@@ -64,6 +64,7 @@ class TensorBase:
         "_device",  # "cpu", "cuda", "strict"
         "_version_counter",  # a Version, shared with the tensor's views (`t._version` reads it)
         "_view",  # for a view (x[0], x.T, ...): its link to the base (ops/views.py); else None
+        "_hooks",  # a leaf's gradient hooks (x.register_hook); a computed tensor's are on its node
         "__weakref__",
     )
 
@@ -90,6 +91,8 @@ class Context:
 
     Ops may also store plain attributes on it (`ctx.axis = axis`).
     """
+
+    _hooks = ()  # y.register_hook(f) on the output: f(dL/dy) runs before this node's backward
 
     def __init__(self, function, parents, device, xp):
         self.function = function  # the Function subclass that made the output
@@ -133,8 +136,44 @@ class Context:
         self.function = function
         self.freed = True
 
+    def name(self):
+        """PyTorch's name for the node: 'MulBackward0' for the node that Mul made."""
+        return f"{self.function.__name__}Backward0"
+
     def __repr__(self):
-        return f"<{self.function.__name__}Backward>"
+        return f"<{self.name()} object at {id(self):#x}>"
+
+
+class HookHandle:
+    """What register_hook returns: `handle.remove()` takes the hook off again."""
+
+    def __init__(self, owner, hook):
+        self.owner, self.hook = owner, hook
+
+    def remove(self):
+        self.owner._hooks = tuple(h for h in self.owner._hooks if h is not self.hook)
+
+
+def _run_hooks(node, grad):
+    """Pass dL/d(tensor) through the tensor's hooks in order; each may return a replacement."""
+    if not node._hooks:
+        return grad
+    if isinstance(node, TensorBase):
+        make, device, shape = node._make, node._device, node.array.shape
+    else:
+        make = next(p for p in node.parents if p is not None)._make
+        device, shape = node.device, grad.shape
+    for hook in node._hooks:
+        result = hook(make(grad, device))
+        if result is None:
+            continue
+        if not isinstance(result, TensorBase) or tuple(result.array.shape) != tuple(shape):
+            raise RuntimeError(
+                f"a gradient hook must return None or a Tensor of shape {tuple(shape)}, "
+                f"got {result!r}"
+            )
+        grad = result.array
+    return grad
 
 
 def _modified_message(function, what, now, expected):
@@ -287,6 +326,7 @@ def backward(tensors, grad_tensors=None, retain_graph=False):
         grad = grads.pop(id(node), None)  # complete: every consumer has already sent its part
         if grad is None:
             continue  # nothing flowed here (this node does not lead to any output)
+        grad = _run_hooks(node, grad)  # x.register_hook(f): f sees (may replace) it first
         if isinstance(node, TensorBase):
             _accumulate_grad(node, grad)  # a leaf: its gradient is stored, nothing to pass on
             continue

@@ -6,9 +6,10 @@ method calls; nothing is defined here. (NumPy calls such module-level functions 
 name keeps them apart from nn.functional and from autograd's Function.)
 """
 
-from minigrad.ops.arithmetic import maximum, minimum
+from minigrad.ops.arithmetic import floor_divide, maximum, minimum, remainder
+from minigrad.ops.comparison import all, allclose, any, equal, isclose
 from minigrad.ops.matmul import matmul
-from minigrad.ops.reductions import max, mean, min, std, sum, var
+from minigrad.ops.reductions import amax, amin, max, mean, min, std, sum, var
 from minigrad.ops.shape import broadcast_shapes, concat, split, stack, where
 from minigrad.ops.softmax import log_softmax, logsumexp, softmax
 from minigrad.ops.unary import abs, clip, exp, gelu, log, relu, sigmoid, sqrt, tanh
@@ -20,4 +21,5 @@ __all__ = [
     "abs", "cat", "clamp", "clip", "concat", "exp", "gelu", "log", "log_softmax", "logsumexp",
     "matmul", "max", "maximum", "mean", "min", "minimum", "relu", "sigmoid", "softmax", "split",
     "sqrt", "stack", "std", "sum", "tanh", "var", "where", "broadcast_shapes",
+    "all", "allclose", "amax", "amin", "any", "equal", "floor_divide", "isclose", "remainder",
 ]  # fmt: skip

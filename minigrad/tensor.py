@@ -33,6 +33,25 @@ from minigrad.ops import shape as shape_ops
 from minigrad.ops import softmax as softmax_ops
 
 
+class Size(tuple):
+    """A tensor's shape: a tuple of ints (`x.shape`, `x.size()`), as PyTorch's torch.Size."""
+
+    __slots__ = ()
+
+    def numel(self):
+        """The number of elements a tensor of this shape holds (1 for the shape () of a 0-d)."""
+        count = 1
+        for size in self:
+            count *= size
+        return count
+
+    def __repr__(self):
+        return f"minigrad.Size({list(self)})"
+
+    # In text (error messages, f"{x.shape}") a shape reads as the plain tuple (2, 3).
+    __str__ = tuple.__repr__
+
+
 class Tensor(TensorBase):
     # The fields (array, _grad, _requires_grad, _ctx, _device, _version_counter, _view) are in
     # autograd.TensorBase, the part of a tensor the engine works with.
@@ -55,6 +74,7 @@ class Tensor(TensorBase):
         self._device = device
         self._version_counter = Version()
         self._view = None
+        self._hooks = ()
         self._requires_grad = False
         self.requires_grad = requires_grad
 
@@ -69,6 +89,7 @@ class Tensor(TensorBase):
         tensor._device = device
         tensor._version_counter = Version()
         tensor._view = None
+        tensor._hooks = ()
         return tensor
 
     # ----------------------------------------------------------------------------------------
@@ -100,18 +121,42 @@ class Tensor(TensorBase):
 
     @property
     def shape(self):
-        return tuple(self.array.shape)
+        return Size(self.array.shape)
+
+    def size(self, dim=None):
+        """The shape (a minigrad.Size), or the length of one axis: x.size(-1) (as PyTorch)."""
+        if dim is None:
+            return Size(self.array.shape)
+        if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+            raise TypeError(f"size(): dim must be an int, got {type(dim).__name__}")
+        ndim = self.array.ndim
+        if not -ndim <= dim < ndim:
+            raise IndexError(
+                f"size(): dimension {dim} is out of range for a tensor with {ndim} dimension(s) "
+                f"(expected to be in range of [{-ndim}, {ndim - 1}])"
+            )
+        return int(self.array.shape[dim])
 
     @property
     def ndim(self):
         return self.array.ndim
 
-    @property
-    def size(self):
-        return int(self.array.size)
+    def dim(self):
+        """The number of axes (as `x.ndim`)."""
+        return self.array.ndim
 
     def numel(self):
+        """The number of elements (the product of the shape; 1 for a 0-d tensor)."""
         return int(self.array.size)
+
+    nelement = numel  # PyTorch's older name
+
+    def element_size(self):
+        """Bytes per element: 4 for float32, 8 for int64, 1 for bool."""
+        return self.array.dtype.itemsize
+
+    def is_floating_point(self):
+        return self.array.dtype.kind == "f"
 
     @property
     def dtype(self):
@@ -188,9 +233,9 @@ class Tensor(TensorBase):
         return get_backend(self._device).to_numpy(self.array)
 
     def item(self):
-        if self.size != 1:
+        if self.array.size != 1:
             raise ValueError(
-                f"item(): only one-element tensors convert to a number, not {self.shape}"
+                f"item(): only one-element tensors convert to a number, not {tuple(self.shape)}"
             )
         return self.numpy().item()
 
@@ -207,15 +252,29 @@ class Tensor(TensorBase):
         out._version_counter = self._version_counter
         return out
 
-    def to(self, device=None, dtype=None):
-        """A copy on another device and/or with another dtype (differentiable, as in PyTorch)."""
-        if isinstance(device, np.dtype) or (device is not None and device in dtypes.NAMES):
+    def to(self, device=None, dtype=None, non_blocking=False, copy=False):
+        """A copy on another device and/or with another dtype (differentiable, as in PyTorch).
+
+            x.to("cuda")   x.to(minigrad.float64)   x.to("cuda", minigrad.float16)   x.to(y)
+
+        x.to(y) takes y's device and dtype. When nothing changes the tensor itself is returned,
+        unless copy=True. (non_blocking is accepted for PyTorch code and has no effect.)
+        """
+        if isinstance(device, Tensor):  # x.to(other): other's device and dtype
+            if dtype is not None:
+                raise TypeError("to(other): give either another tensor or a dtype, not both")
+            device, dtype = device.device, device.dtype
+        elif _is_dtype(device):  # x.to(dtype)
+            if dtype is not None:
+                raise TypeError(f"to(): got two dtypes, {device!r} and {dtype!r}")
             device, dtype = None, device
         out = self
         if dtype is not None:
             out = out.astype(dtype)
         if device is not None:
             out = conversion.to_device(out, device)
+        if copy and out is self:
+            out = conversion.clone(self)
         return out
 
     def move_(self, device=None, dtype=None):
@@ -256,6 +315,28 @@ class Tensor(TensorBase):
     def bool(self):
         return self.astype(dtypes.bool)
 
+    def half(self):
+        return self.astype(dtypes.float16)
+
+    def type(self, dtype=None):
+        """With no argument, the type's name ('minigrad.FloatTensor', as PyTorch's
+        'torch.FloatTensor'); with a dtype (or such a name), a copy converted to it."""
+        if dtype is None:
+            return dtypes.TYPE_NAMES[self.dtype]
+        if isinstance(dtype, str) and dtype in _DTYPE_OF_TYPE_NAME:
+            dtype = _DTYPE_OF_TYPE_NAME[dtype]
+        return self.astype(dtype)
+
+    def contiguous(self):
+        """The same numbers in row-major memory: the tensor itself if they already are, else
+        a copy (x.t().contiguous() is new memory, as in PyTorch, so changing it leaves x alone)."""
+        if self.array.flags.c_contiguous:
+            return self
+        return conversion.clone(self)
+
+    def is_contiguous(self):
+        return bool(self.array.flags.c_contiguous)
+
     def __array__(self, dtype=None, copy=None):
         if self._device != "cpu":
             raise TypeError(
@@ -292,6 +373,23 @@ class Tensor(TensorBase):
     def zero_grad(self):
         self.grad = None
 
+    def register_hook(self, hook):
+        """Call `hook(grad)` each time the gradient of this tensor is computed in backward.
+
+        The hook gets dL/d(this tensor) as a Tensor and may return a replacement (used from then
+        on: stored in .grad for a leaf, passed on to the inputs otherwise) or None to keep it.
+        Returns a handle whose .remove() takes the hook off again (as in PyTorch).
+        """
+        if not self._requires_grad:
+            raise RuntimeError(
+                "register_hook: cannot register a hook on a tensor that doesn't require gradient"
+            )
+        if not callable(hook):
+            raise TypeError(f"register_hook: the hook must be callable, got {hook!r}")
+        owner = self if self._ctx is None else self._ctx  # where backward will look for it
+        owner._hooks = (*owner._hooks, hook)
+        return autograd.HookHandle(owner, hook)
+
     # ----------------------------------------------------------------------------------------
     # Printing and Python protocols
     # ----------------------------------------------------------------------------------------
@@ -299,20 +397,31 @@ class Tensor(TensorBase):
     def __repr__(self):
         return printing.format_tensor(self)
 
+    def __format__(self, spec):
+        """f"{loss:.4f}" formats the number of a one-element tensor; f"{x}" is repr(x)."""
+        if self.array.size == 1:
+            return format(self.item(), spec)
+        if spec:
+            raise TypeError(
+                f"format spec {spec!r} given for a tensor of shape {tuple(self.shape)}: only "
+                "one-element tensors format as a number (use f'{{x.item():...}}' or f'{{x}}')"
+            )
+        return repr(self)
+
     def __len__(self):
         if self.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return self.shape[0]
+        return self.array.shape[0]
 
     def __iter__(self):
         if self.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
-        return (self[i] for i in range(self.shape[0]))
+        return (self[i] for i in range(self.array.shape[0]))
 
     def __bool__(self):
-        if self.size != 1:
+        if self.array.size != 1:
             raise ValueError(
-                f"the truth value of a tensor with {self.size} elements is ambiguous; "
+                f"the truth value of a tensor with {self.array.size} elements is ambiguous; "
                 "use (x > 0).any() or .all()"
             )
         return bool(self.item())
@@ -321,6 +430,15 @@ class Tensor(TensorBase):
         return float(self.item())
 
     def __int__(self):
+        return int(self.item())
+
+    def __index__(self):
+        """A one-element integer tensor used as an index: data[i : i + T], range(n)."""
+        if self.array.size != 1 or self.array.dtype.kind not in "iub":
+            raise TypeError(
+                "only integer tensors of a single element can be converted to an index, but "
+                f"this one is {self.dtype} with shape {tuple(self.shape)}"
+            )
         return int(self.item())
 
     # Tensors compare elementwise (x == y is a tensor), so hashing is by identity, as in PyTorch.
@@ -340,6 +458,8 @@ class Tensor(TensorBase):
     __pow__ = pow = arithmetic.pow
     __matmul__ = matmul = matmul_ops.matmul
     __neg__ = neg = arithmetic.neg
+    __mod__ = remainder = arithmetic.remainder  # the sign of the divisor, as Python's %
+    __floordiv__ = floor_divide = arithmetic.floor_divide  # rounded down; no gradient
     __abs__ = unary.abs
     maximum = arithmetic.maximum
     minimum = arithmetic.minimum
@@ -358,6 +478,12 @@ class Tensor(TensorBase):
 
     def __rpow__(self, other):
         return arithmetic.pow(other, self)
+
+    def __rmod__(self, other):
+        return arithmetic.remainder(other, self)
+
+    def __rfloordiv__(self, other):
+        return arithmetic.floor_divide(other, self)
 
     def __rmatmul__(self, other):
         return matmul_ops.matmul(other, self)
@@ -402,6 +528,9 @@ class Tensor(TensorBase):
     __or__ = comparison.logical_or
     any = comparison.any
     all = comparison.all
+    isclose = comparison.isclose
+    allclose = comparison.allclose
+    equal = comparison.equal
 
     # Elementwise functions (ops/unary.py)
     exp = unary.exp
@@ -420,8 +549,10 @@ class Tensor(TensorBase):
     mean = reductions.mean
     var = reductions.var
     std = reductions.std
-    max = reductions.max
+    max = reductions.max  # x.max(): a value; x.max(dim): (values, indices); x.max(y): maximum
     min = reductions.min
+    amax = reductions.amax
+    amin = reductions.amin
     argmax = reductions.argmax
     argmin = reductions.argmin
     softmax = softmax_ops.softmax
@@ -434,6 +565,26 @@ class Tensor(TensorBase):
     permute = shape_ops.permute
     transpose = swapaxes = shape_ops.transpose
     T = property(shape_ops.reverse_axes)
+
+    def t(self):
+        """The transpose of a matrix; a 0-d or 1-d tensor as it is (PyTorch's t(): <= 2-D)."""
+        if self.ndim > 2:
+            raise RuntimeError(
+                f"t() expects a tensor with <= 2 dimensions, but this one is {self.ndim}-D "
+                f"(shape {tuple(self.shape)}); use transpose(dim0, dim1) or .mT"
+            )
+        return shape_ops.transpose(self, 0, 1)  # itself when 0-d or 1-d
+
+    @property
+    def mT(self):
+        """The last two axes swapped: a batch of matrices, each transposed."""
+        if self.ndim < 2:
+            raise RuntimeError(
+                f"tensor.mT is only supported on matrices or batches of matrices, got a "
+                f"{self.ndim}-D tensor"
+            )
+        return shape_ops.transpose(self, -2, -1)
+
     expand = shape_ops.expand
     broadcast_to = shape_ops.broadcast_to
     squeeze = shape_ops.squeeze
@@ -441,3 +592,15 @@ class Tensor(TensorBase):
     __getitem__ = shape_ops.getitem
     masked_fill = shape_ops.masked_fill
     split = shape_ops.split
+
+
+def _is_dtype(value):
+    """Is this argument of x.to(...) a dtype (minigrad.float32, np.float32, "float32")?"""
+    if isinstance(value, np.dtype):
+        return True
+    if isinstance(value, type) and issubclass(value, np.generic):
+        return True
+    return isinstance(value, str) and dtypes.lookup_name(value) is not None
+
+
+_DTYPE_OF_TYPE_NAME = {name: dtype for dtype, name in dtypes.TYPE_NAMES.items()}

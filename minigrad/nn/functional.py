@@ -239,7 +239,7 @@ def one_hot(tensor, num_classes=-1):
         tensor = creation.tensor(tensor)
     _check_integer(tensor, "one_hot", "tensor")
     if num_classes == -1:
-        if tensor.size == 0:
+        if tensor.numel() == 0:
             raise ValueError("one_hot: cannot infer num_classes from an empty tensor")
         num_classes = int(tensor.max().item()) + 1
     _check_index_range(tensor, num_classes, "one_hot", "class index")

@@ -63,7 +63,7 @@ def _calculate_fan_in_and_fan_out(tensor):
             f"fan in and fan out cannot be computed for a tensor with fewer than 2 "
             f"dimensions (got shape {tuple(tensor.shape)})"
         )
-    if tensor.size == 0:
+    if tensor.numel() == 0:
         raise ValueError(
             f"cannot initialise a tensor with no elements (shape {tuple(tensor.shape)})"
         )

@@ -488,7 +488,7 @@ class Module:
 
     def num_parameters(self):
         """Number of trainable numbers in this module and its descendants (shared ones once)."""
-        return sum(param.size for param in self.parameters())
+        return sum(param.numel() for param in self.parameters())
 
     def __repr__(self):
         # PyTorch's layout: a leaf on one line, a module with children as an indented tree,

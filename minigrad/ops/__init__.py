@@ -1,9 +1,9 @@
 """Every built-in differentiable op: one `Function` subclass each, its forward, backward and
 formula side by side. The files group them by kind:
 
-    arithmetic.py      + - * / ** neg maximum minimum
+    arithmetic.py      + - * / ** neg maximum minimum remainder (%)
     unary.py           exp log sqrt abs tanh sigmoid relu gelu clip   (and stable_sigmoid)
-    reductions.py      sum mean var std max min
+    reductions.py      sum mean var std max min amax amin
     softmax.py         softmax log_softmax logsumexp   (and shift_by_max, stable_log_softmax)
     shape.py           reshape permute broadcast_to getitem concat stack where masked_fill
     matmul.py          matmul
@@ -35,7 +35,7 @@ REGISTRY maps each op's name to its class, so that tests, `minigrad gradcheck` a
 documentation can list them all. nn.functional checks the arguments and calls these ops.
 """
 
-from minigrad.ops.arithmetic import Add, Div, Maximum, Minimum, Mul, Neg, Pow, Sub
+from minigrad.ops.arithmetic import Add, Div, Maximum, Minimum, Mul, Neg, Pow, Remainder, Sub
 from minigrad.ops.attention import ScaledDotProductAttention
 from minigrad.ops.conversion import Cast, Clone, ToDevice
 from minigrad.ops.inplace import IndexPut
@@ -49,7 +49,7 @@ from minigrad.ops.losses import (
 )
 from minigrad.ops.matmul import MatMul
 from minigrad.ops.normalization import LayerNorm
-from minigrad.ops.reductions import Max, Mean, Min, Std, Sum, Var
+from minigrad.ops.reductions import Amax, Amin, Max, Mean, Min, Std, Sum, Var
 from minigrad.ops.shape import (
     BroadcastTo,
     Concat,
@@ -85,6 +85,7 @@ ALL_OPS = [
     Add, Sub, Mul, Div, Pow, Neg, Maximum, Minimum,
     Exp, Log, Sqrt, Abs, Tanh, Sigmoid, ReLU, GELU, Clip,
     Sum, Mean, Var, Std, Max, Min,
+    Amax, Amin, Remainder,
     Softmax, LogSoftmax, LogSumExp,
     Reshape, Permute, BroadcastTo, GetItem, Concat, Stack, Where, MaskedFill,
     MatMul,

@@ -1,4 +1,4 @@
-"""Binary arithmetic: + - * / ** maximum minimum, and negation.
+"""Binary arithmetic: + - * / ** % // maximum minimum, and negation.
 
 Inputs broadcast as in NumPy. Each backward returns gradients shaped like the *output*; the engine
 sums them back to each input's shape (see autograd.unbroadcast), so broadcasting never appears here.
@@ -167,6 +167,24 @@ class Minimum(Function):
         return grad_a, grad_b
 
 
+class Remainder(Function):
+    """z = a mod b = a - b floor(a/b)   (Python's %: the sign of b, as PyTorch's remainder).
+    dz/da = 1,  dz/db = -floor(a/b)    (between the jumps, where floor(a/b) is constant)."""
+
+    name = "remainder"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(*((a, b) if ctx.needs_input_grad[1] else (None, None)))
+        return ctx.xp.remainder(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        grad_b = -grad * ctx.xp.floor(a / b) if ctx.needs_input_grad[1] else None
+        return grad, grad_b
+
+
 # --------------------------------------------------------------------------------------------
 # The entry points: `x + y`, `minigrad.maximum(x, y)`, ... Python numbers and arrays become
 # tensors of the other operand's dtype, and the shapes are checked before the op runs.
@@ -204,3 +222,27 @@ def maximum(a, b):
 
 def minimum(a, b):
     return Minimum.apply(*binary_operands(a, b, "minimum"))
+
+
+def remainder(a, b):
+    """a % b with the sign of b (Python's and PyTorch's rule): -7 % 2 = 1, 7 % -2 = -1."""
+    a, b = binary_operands(a, b, "remainder")
+    _refuse_integer_division_by_zero(b, "remainder")
+    return Remainder.apply(a, b)
+
+
+def floor_divide(a, b):
+    """a // b rounded down (towards -inf), as Python and PyTorch: -7 // 2 = -4.
+
+    Not differentiable: the result is a step function of a and b (its slope is 0 wherever it
+    is defined), so, like rounding, it records nothing and its result needs no gradient.
+    """
+    a, b = binary_operands(a, b, "floor_divide")
+    _refuse_integer_division_by_zero(b, "floor_divide")
+    return a._make(a.xp.floor_divide(a.array, b.array), a.device)
+
+
+def _refuse_integer_division_by_zero(b, op):
+    # NumPy would give 0 with a warning; PyTorch raises. (Floats give inf / nan, as in both.)
+    if b.dtype.kind in "iub" and bool((b.array == 0).any()):
+        raise ZeroDivisionError(f"{op}: integer division by zero (the divisor holds a 0)")

@@ -280,7 +280,7 @@ def fill_(x, value, *, what="fill_"):
     Computed as where(True, value, x): x's old numbers get a zero gradient, as in PyTorch.
     """
     if isinstance(value, TensorBase):
-        if value.size != 1:
+        if value.numel() != 1:
             raise ValueError(f"{what}: the value must have one element, got shape {value.shape}")
         value = value.reshape(())
     return in_place(x, lambda: shape.where(_everywhere(x), value, x), what)

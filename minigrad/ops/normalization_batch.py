@@ -128,7 +128,7 @@ def _check_batch_norm(input, running_mean, running_var, weight, bias, training):
         raise ValueError("batch_norm: give both running_mean and running_var, or neither")
     if not training and running_mean is None:
         raise ValueError("batch_norm: evaluation (training=False) needs running_mean/running_var")
-    if training and input.size // channels <= 1:
+    if training and input.numel() // channels <= 1:
         raise ValueError(
             f"batch_norm: expected more than 1 value per channel when training, got input of "
             f"shape {input.shape} (a batch of one example without spatial dims has no variance)"

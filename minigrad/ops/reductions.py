@@ -1,12 +1,15 @@
-"""Reductions: sum, mean, var, max, min over some axes (all axes when axis is None).
+"""Reductions: sum, mean, var, std, amax, amin over some axes (all axes when axis is None), and
+max / min along one axis, which also say where the extreme is (`values, indices = x.max(1)`).
 
 A reduction maps many inputs to one output, so its backward sends the output's gradient back to
 each input that contributed: `_expand` turns the reduced gradient back into the input's shape.
 Axes arrive normalised by the Tensor method: None or a sorted tuple of non-negative ints.
 """
 
+from minigrad import dtypes, return_types
 from minigrad._coerce import as_float, single_axis
-from minigrad.autograd import Function
+from minigrad.autograd import Function, TensorBase
+from minigrad.ops.arithmetic import maximum, minimum
 
 
 def _expand(xp, grad, shape, axis, keepdims):
@@ -112,42 +115,89 @@ class Std(Function):
         return grad * slope, None, None, None
 
 
-class Max(Function):
-    """y = max_i x_i.   dy/dx_i = 1 for the largest x_i, 0 for the others.
+class Amax(Function):
+    """y = max_i x_i over the reduced axes (`x.amax(dim)`, and `x.max()` over everything).
+    dy/dx_i = 1/k for each of the k elements equal to the maximum, 0 for the others.
 
-    When several elements tie for the maximum the gradient is shared equally among them
-    (as PyTorch's amax does), so the sum of the gradients stays the output's gradient.
+    Ties share the gradient equally (as PyTorch's amax and x.max() do), so the gradients still
+    sum to the output's gradient. A NaN is the maximum of its group (the result is NaN); the
+    gradient goes to the NaN(s), not to every element (nan == nan is False, so they are found
+    with isnan).
+    """
+
+    name = "amax"
+
+    @staticmethod
+    def forward(ctx, x, axis=None, keepdims=False):
+        out = x.max(axis=axis, keepdims=True)
+        if ctx.needs_input_grad[0]:
+            ctx.save_for_backward(_is_extreme(ctx.xp, x, out))
+        ctx.axis, ctx.keepdims = axis, keepdims
+        return _squeeze(ctx.xp, out, axis, keepdims)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return _extreme_backward(ctx, grad), None, None
+
+
+class Amin(Function):
+    """y = min_i x_i over the reduced axes.   dy/dx_i = 1/k for the k smallest (ties share;
+    a NaN is the minimum and takes the gradient), 0 for the others."""
+
+    name = "amin"
+
+    @staticmethod
+    def forward(ctx, x, axis=None, keepdims=False):
+        out = x.min(axis=axis, keepdims=True)
+        if ctx.needs_input_grad[0]:
+            ctx.save_for_backward(_is_extreme(ctx.xp, x, out))
+        ctx.axis, ctx.keepdims = axis, keepdims
+        return _squeeze(ctx.xp, out, axis, keepdims)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return _extreme_backward(ctx, grad), None, None
+
+
+class Max(Function):
+    """values = max of x along one axis, at `index` (`values, indices = x.max(dim)`).
+    dy/dx_i = 1 at the chosen index, 0 elsewhere.
+
+    The index is argmax's: the first largest element, or the first NaN (a NaN is the maximum,
+    as in PyTorch). Unlike amax, ties do not share: the whole gradient goes to that one element,
+    the one `indices` names (PyTorch's max(dim) does the same).
     """
 
     name = "max"
 
     @staticmethod
-    def forward(ctx, x, axis=None, keepdims=False):
-        out = x.max(axis=axis, keepdims=True)
-        ctx.save_for_backward(x == out)
-        ctx.axis, ctx.keepdims = axis, keepdims
-        return _squeeze(ctx.xp, out, axis, keepdims)
+    def forward(ctx, x, index, axis, keepdims):
+        ctx.save_for_backward(index)
+        ctx.shape, ctx.axis, ctx.keepdims = x.shape, axis, keepdims
+        values = ctx.xp.take_along_axis(x, index, axis=axis)
+        return values if keepdims else ctx.xp.squeeze(values, axis=axis)
 
     @staticmethod
     def backward(ctx, grad):
-        return _extreme_backward(ctx, grad), None, None
+        return _selected_backward(ctx, grad), None, None, None
 
 
 class Min(Function):
-    """y = min_i x_i.   dy/dx_i = 1 for the smallest x_i, 0 for the others (ties share)."""
+    """values = min of x along one axis, at `index` (argmin's: the first smallest, or the first
+    NaN).   dy/dx_i = 1 at that index, 0 elsewhere."""
 
     name = "min"
 
     @staticmethod
-    def forward(ctx, x, axis=None, keepdims=False):
-        out = x.min(axis=axis, keepdims=True)
-        ctx.save_for_backward(x == out)
-        ctx.axis, ctx.keepdims = axis, keepdims
-        return _squeeze(ctx.xp, out, axis, keepdims)
+    def forward(ctx, x, index, axis, keepdims):
+        ctx.save_for_backward(index)
+        ctx.shape, ctx.axis, ctx.keepdims = x.shape, axis, keepdims
+        values = ctx.xp.take_along_axis(x, index, axis=axis)
+        return values if keepdims else ctx.xp.squeeze(values, axis=axis)
 
     @staticmethod
     def backward(ctx, grad):
-        return _extreme_backward(ctx, grad), None, None
+        return _selected_backward(ctx, grad), None, None, None
 
 
 def _squeeze(xp, out, axis, keepdims):
@@ -158,11 +208,30 @@ def _squeeze(xp, out, axis, keepdims):
     return xp.squeeze(out, axis=axis)
 
 
+def _is_extreme(xp, x, out):
+    """Where x equals its group's max (or min); where the result is NaN, where x is NaN."""
+    if x.dtype.kind != "f":
+        return x == out
+    return xp.where(xp.isnan(out), xp.isnan(x), x == out)
+
+
 def _extreme_backward(ctx, grad):
     (is_extreme,) = ctx.saved_tensors
     grad = _expand(ctx.xp, grad, is_extreme.shape, ctx.axis, ctx.keepdims)
     ties = is_extreme.sum(axis=ctx.axis, keepdims=True)
     return grad * is_extreme / ties.astype(grad.dtype)
+
+
+def _selected_backward(ctx, grad):
+    """Scatter the gradient of the values to the positions `index` chose along the axis."""
+    xp, axis = ctx.xp, ctx.axis
+    (index,) = ctx.saved_tensors
+    if not ctx.keepdims:
+        grad = xp.expand_dims(grad, axis)
+    # positions[..., j, ...] = j along the reduced axis; == index marks the chosen element
+    along = [-1 if a == axis else 1 for a in range(len(ctx.shape))]
+    positions = xp.arange(ctx.shape[axis]).reshape(along)
+    return xp.where(positions == index, grad, xp.zeros((), dtype=grad.dtype))
 
 
 # --------------------------------------------------------------------------------------------
@@ -214,14 +283,68 @@ def std(x, axis=None, correction=1, keepdims=False, *, dim=None, keepdim=None):
     return Std.apply(as_float(x), axis, correction, keepdims)
 
 
-def max(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
-    axis, keepdims = reduction_args(x, axis, dim, keepdims, keepdim, "max")
-    return Max.apply(x, axis, keepdims)
+def amax(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    """The largest value over `dim` (an int, a tuple of ints, or all axes when left out).
+    Ties share the gradient equally (see Amax)."""
+    dim, keepdim = reduction_args(x, axis, dim, keepdim, keepdims, "amax")
+    return Amax.apply(x, dim, keepdim)
 
 
-def min(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
-    axis, keepdims = reduction_args(x, axis, dim, keepdims, keepdim, "min")
-    return Min.apply(x, axis, keepdims)
+def amin(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    """The smallest value over `dim` (an int, a tuple of ints, or all axes when left out)."""
+    dim, keepdim = reduction_args(x, axis, dim, keepdim, keepdims, "amin")
+    return Amin.apply(x, dim, keepdim)
+
+
+def max(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    """As PyTorch's three forms of max:
+
+    x.max()               the largest value (a 0-d tensor; ties share the gradient)
+    x.max(dim)            (values, indices): the largest along one axis, and where it is
+    minigrad.max(x, y)    the elementwise maximum of two tensors (minigrad.maximum)
+    """
+    if isinstance(dim, TensorBase):
+        return maximum(x, dim)
+    return _extreme_along(x, dim, keepdim, axis, keepdims, "max")
+
+
+def min(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    """x.min(), x.min(dim) -> (values, indices), minigrad.min(x, y): as max."""
+    if isinstance(dim, TensorBase):
+        return minimum(x, dim)
+    return _extreme_along(x, dim, keepdim, axis, keepdims, "min")
+
+
+def _extreme_along(x, dim, keepdim, axis, keepdims, op):
+    if dim is None and axis is None:
+        if x.numel() == 0:
+            raise RuntimeError(
+                f"{op}(): expected reduction dim to be specified for an empty tensor "
+                f"(shape {tuple(x.shape)}); give dim=..."
+            )
+        return (Amax if op == "max" else Amin).apply(x, None, False)
+    dim = dim if dim is not None else axis
+    if isinstance(dim, (tuple, list)):
+        raise TypeError(
+            f"{op}(dim=...) takes one int dim and returns (values, indices); use "
+            f"a{op}(dim={tuple(dim)}) for the {op} over several axes"
+        )
+    keepdim = bool(keepdims if keepdims is not None else keepdim)
+    axis = single_axis(x, dim, op)
+    if x.ndim == 0:  # dim 0 or -1 of a 0-d tensor: the value itself, at index 0
+        indices = x._make(x.xp.zeros((), dtype=dtypes.int64), x.device)
+        return _named(op)(x.reshape(()), indices)
+    if x.shape[axis] == 0:
+        raise IndexError(f"{op}(): cannot reduce over dim {dim} of size 0 (shape {x.shape})")
+    find = x.array.argmax if op == "max" else x.array.argmin
+    index = find(axis=axis, keepdims=True)
+    values = (Max if op == "max" else Min).apply(x, index, axis, keepdim)
+    indices = index if keepdim else x.xp.squeeze(index, axis=axis)
+    return _named(op)(values, x._make(indices.astype(dtypes.int64), x.device))
+
+
+def _named(op):
+    return return_types.max if op == "max" else return_types.min
 
 
 def argmax(x, axis=None, keepdims=False, *, dim=None, keepdim=None):

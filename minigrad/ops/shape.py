@@ -12,6 +12,7 @@ from minigrad._coerce import (
     binary_operands,
     broadcast_pair,
     common_dtype,
+    constant,
     prepare_index,
     shape_arg,
     single_axis,
@@ -351,14 +352,34 @@ def masked_fill(x, mask, value):
     return MaskedFill.apply(x, mask, value)
 
 
-def where(condition, x, y):
-    """Elementwise choice: x where condition is True, else y (all three broadcast together)."""
+def where(condition, x=None, y=None):
+    """Elementwise choice: x where condition is True, else y (all three broadcast together).
+
+    x and y may be Python numbers: where(mask, x, 0.0) keeps x's dtype; where(mask, 1, 0) is
+    int64, where(mask, 1.0, 0) the default float dtype (PyTorch's rules). where(condition)
+    alone is condition.nonzero(as_tuple=True): a tuple of index tensors, one per axis.
+    """
+    if x is None and y is None:
+        return _nonzero_tuple(condition)
+    if x is None or y is None:
+        raise TypeError("where: give both x and y (or neither, for the indices of the True values)")
     if not isinstance(x, TensorBase) and not isinstance(y, TensorBase):
-        raise TypeError("where: at least one of x and y must be a Tensor")
+        if not isinstance(condition, TensorBase):
+            raise TypeError("where: the condition or one of x and y must be a Tensor")
+        x = constant(x, condition)  # on the condition's device; dtype from the number
     x, y = binary_operands(x, y, "where")
     condition = as_mask(condition, x, "where")
     broadcast_pair(condition.shape, broadcast_pair(x.shape, y.shape, "where"), "where")
     return Where.apply(condition, x, y)
+
+
+def _nonzero_tuple(condition):
+    if not isinstance(condition, TensorBase):
+        raise TypeError(f"where(condition): the condition must be a Tensor, not {condition!r}")
+    array = condition.array.reshape(1) if condition.ndim == 0 else condition.array
+    return tuple(
+        condition._make(index.astype("int64"), condition.device) for index in array.nonzero()
+    )
 
 
 def same_kind_tensors(tensors, op):

@@ -9,7 +9,9 @@ binary_cross_entropy_with_logits (ops/losses.py).
 
 import math
 
-from minigrad._coerce import as_float
+import numpy as np
+
+from minigrad._coerce import as_float, binary_operands
 from minigrad.autograd import Function
 from minigrad.ops import kernels
 from minigrad.ops.special import erf, upcast_half
@@ -202,24 +204,40 @@ _INV_SQRT_2 = 1 / math.sqrt(2)
 
 
 class Clip(Function):
-    """y = min(max(x, lo), hi).   dy/dx = 1 where lo <= x <= hi, else 0 (PyTorch's clamp)."""
+    """y = min(max(x, lo), hi)   (PyTorch's clamp; where lo > hi the result is hi).
+
+    dy/dx  = 1 where lo <= x <= hi, else 0
+    dy/dlo = 1 where x < lo < hi          (there the output is lo)
+    dy/dhi = 1 where max(x, lo) > hi      (there the output is hi)
+    A bound may be left out (None); a bound that is a number gets no gradient. These are
+    PyTorch's choices at the kinks (x == lo, x == hi): the gradient goes to x.
+    """
 
     name = "clip"
 
     @staticmethod
     def forward(ctx, x, lo=None, hi=None):
-        inside = ctx.xp.ones(x.shape, dtype=bool)
-        if lo is not None:
-            inside = inside & (x >= lo)
-        if hi is not None:
-            inside = inside & (x <= hi)
-        ctx.save_for_backward(inside)
-        return ctx.xp.clip(x, lo, hi)
+        xp = ctx.xp
+        need_x, need_lo, need_hi = ctx.needs_input_grad
+        # Masks, not x itself, are saved: changing x in place later does not spoil backward.
+        x_mask = lo_mask = hi_mask = None
+        if need_x:
+            x_mask = xp.ones(x.shape, dtype=bool)
+            if lo is not None:
+                x_mask = x_mask & (x >= lo)
+            if hi is not None:
+                x_mask = x_mask & (x <= hi)
+        if need_lo:
+            lo_mask = (x < lo) if hi is None else (x < lo) & (lo < hi)
+        if need_hi:
+            hi_mask = (x > hi) if lo is None else xp.maximum(x, lo) > hi
+        ctx.save_for_backward(x_mask, lo_mask, hi_mask)
+        return xp.clip(x, lo, hi)
 
     @staticmethod
     def backward(ctx, grad):
-        (inside,) = ctx.saved_tensors
-        return grad * inside, None, None
+        x_mask, lo_mask, hi_mask = ctx.saved_tensors
+        return tuple(None if mask is None else grad * mask for mask in (x_mask, lo_mask, hi_mask))
 
 
 # --------------------------------------------------------------------------------------------
@@ -263,9 +281,23 @@ def gelu(x, approximate="none"):
 
 
 def clip(x, min=None, max=None):
+    """Clamp x into [min, max] (either may be left out): numbers or tensors that broadcast.
+
+    The result has x's dtype, as in PyTorch: an integer tensor clipped by integers stays an
+    integer tensor (class indices stay usable), while a float bound makes it float.
+    """
     if min is None and max is None:
-        raise ValueError("clip: give at least one of min and max")
-    # Python floats keep a float32 tensor float32; a NumPy float64 bound would promote it.
-    lo = None if min is None else float(min)
-    hi = None if max is None else float(max)
+        raise ValueError("clip: at least one of 'min' or 'max' must be given (not None)")
+    lo = hi = None
+    if min is not None:
+        x, lo = binary_operands(x, _plain(min), "clip")
+    if max is not None:
+        x, hi = binary_operands(x, _plain(max), "clip")
+        if lo is not None and lo.dtype != x.dtype:  # a float max made an integer x float
+            x, lo = binary_operands(x, lo, "clip")
     return Clip.apply(x, lo, hi)
+
+
+def _plain(bound):
+    """A NumPy scalar bound (np.float64(0.5)) counts as a Python number: it takes x's dtype."""
+    return bound.item() if isinstance(bound, np.generic) else bound

@@ -742,6 +742,11 @@ SPECS: dict[str, OpSpec] = {
     "mul:scalar": OpSpec(lambda a: a * -3.0, lambda a: a * -3.0),
     "div": OpSpec(lambda a, b: a / b, np.divide, shapes_broadcast(), each(U, NONZERO)),
     "div:rscalar": OpSpec(lambda a: 2.0 / a, lambda a: 2.0 / a, values=each(NONZERO)),
+    # |a / b| in [0.05, 0.8]: away from the jumps of a % b (where a / b is an integer)
+    "remainder": OpSpec(
+        lambda a, b: a % b, np.remainder, shapes_broadcast(), each(signed(0.1, 0.4), NONZERO)
+    ),
+    "remainder:rscalar": OpSpec(lambda a: 0.3 % a, lambda a: 0.3 % a, values=each(NONZERO)),
     "pow": OpSpec(lambda a, b: a**b, np.power, shapes_broadcast(), each(BASE, U)),
     "pow:scalar_exponent": OpSpec(lambda a: a**3.0, lambda a: a**3.0),
     "pow:fractional_exponent": OpSpec(lambda a: a**-1.5, lambda a: a**-1.5, values=each(BASE)),
@@ -822,8 +827,24 @@ SPECS: dict[str, OpSpec] = {
         values=TIES,
         args=reduction_args(correction=0),
     ),
-    "max": OpSpec(lambda a, **k: a.max(**k), np.max, values=TIES, args=reduction_args()),
-    "min": OpSpec(lambda a, **k: a.min(**k), np.min, values=TIES, args=reduction_args()),
+    "amax": OpSpec(lambda a, **k: a.amax(**k), np.max, values=TIES, args=reduction_args()),
+    "amin": OpSpec(lambda a, **k: a.amin(**k), np.min, values=TIES, args=reduction_args()),
+    "max": OpSpec(
+        lambda a, axis, keepdims: a.max(axis, keepdims).values,
+        lambda a, axis, keepdims: np.max(a, axis=axis if a.ndim else None, keepdims=keepdims),
+        values=TIES,
+        args=lambda shapes: st.fixed_dictionaries(
+            {"axis": _axis(max(len(shapes[0]), 1)), "keepdims": st.booleans()}
+        ),
+    ),
+    "min": OpSpec(
+        lambda a, axis, keepdims: a.min(dim=axis, keepdim=keepdims).values,
+        lambda a, axis, keepdims: np.min(a, axis=axis if a.ndim else None, keepdims=keepdims),
+        values=TIES,
+        args=lambda shapes: st.fixed_dictionaries(
+            {"axis": _axis(max(len(shapes[0]), 1)), "keepdims": st.booleans()}
+        ),
+    ),
     "logsumexp": OpSpec(
         lambda a, **k: mg.logsumexp(a, **k),
         np_logsumexp,

@@ -99,7 +99,7 @@ def test_dropout_masks_follow_the_seed(functional):
 
     np.testing.assert_array_equal(mask(4), mask(4))
     assert not np.array_equal(mask(4), mask(5))
-    assert 0 < mask(4).sum() < x.size
+    assert 0 < mask(4).sum() < x.numel()
     layer.eval()
     np.testing.assert_array_equal(layer(x).numpy(), x.numpy())
 

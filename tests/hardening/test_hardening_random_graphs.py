@@ -233,6 +233,21 @@ def _choose_extreme(draw, arrays):
     return params
 
 
+def _choose_extreme_along(draw, arrays):
+    """max / min along one axis (values, indices): no near-ties within each reduced row."""
+    (x,) = arrays
+    if x.ndim == 0:
+        return None
+    axis = draw(st.integers(-x.ndim, x.ndim - 1))
+    rows = np.moveaxis(x, axis, -1).reshape(-1, x.shape[axis])
+    ordered = np.sort(rows, axis=1)
+    for top in (ordered[:, ::-1][:, :2], ordered[:, :2]):
+        gaps = np.abs(np.diff(top, axis=1)) if top.shape[1] > 1 else np.array([np.inf])
+        if np.any((gaps != 0) & (gaps <= MARGIN)):
+            return None
+    return {"axis": axis, "keepdims": draw(st.booleans())}
+
+
 def _choose_axis(draw, arrays):
     (x,) = arrays
     if x.ndim == 0:
@@ -438,8 +453,24 @@ OPS = {
     "std": OpKind(
         1, lambda xs, p: xs[0].std(p["axis"], p["correction"], p["keepdims"]), _choose_std, ("std",)
     ),
-    "max": OpKind(1, lambda xs, p: xs[0].max(p["axis"], p["keepdims"]), _choose_extreme, ("max",)),
-    "min": OpKind(1, lambda xs, p: xs[0].min(p["axis"], p["keepdims"]), _choose_extreme, ("min",)),
+    "max": OpKind(
+        1,
+        lambda xs, p: xs[0].max(p["axis"], p["keepdims"]).values,
+        _choose_extreme_along,
+        ("max",),
+    ),
+    "min": OpKind(
+        1,
+        lambda xs, p: xs[0].min(dim=p["axis"], keepdim=p["keepdims"]).values,
+        _choose_extreme_along,
+        ("min",),
+    ),
+    "amax": OpKind(
+        1, lambda xs, p: xs[0].amax(p["axis"], p["keepdims"]), _choose_extreme, ("amax",)
+    ),
+    "amin": OpKind(
+        1, lambda xs, p: xs[0].amin(p["axis"], p["keepdims"]), _choose_extreme, ("amin",)
+    ),
     "logsumexp": OpKind(
         1,
         lambda xs, p: xs[0].logsumexp(p["axis"], p["keepdims"]),
@@ -468,6 +499,12 @@ OPS = {
     "div": OpKind(2, lambda xs, p: xs[0] / (xs[1] * xs[1] + 0.5), registry=("div",)),
     "pow": OpKind(2, lambda xs, p: (xs[0] * xs[0] + 0.5) ** xs[1].tanh(), registry=("pow",)),
     "maximum": OpKind(2, lambda xs, p: mg.maximum(xs[0], xs[1]), _choose_pair_kink, ("maximum",)),
+    # a in (0.2, 0.8), b <= -1: a / b in (-0.8, 0) never crosses an integer (no jump of a % b)
+    "remainder": OpKind(
+        2,
+        lambda xs, p: (xs[0].tanh() * 0.3 + 0.5) % -(xs[1] * xs[1] + 1.0),
+        registry=("remainder",),
+    ),
     "minimum": OpKind(2, lambda xs, p: mg.minimum(xs[0], xs[1]), _choose_pair_kink, ("minimum",)),
     "where": OpKind(
         2,
@@ -771,9 +808,9 @@ REGRESSIONS = {
         9,
         [
             Step("broadcast_to", (0,), {"shape": (2, 3)}),
-            Step("max", (1,), {"axis": 0, "keepdims": False}),
+            Step("amax", (1,), {"axis": 0, "keepdims": False}),
             Step("stack", (0, 0), {"axis": 1}),
-            Step("min", (3,), {"axis": None, "keepdims": False}),
+            Step("amin", (3,), {"axis": None, "keepdims": False}),
             Step("mul", (2, 4)),
         ],
     ),
