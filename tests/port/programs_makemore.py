@@ -338,7 +338,7 @@ def bigram_nn(torch, rng):
                 break
         samples.append("".join(out))
 
-    return {"losses": losses, "W": W, "W_grad": W.grad, "p0": first_probs, "sample": samples}
+    return {"losses": losses, "W": W, "W_grad": W.grad, "p0": first_probs, "sample_names": samples}
 
 
 def _build_dataset(torch, words, stoi, block_size):
