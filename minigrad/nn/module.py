@@ -386,14 +386,16 @@ class Module:
     # ------------------------------------------------------------------------------------------
 
     def state_dict(self):
-        """OrderedDict dotted name -> a copy of the parameter's (or persistent buffer's) array.
+        """OrderedDict dotted name -> the parameter (or persistent buffer), detached: a Tensor.
 
-        Copies, so that training the model afterwards does not change a saved state.
+        As in PyTorch, the tensors share memory with the model's and are outside the graph:
+        `minigrad.save(model.state_dict(), path)` writes the current values; to keep a snapshot
+        in memory while training goes on, copy it (`copy.deepcopy(model.state_dict())`).
         Shared parameters appear under every name that reaches them (as in PyTorch).
         """
         state = OrderedDict()
         for name, param in self._state_tensors():
-            state[name] = param.array.copy()
+            state[name] = param.detach()
         return state
 
     def load_state_dict(self, state_dict, strict=True):

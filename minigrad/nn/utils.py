@@ -83,7 +83,7 @@ def vector_to_parameters(vec, parameters):
         )
     params = [parameters] if isinstance(parameters, Tensor) else list(parameters)
     _check_tensors(params, "vector_to_parameters")
-    total = sum(p.size for p in params)
+    total = sum(p.numel() for p in params)
     if vec.shape[0] != total:
         raise ValueError(
             f"vector_to_parameters: the vector has {vec.shape[0]} numbers, the parameters {total}"
@@ -91,8 +91,8 @@ def vector_to_parameters(vec, parameters):
     start = 0
     with no_grad():  # writing into parameters is an update, not part of a graph
         for p in params:
-            p.copy_(vec[start : start + p.size].reshape(p.shape))
-            start += p.size
+            p.copy_(vec[start : start + p.numel()].reshape(p.shape))
+            start += p.numel()
 
 
 def _check_tensors(params, who):

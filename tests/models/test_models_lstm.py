@@ -96,7 +96,7 @@ def test_lstm_classifier_matches_the_same_model_in_pytorch():
     emb = torch.nn.Embedding(7, 3)
     lstm = torch.nn.LSTM(3, 4, num_layers=2, batch_first=True)
     fc = torch.nn.Linear(4, 2)
-    state = {k: torch.tensor(v) for k, v in model.state_dict().items()}
+    state = {k: torch.tensor(v.numpy()) for k, v in model.state_dict().items()}
     for prefix, layer in (("embedding.", emb), ("lstm.", lstm), ("fc.", fc)):
         layer.load_state_dict(
             {k[len(prefix) :]: v for k, v in state.items() if k.startswith(prefix)}

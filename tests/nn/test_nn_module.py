@@ -1,5 +1,6 @@
 """Module, Parameter and the containers: registration, names, modes, saving and loading, repr."""
 
+import copy
 from collections import OrderedDict
 
 import numpy as np
@@ -161,13 +162,17 @@ def test_zero_grad_sets_grads_to_none():
 # ----------------------------------------------------------------------------------------------
 
 
-def test_state_dict_holds_copies():
+def test_state_dict_holds_detached_tensors_sharing_memory_as_in_pytorch():
     model = nn.Linear(2, 2)
     state = model.state_dict()
     assert isinstance(state, OrderedDict) and list(state) == ["weight", "bias"]
-    before = state["weight"].copy()
-    model.weight.array += 1.0  # what an optimizer step does
-    np.testing.assert_array_equal(state["weight"], before)
+    assert isinstance(state["weight"], mg.Tensor) and not state["weight"].requires_grad
+    snapshot = copy.deepcopy(state)  # the PyTorch idiom for keeping the values of a moment
+    before = state["weight"].numpy().copy()
+    with mg.no_grad():
+        model.weight += 1.0  # an in-place change, as an optimizer step makes
+    np.testing.assert_array_equal(state["weight"].numpy(), before + 1.0)  # shared, as in torch
+    np.testing.assert_array_equal(snapshot["weight"].numpy(), before)  # the copy kept its values
 
 
 def test_state_dict_round_trip_gives_the_same_outputs(device):
@@ -211,7 +216,7 @@ def test_load_state_dict_unexpected_key_is_named():
 
 def test_load_state_dict_shape_mismatch_names_key_and_both_shapes_and_changes_nothing():
     model = TwoLayer()
-    before = {k: v.copy() for k, v in model.state_dict().items()}
+    before = {k: v.numpy().copy() for k, v in model.state_dict().items()}
     state = {k: v + 1.0 for k, v in model.state_dict().items()}  # hidden.* would load fine
     state["out.weight"] = np.zeros((2, 5), dtype=np.float32)
     with pytest.raises(RuntimeError, match=r"'out.weight'.*\(2, 5\).*\(2, 4\)"):
@@ -235,7 +240,7 @@ def test_load_state_dict_non_strict_reports_keys():
 
 def test_to_moves_and_casts_every_parameter():
     model = TwoLayer()
-    expected = {k: v.copy() for k, v in model.state_dict().items()}
+    expected = {k: v.numpy().copy() for k, v in model.state_dict().items()}
     model.to("strict")
     assert all(p.device == "strict" and p.requires_grad for p in model.parameters())
     out = model(mg.randn(2, 3, device="strict"))

@@ -237,7 +237,7 @@ def test_sequential_from_ordered_dict_state_dict_loads_into_pytorch():
         return m.Sequential(OrderedDict(fc=m.Linear(2, 3), act=m.ReLU(), out=m.Linear(3, 1)))
 
     ours, theirs = make(nn), make(torch.nn)
-    theirs.load_state_dict({k: torch.tensor(v) for k, v in ours.state_dict().items()})
+    theirs.load_state_dict({k: torch.tensor(v.numpy()) for k, v in ours.state_dict().items()})
     x = np.ones((2, 2), dtype=np.float32)
     np.testing.assert_allclose(
         ours(mg.tensor(x)).numpy(), theirs(torch.tensor(x)).detach().numpy(), rtol=1e-6

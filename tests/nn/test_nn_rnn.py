@@ -220,7 +220,7 @@ def test_lstm_matches_pytorch(batch_first):
     torch = pytest.importorskip("torch")
     ours = nn.LSTM(3, 4, num_layers=2, batch_first=batch_first)
     theirs = torch.nn.LSTM(3, 4, num_layers=2, batch_first=batch_first)
-    theirs.load_state_dict({k: torch.tensor(v) for k, v in ours.state_dict().items()})
+    theirs.load_state_dict({k: torch.tensor(v.numpy()) for k, v in ours.state_dict().items()})
     r = rng(8)
     x = r.standard_normal((2, 5, 3) if batch_first else (5, 2, 3)).astype(np.float32)
     h0 = r.standard_normal((2, 2, 4)).astype(np.float32)
@@ -243,7 +243,7 @@ def test_lstm_matches_pytorch(batch_first):
 def test_lstm_cell_matches_pytorch():
     torch = pytest.importorskip("torch")
     ours, theirs = nn.LSTMCell(3, 2), torch.nn.LSTMCell(3, 2)
-    theirs.load_state_dict({k: torch.tensor(v) for k, v in ours.state_dict().items()})
+    theirs.load_state_dict({k: torch.tensor(v.numpy()) for k, v in ours.state_dict().items()})
     x = rng(9).standard_normal((4, 3)).astype(np.float32)
     h, c = ours(mg.tensor(x))
     h_t, c_t = theirs(torch.tensor(x))
