@@ -76,6 +76,29 @@ from minigrad.ops.pooling import (
     MaxPool2d,
 )
 
+# isort: split
+# Sorting, scans, indexing along a dim, matrix ops, moving elements, more elementwise functions.
+from minigrad.ops.indexing import Gather, IndexSelect, MaskedSelect, Scatter, ScatterAdd
+from minigrad.ops.linalg import Diag, Einsum, Norm, Outer, Tril, Triu
+from minigrad.ops.movement import Flip, Repeat, Roll
+from minigrad.ops.scan import CumProd, CumSum
+from minigrad.ops.sorting import KthValue, Sort, TopK
+from minigrad.ops.unary import (
+    Ceil,
+    Cos,
+    Exp2,
+    Expm1,
+    Floor,
+    Log1p,
+    Log2,
+    Log10,
+    Round,
+    Sign,
+    Sin,
+    Tan,
+    Trunc,
+)
+
 ALL_OPS = [
     Add, Sub, Mul, Div, Pow, Neg, Maximum, Minimum,
     Exp, Log, Sqrt, Abs, Tanh, Sigmoid, ReLU, GELU, Clip,
@@ -96,6 +119,16 @@ ALL_OPS += [
     Conv1d, Conv2d,
     MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool1d, AdaptiveAvgPool2d,
     BatchNorm,
+]  # fmt: skip
+
+# Sorting, scans, indexing along a dim, matrix ops, moving elements (sorting.py, scan.py,
+# indexing.py, linalg.py, movement.py) and more elementwise functions (unary.py)
+ALL_OPS += [
+    Sort, TopK, KthValue, CumSum, CumProd,
+    Gather, Scatter, ScatterAdd, IndexSelect, MaskedSelect,
+    Tril, Triu, Diag, Outer, Norm, Einsum,
+    Flip, Roll, Repeat,
+    Log2, Log10, Exp2, Log1p, Expm1, Sin, Cos, Tan, Sign, Floor, Ceil, Round, Trunc,
 ]  # fmt: skip
 
 REGISTRY = {op.name: op for op in ALL_OPS}
