@@ -47,7 +47,7 @@ class Roll(Function):
     @staticmethod
     def backward(ctx, grad):
         back = tuple(-s for s in ctx.shifts)
-        return ctx.xp.roll(grad, back, axis=ctx.dims), None
+        return ctx.xp.roll(grad, back, axis=ctx.dims), None, None
 
 
 class Repeat(Function):
@@ -90,7 +90,7 @@ def _dims(x, dims, op):
 
 def flip(input, dims, *more_dims):  # noqa: A002 - PyTorch's argument name
     """Reverse the order of the elements along dims: flip(x, (0, 1)), x.flip(0, 1), x.flip(0)."""
-    dims = (dims,) if isinstance(dims, int) else tuple(dims)
+    dims = tuple(dims) if isinstance(dims, (tuple, list)) else (dims,)
     dims = _dims(input, dims + more_dims, "flip")
     if input.ndim == 0 or not dims:
         return input.clone()
@@ -100,14 +100,14 @@ def flip(input, dims, *more_dims):  # noqa: A002 - PyTorch's argument name
 def roll(input, shifts, dims=None):  # noqa: A002 - PyTorch's argument name
     """Shift the elements cyclically by `shifts` along `dims` (with dims=None: the flattened
     tensor is rolled, then given its shape back)."""
-    shifts = (shifts,) if isinstance(shifts, int) else tuple(shifts)
+    shifts = tuple(shifts) if isinstance(shifts, (tuple, list)) else (shifts,)
     if not all(isinstance(s, int) and not isinstance(s, bool) for s in shifts) or not shifts:
         raise TypeError(f"roll: shifts must be an int or a tuple of ints, not {shifts!r}")
     if dims is None:
         if len(shifts) != 1:
             raise ValueError(f"roll: with dims=None give one shift, not {len(shifts)}")
         return roll(input.reshape(-1), shifts, 0).reshape(input.shape)
-    dims = (dims,) if isinstance(dims, int) else tuple(dims)
+    dims = tuple(dims) if isinstance(dims, (tuple, list)) else (dims,)
     if len(shifts) != len(dims):
         raise ValueError(
             f"roll: shifts {shifts} and dims {dims} must have the same length, one shift per dim"
