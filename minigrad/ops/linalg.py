@@ -58,7 +58,7 @@ def _diagonal_places(xp, length, diagonal):
 
 
 class Diag(Function):
-    """Two directions, as torch.diag:
+    """y = diagonal k of a matrix, or the matrix with a vector on diagonal k (as torch.diag):
     1-D v -> 2-D:  y = the square matrix with v on diagonal k, 0 elsewhere.
                    dL/dv = diagonal k of dL/dy
     2-D m -> 1-D:  y = diagonal k of m.
