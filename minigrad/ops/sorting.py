@@ -101,10 +101,19 @@ def _order(xp, x, dim, descending):
     that order and map positions back (position i of the reversed x is n - 1 - i of x).
     """
     if not descending:
-        return xp.argsort(x, axis=dim, kind="stable").astype(xp.int64)
+        return _stable_argsort(xp, x, dim).astype(xp.int64)
     n = x.shape[dim]
-    order = xp.argsort(xp.flip(x, axis=dim), axis=dim, kind="stable")
+    order = _stable_argsort(xp, xp.flip(x, axis=dim), dim)
     return ((n - 1) - xp.flip(order, axis=dim)).astype(xp.int64)
+
+
+def _stable_argsort(xp, x, dim):
+    """NumPy sorts stably only when asked (kind="stable"); CuPy's sort is always stable, and
+    CuPy before version 12 does not take the `kind` argument at all."""
+    try:
+        return xp.argsort(x, axis=dim, kind="stable")
+    except TypeError:
+        return xp.argsort(x, axis=dim)
 
 
 # --------------------------------------------------------------------------------------------
