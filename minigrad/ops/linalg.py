@@ -198,7 +198,9 @@ class Einsum(Function):
     def forward(ctx, *operands, inputs, output):
         ctx.inputs, ctx.output = inputs, output
         ctx.save_for_backward(*operands)
-        return ctx.xp.einsum(_equation(inputs, output), *operands)
+        # optimize=True: contractions go to BLAS (tensordot) in a good order, ~10x faster than
+        # einsum's own loops on a batched matmul; the numbers are the same sums.
+        return ctx.xp.einsum(_equation(inputs, output), *operands, optimize=True)
 
     @staticmethod
     def backward(ctx, grad):
@@ -238,7 +240,7 @@ def _einsum_grad(xp, k, operands, inputs, output, grad):
             arrays.append(xp.ones(size, dtype=grad.dtype))
             known.add(letter)
         target += letter
-    return xp.einsum(_equation(terms, target), *arrays)
+    return xp.einsum(_equation(terms, target), *arrays, optimize=True)
 
 
 _LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
