@@ -18,6 +18,12 @@ formula side by side. The files group them by kind:
     conv.py            conv1d conv2d   (im2col + matmul)
     pooling.py         max_pool1d/2d avg_pool1d/2d adaptive_avg_pool1d/2d
     normalization_batch.py   batch_norm
+    sorting.py         sort topk kthvalue   (and argsort: the order, no gradient)
+    scan.py            cumsum cumprod
+    indexing.py        gather scatter scatter_add index_select masked_select   (take_along_dim)
+    linalg.py          tril triu diag outer norm einsum
+    movement.py        flip roll repeat   (tile, chunk, unbind, narrow, expand_as: views/calls)
+    unary.py, also     log2 log10 exp2 log1p expm1 sin cos tan sign floor ceil round trunc
 
 Two helper modules hold no ops:
 
