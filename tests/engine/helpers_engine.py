@@ -1409,19 +1409,19 @@ SPECS.update(
         ),
         "tril": OpSpec(
             lambda a, diagonal: a.tril(diagonal),
-            np.tril,
+            lambda a, diagonal: np.tril(a, diagonal),
             shapes_1(min_dims=2),
             args=_diagonal_args,
         ),
         "triu": OpSpec(
             lambda a, diagonal: a.triu(diagonal),
-            np.triu,
+            lambda a, diagonal: np.triu(a, diagonal),
             shapes_1(min_dims=2),
             args=_diagonal_args,
         ),
         "diag": OpSpec(
             lambda a, diagonal: a.diag(diagonal),
-            np.diag,
+            lambda a, diagonal: np.diag(a, diagonal),
             shapes_1(min_dims=1, max_dims=2),
             args=_diagonal_args,
         ),
