@@ -99,10 +99,13 @@ class ScatterAdd(Function):
     def forward(ctx, x, index, src, dim):
         ctx.src_shape, ctx.dim = src.shape, dim
         ctx.save_for_backward(index)
-        out = x.copy()
         used_src = src[tuple(slice(0, size) for size in index.shape)]
-        get_backend(ctx.device).scatter_add(out, along_dim(ctx.xp, index, dim), used_src)
-        return out
+        # The src values are summed into zeros first, then added to x: backends group a sum of
+        # repeated places differently (NumPy's is sorted, see backend.py), and x + (a + b) is
+        # the same on all of them where (x + a) + b would differ in the last bit.
+        added = ctx.xp.zeros(x.shape, dtype=x.dtype)
+        get_backend(ctx.device).scatter_add(added, along_dim(ctx.xp, index, dim), used_src)
+        return x + added
 
     @staticmethod
     def backward(ctx, grad):

@@ -138,8 +138,8 @@ OP_CALLS = {
 # (ops/sorting.py, scan.py, indexing.py, linalg.py, movement.py, unary.py)
 
 
-def _index(*rows):
-    return mg.tensor(list(rows), dtype=mg.int64)
+def _index(like, *rows):
+    return mg.tensor(list(rows), dtype=mg.int64, device=like.device)
 
 
 OP_CALLS.update(
@@ -149,13 +149,13 @@ OP_CALLS.update(
         "kthvalue": [lambda x, y, s: x.kthvalue(2, 1, keepdim=True).values * s],
         "cumsum": [lambda x, y, s: x.cumsum(0) * s],
         "cumprod": [lambda x, y, s: (x * s).cumprod(1)],
-        "gather": [lambda x, y, s: x.gather(0, _index([1], [0])) * s],
+        "gather": [lambda x, y, s: x.gather(0, _index(x, [1], [0])) * s],
         "scatter": [
-            lambda x, y, s: x.scatter(1, _index([0]), y[:1, :1] * s),
-            lambda x, y, s: x.scatter(1, _index([0]), s),
+            lambda x, y, s: x.scatter(1, _index(x, [0]), y[:1, :1] * s),
+            lambda x, y, s: x.scatter(1, _index(x, [0]), s),
         ],
-        "scatter_add": [lambda x, y, s: x.scatter_add(0, _index([1, 1]), y[:1, :2] * s)],
-        "index_select": [lambda x, y, s: x.index_select(1, _index(1, 0, 1)) * s],
+        "scatter_add": [lambda x, y, s: x.scatter_add(0, _index(x, [1, 1]), y[:1, :2] * s)],
+        "index_select": [lambda x, y, s: x.index_select(1, _index(x, 1, 0, 1)) * s],
         "masked_select": [lambda x, y, s: x.masked_select(x > s)],
         "tril": [lambda x, y, s: x.tril() * s],
         "triu": [lambda x, y, s: x.triu(1) * s],
