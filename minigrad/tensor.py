@@ -461,6 +461,8 @@ class Tensor(TensorBase):
     gather = indexing_ops.gather
     scatter = indexing_ops.scatter
     scatter_add = indexing_ops.scatter_add
+    scatter_ = indexing_ops.scatter_
+    scatter_add_ = indexing_ops.scatter_add_
     index_select = indexing_ops.index_select
     masked_select = indexing_ops.masked_select
     take_along_dim = indexing_ops.take_along_dim

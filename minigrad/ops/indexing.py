@@ -15,6 +15,7 @@ CuPy), never with plain assignment `out[places] = grad`, which would keep only o
 from minigrad._coerce import as_mask, broadcast_pair, constant, single_axis
 from minigrad.autograd import Function, TensorBase
 from minigrad.backend import get_backend
+from minigrad.ops.inplace import in_place
 
 
 def along_dim(xp, index, dim):
@@ -323,6 +324,19 @@ def scatter_add(input, dim, index, src):  # noqa: A002 - PyTorch's argument name
     """A copy of input with src[i][j] added at [i][index[i][j]] for dim=1 (repeats add up)."""
     dim, index, src = _scatter_args(input, dim, index, src, "scatter_add")
     return ScatterAdd.apply(input, index, src, dim)
+
+
+def scatter_(input, dim, index, src=None, *, value=None, reduce=None):  # noqa: A002
+    """In place: x.scatter_(dim, index, src) writes scatter's result into x (ops/inplace.py's
+    rules: recorded in the graph, refused on a leaf that requires grad)."""
+    return in_place(
+        input, lambda: scatter(input, dim, index, src, value=value, reduce=reduce), "scatter_"
+    )
+
+
+def scatter_add_(input, dim, index, src):  # noqa: A002 - PyTorch's argument name
+    """In place: x.scatter_add_(dim, index, src) adds src into x at the indexed places."""
+    return in_place(input, lambda: scatter_add(input, dim, index, src), "scatter_add_")
 
 
 def index_select(input, dim, index):  # noqa: A002 - PyTorch's argument name

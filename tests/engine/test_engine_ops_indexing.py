@@ -287,3 +287,24 @@ def test_masked_select_gradcheck_and_errors(device):
         x.masked_select(mg.tensor([1, 0, 1, 0], device=device))
     with pytest.raises(ValueError, match="masked_select: shapes"):
         x.masked_select(mg.tensor([True, False], device=device))
+
+
+def test_in_place_scatter_matches_torch(device):
+    def ours_and_theirs(t, i, s, rows):  # the same code runs on both libraries
+        y = t * 1.0
+        y.scatter_(1, i, s)
+        return y.scatter_add_(0, rows, s[:1] * 2.0)
+
+    inputs = [f64(3, 5), DISTINCT, f64(3, 3, seed=1), DISTINCT[:1] % 3]
+    against_torch(ours_and_theirs, ours_and_theirs, inputs, device)
+
+
+def test_in_place_scatter_follows_the_in_place_rules(device):
+    x = mg.tensor(f64(3, 5), device=device, requires_grad=True)
+    index = mg.tensor(DISTINCT, device=device)
+    with pytest.raises(RuntimeError, match="scatter_"):
+        x.scatter_(1, index, 0.0)  # a leaf that requires grad
+    y = x * 1.0
+    version = y._version
+    assert y.scatter_add_(1, index, mg.ones(3, 3, dtype=mg.float64, device=device)) is y
+    assert y._version == version + 1
