@@ -126,6 +126,50 @@ from minigrad.routines import (
     var,
     where,
 )
+
+# isort: split
+# Sorting, scans, indexing along a dim, matrix ops, moving elements, more elementwise functions.
+from minigrad.routines import (
+    argsort,
+    ceil,
+    chunk,
+    cos,
+    cumprod,
+    cumsum,
+    diag,
+    einsum,
+    exp2,
+    expm1,
+    flip,
+    floor,
+    gather,
+    index_select,
+    kthvalue,
+    log1p,
+    log2,
+    log10,
+    masked_select,
+    narrow,
+    norm,
+    outer,
+    roll,
+    round,
+    scatter,
+    scatter_add,
+    sign,
+    sin,
+    sort,
+    take_along_dim,
+    tan,
+    tile,
+    topk,
+    tril,
+    triu,
+    trunc,
+    unbind,
+)
+
+# isort: split
 from minigrad.serialization import CheckpointError, load, save
 from minigrad.tensor import Size, Tensor
 from minigrad.trace import trace
@@ -154,4 +198,12 @@ __all__ = [
     "mean", "min", "minimum", "relu", "sigmoid", "softmax", "sqrt", "sum", "tanh", "var",
     "Size", "long", "int", "float", "double", "half", "short", "int8", "int16",
     "all", "allclose", "amax", "amin", "any", "equal", "floor_divide", "isclose", "remainder",
+]  # fmt: skip
+__all__ += [
+    "sort", "argsort", "topk", "kthvalue", "cumsum", "cumprod",
+    "gather", "scatter", "scatter_add", "index_select", "masked_select", "take_along_dim",
+    "tril", "triu", "diag", "outer", "norm", "einsum",
+    "flip", "roll", "tile", "chunk", "unbind", "narrow",
+    "log2", "log10", "exp2", "log1p", "expm1", "sin", "cos", "tan",
+    "sign", "floor", "ceil", "round", "trunc",
 ]  # fmt: skip

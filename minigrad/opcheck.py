@@ -16,6 +16,7 @@ from minigrad.creation import tensor
 from minigrad.gradcheck import GradcheckError, gradcheck
 from minigrad.nn import functional as F
 from minigrad.ops.inplace import IndexPut
+from minigrad.ops.linalg import einsum
 from minigrad.ops.views import View, ViewUpdate
 from minigrad.routines import concat, maximum, minimum, stack, where
 from minigrad.viz import build_graph
@@ -111,6 +112,7 @@ def _op_cases():
             lambda x: F.pad(x, (1, 2, 0, -1), value=0.5),
             (_t(a),),
         ),
+        **_sorting_indexing_and_matrix_cases(rng, a, positive, distinct),
     }
 
 
@@ -227,6 +229,67 @@ def _convolution_cases(rng, a, b, positive, distinct):
             lambda x, w, c: F.batch_norm(x, None, None, w, c, training=True),
             (_t(a), _t(positive[0]), _t(b)),
         ),
+    }
+
+
+def _sorting_indexing_and_matrix_cases(rng, a, positive, distinct):
+    """Sorting, scans, indexing along a dim, matrix ops, moving elements and more elementwise
+    functions (ops/sorting.py, scan.py, indexing.py, linalg.py, movement.py, unary.py)."""
+    index = tensor([[1, 1, 0], [2, 0, 2], [0, 0, 0]])  # repeats: their gradients add up
+    rows = tensor([[2, 0, 1, 3], [0, 1, 2, 0]])  # the rows of a (3, 4) written into
+    mask = tensor(rng.random((3, 4)) > 0.5)
+    with_zeros = a * (rng.random((3, 4)) > 0.3)  # cumprod's gradient with zeros in x
+    # floor, ceil, round, trunc, sign: values away from integers, halves and 0
+    steps = _away_from_zero((3, 4), 0.1, 0.4) + rng.integers(-2, 3, (3, 4))
+    return {
+        "sort": ("sort(dim=0, descending)", lambda x: x.sort(0, True).values, (_t(distinct),)),
+        "topk": ("topk(2, dim=1)", lambda x: x.topk(2, dim=1).values, (_t(distinct),)),
+        "kthvalue": ("kthvalue(2, dim=0)", lambda x: x.kthvalue(2, 0).values, (_t(distinct),)),
+        "cumsum": ("cumsum(dim=1)", lambda x: x.cumsum(1), (_t(a),)),
+        "cumprod": ("cumprod(1), zeros in x", lambda x: x.cumprod(1), (_t(with_zeros),)),
+        "gather": ("gather(1), repeats", lambda x: x.gather(1, index), (_t(a),)),
+        "scatter": (
+            "scatter(0, index, src)",
+            lambda x, src: x.scatter(0, rows[:, :3], src),
+            (_t(a), _t(positive[:2, :3])),
+        ),
+        "scatter_add": (
+            "scatter_add(1), repeats",
+            lambda x, src: x.scatter_add(1, index, src),
+            (_t(a), _t(positive[:, :3])),
+        ),
+        "index_select": (
+            "index_select(1, [3,0,3])",
+            lambda x: x.index_select(1, tensor([3, 0, 3])),
+            (_t(a),),
+        ),
+        "masked_select": ("masked_select(mask)", lambda x: x.masked_select(mask), (_t(a),)),
+        "tril": ("tril(diagonal=1)", lambda x: x.tril(1), (_t(a),)),
+        "triu": ("triu(diagonal=-1)", lambda x: x.triu(-1), (_t(a),)),
+        "diag": ("diag(x), 2-D -> 1-D", lambda x: x.diag(1), (_t(a),)),
+        "outer": ("outer(4,) (3,)", lambda x, y: x.outer(y), (_t(a[0]), _t(a[1, :3]))),
+        "norm": ("norm(p=3, dim=1)", lambda x: x.norm(3, dim=1), (_t(_away_from_zero((3, 4))),)),
+        "einsum": (
+            "einsum('bi,ij,bj->b')",
+            lambda x, w, y: einsum("bi,ij,bj->b", x, w, y),
+            (_t(a[:2, :3]), _t(a[:3]), _t(positive[:2])),
+        ),
+        "flip": ("flip(0, 1)", lambda x: x.flip(0, 1), (_t(a),)),
+        "roll": ("roll((1, -1), (0, 1))", lambda x: x.roll((1, -1), (0, 1)), (_t(a),)),
+        "repeat": ("repeat(2, 1, 2)", lambda x: x.repeat(2, 1, 2), (_t(a),)),
+        "log2": ("log2(x), x > 0", lambda x: x.log2(), (_t(positive),)),
+        "log10": ("log10(x), x > 0", lambda x: x.log10(), (_t(positive),)),
+        "exp2": ("exp2(x)", lambda x: x.exp2(), (_t(a),)),
+        "log1p": ("log1p(x), x > 0", lambda x: x.log1p(), (_t(positive),)),
+        "expm1": ("expm1(x)", lambda x: x.expm1(), (_t(a),)),
+        "sin": ("sin(x)", lambda x: x.sin(), (_t(a),)),
+        "cos": ("cos(x)", lambda x: x.cos(), (_t(a),)),
+        "tan": ("tan(x), |x| < 1.2", lambda x: x.tan(), (_t(a.clip(-1.2, 1.2)),)),
+        "sign": ("sign(x), x != 0: 0", lambda x: x.sign(), (_t(steps),)),
+        "floor": ("floor(x): 0", lambda x: x.floor(), (_t(steps),)),
+        "ceil": ("ceil(x): 0", lambda x: x.ceil(), (_t(steps),)),
+        "round": ("round(x): 0", lambda x: x.round(), (_t(steps),)),
+        "trunc": ("trunc(x): 0", lambda x: x.trunc(), (_t(steps),)),
     }
 
 

@@ -14,6 +14,36 @@ from minigrad.ops.shape import broadcast_shapes, concat, split, stack, where
 from minigrad.ops.softmax import log_softmax, logsumexp, softmax
 from minigrad.ops.unary import abs, clip, exp, gelu, log, relu, sigmoid, sqrt, tanh
 
+# isort: split
+# Sorting, scans, indexing along a dim, matrix ops, moving elements, more elementwise functions.
+from minigrad.ops.indexing import (
+    gather,
+    index_select,
+    masked_select,
+    scatter,
+    scatter_add,
+    take_along_dim,
+)
+from minigrad.ops.linalg import diag, einsum, norm, outer, tril, triu
+from minigrad.ops.movement import chunk, flip, narrow, roll, tile, unbind
+from minigrad.ops.scan import cumprod, cumsum
+from minigrad.ops.sorting import argsort, kthvalue, sort, topk
+from minigrad.ops.unary import (
+    ceil,
+    cos,
+    exp2,
+    expm1,
+    floor,
+    log1p,
+    log2,
+    log10,
+    round,
+    sign,
+    sin,
+    tan,
+    trunc,
+)
+
 cat = concat  # PyTorch's name
 clamp = clip  # PyTorch's name
 
@@ -22,4 +52,12 @@ __all__ = [
     "matmul", "max", "maximum", "mean", "min", "minimum", "relu", "sigmoid", "softmax", "split",
     "sqrt", "stack", "std", "sum", "tanh", "var", "where", "broadcast_shapes",
     "all", "allclose", "amax", "amin", "any", "equal", "floor_divide", "isclose", "remainder",
+]  # fmt: skip
+__all__ += [
+    "sort", "argsort", "topk", "kthvalue", "cumsum", "cumprod",
+    "gather", "scatter", "scatter_add", "index_select", "masked_select", "take_along_dim",
+    "tril", "triu", "diag", "outer", "norm", "einsum",
+    "flip", "roll", "tile", "chunk", "unbind", "narrow",
+    "log2", "log10", "exp2", "log1p", "expm1", "sin", "cos", "tan",
+    "sign", "floor", "ceil", "round", "trunc",
 ]  # fmt: skip

@@ -32,6 +32,13 @@ from minigrad.ops import matmul as matmul_ops
 from minigrad.ops import shape as shape_ops
 from minigrad.ops import softmax as softmax_ops
 
+# isort: split
+from minigrad.ops import indexing as indexing_ops
+from minigrad.ops import linalg as linalg_ops
+from minigrad.ops import movement as movement_ops
+from minigrad.ops import scan as scan_ops
+from minigrad.ops import sorting as sorting_ops
+
 
 class Size(tuple):
     """A tensor's shape: a tuple of ints (`x.shape`, `x.size()`), as PyTorch's torch.Size."""
@@ -592,6 +599,50 @@ class Tensor(TensorBase):
     __getitem__ = shape_ops.getitem
     masked_fill = shape_ops.masked_fill
     split = shape_ops.split
+
+    # Sorting, running totals, indexing along a dim, matrix ops, moving elements, more
+    # elementwise functions (ops/sorting.py, scan.py, indexing.py, linalg.py, movement.py,
+    # unary.py)
+    sort = sorting_ops.sort
+    argsort = sorting_ops.argsort
+    topk = sorting_ops.topk
+    kthvalue = sorting_ops.kthvalue
+    cumsum = scan_ops.cumsum
+    cumprod = scan_ops.cumprod
+    gather = indexing_ops.gather
+    scatter = indexing_ops.scatter
+    scatter_add = indexing_ops.scatter_add
+    scatter_ = indexing_ops.scatter_
+    scatter_add_ = indexing_ops.scatter_add_
+    index_select = indexing_ops.index_select
+    masked_select = indexing_ops.masked_select
+    take_along_dim = indexing_ops.take_along_dim
+    tril = linalg_ops.tril
+    triu = linalg_ops.triu
+    diag = linalg_ops.diag
+    outer = linalg_ops.outer
+    norm = linalg_ops.norm
+    flip = movement_ops.flip
+    roll = movement_ops.roll
+    repeat = movement_ops.repeat
+    tile = movement_ops.tile
+    expand_as = movement_ops.expand_as
+    chunk = movement_ops.chunk
+    unbind = movement_ops.unbind
+    narrow = movement_ops.narrow
+    log2 = unary.log2
+    log10 = unary.log10
+    exp2 = unary.exp2
+    log1p = unary.log1p
+    expm1 = unary.expm1
+    sin = unary.sin
+    cos = unary.cos
+    tan = unary.tan
+    sign = unary.sign
+    floor = unary.floor
+    ceil = unary.ceil
+    round = unary.round
+    trunc = unary.trunc
 
 
 def _is_dtype(value):

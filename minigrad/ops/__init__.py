@@ -19,6 +19,12 @@ formula side by side. The files group them by kind:
     pooling.py         max_pool1d/2d avg_pool1d/2d adaptive_avg_pool1d/2d
     padding.py         pad   (constant; F.pad's other modes are indexing)
     normalization_batch.py   batch_norm
+    sorting.py         sort topk kthvalue   (and argsort: the order, no gradient)
+    scan.py            cumsum cumprod
+    indexing.py        gather scatter scatter_add index_select masked_select   (take_along_dim)
+    linalg.py          tril triu diag outer norm einsum
+    movement.py        flip roll repeat   (tile, chunk, unbind, narrow, expand_as: views/calls)
+    unary.py, also     log2 log10 exp2 log1p expm1 sin cos tan sign floor ceil round trunc
 
 Two helper modules hold no ops:
 
@@ -81,6 +87,29 @@ from minigrad.ops.pooling import (
 # Padding (nn.functional.pad)
 from minigrad.ops.padding import Pad
 
+# isort: split
+# Sorting, scans, indexing along a dim, matrix ops, moving elements, more elementwise functions.
+from minigrad.ops.indexing import Gather, IndexSelect, MaskedSelect, Scatter, ScatterAdd
+from minigrad.ops.linalg import Diag, Einsum, Norm, Outer, Tril, Triu
+from minigrad.ops.movement import Flip, Repeat, Roll
+from minigrad.ops.scan import CumProd, CumSum
+from minigrad.ops.sorting import KthValue, Sort, TopK
+from minigrad.ops.unary import (
+    Ceil,
+    Cos,
+    Exp2,
+    Expm1,
+    Floor,
+    Log1p,
+    Log2,
+    Log10,
+    Round,
+    Sign,
+    Sin,
+    Tan,
+    Trunc,
+)
+
 ALL_OPS = [
     Add, Sub, Mul, Div, Pow, Neg, Maximum, Minimum,
     Exp, Log, Sqrt, Abs, Tanh, Sigmoid, ReLU, GELU, Clip,
@@ -106,5 +135,14 @@ ALL_OPS += [
 
 # Padding (padding.py)
 ALL_OPS += [Pad]
+# Sorting, scans, indexing along a dim, matrix ops, moving elements (sorting.py, scan.py,
+# indexing.py, linalg.py, movement.py) and more elementwise functions (unary.py)
+ALL_OPS += [
+    Sort, TopK, KthValue, CumSum, CumProd,
+    Gather, Scatter, ScatterAdd, IndexSelect, MaskedSelect,
+    Tril, Triu, Diag, Outer, Norm, Einsum,
+    Flip, Roll, Repeat,
+    Log2, Log10, Exp2, Log1p, Expm1, Sin, Cos, Tan, Sign, Floor, Ceil, Round, Trunc,
+]  # fmt: skip
 
 REGISTRY = {op.name: op for op in ALL_OPS}

@@ -240,6 +240,221 @@ class Clip(Function):
         return tuple(None if mask is None else grad * mask for mask in (x_mask, lo_mask, hi_mask))
 
 
+class Log2(Function):
+    """y = log2 x = ln x / ln 2.       dy/dx = 1 / (x ln 2)."""
+
+    name = "log2"
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return ctx.xp.log2(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad / (x * _LN_2)
+
+
+class Log10(Function):
+    """y = log10 x = ln x / ln 10.     dy/dx = 1 / (x ln 10)."""
+
+    name = "log10"
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return ctx.xp.log10(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad / (x * _LN_10)
+
+
+_LN_2 = math.log(2)
+_LN_10 = math.log(10)
+
+
+class Exp2(Function):
+    """y = 2^x.        dy/dx = 2^x ln 2 = y ln 2."""
+
+    name = "exp2"
+
+    @staticmethod
+    def forward(ctx, x):
+        y = ctx.xp.exp2(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        (y,) = ctx.saved_tensors
+        return grad * y * _LN_2
+
+
+class Log1p(Function):
+    """y = ln(1 + x), accurate for tiny x (where 1 + x rounds to 1).     dy/dx = 1 / (1 + x)."""
+
+    name = "log1p"
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return ctx.xp.log1p(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad / (1 + x)
+
+
+class Expm1(Function):
+    """y = e^x - 1, accurate for tiny x.     dy/dx = e^x = y + 1."""
+
+    name = "expm1"
+
+    @staticmethod
+    def forward(ctx, x):
+        y = ctx.xp.expm1(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        (y,) = ctx.saved_tensors
+        return grad * (y + 1)
+
+
+class Sin(Function):
+    """y = sin x.      dy/dx = cos x."""
+
+    name = "sin"
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return ctx.xp.sin(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * ctx.xp.cos(x)
+
+
+class Cos(Function):
+    """y = cos x.      dy/dx = -sin x."""
+
+    name = "cos"
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return ctx.xp.cos(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return -grad * ctx.xp.sin(x)
+
+
+class Tan(Function):
+    """y = tan x.      dy/dx = 1 + tan^2 x = 1 + y^2."""
+
+    name = "tan"
+
+    @staticmethod
+    def forward(ctx, x):
+        y = ctx.xp.tan(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        (y,) = ctx.saved_tensors
+        return grad * (1 + y * y)
+
+
+# Step functions: sign, floor, ceil, round and trunc are flat between their jumps, so
+# dy/dx = 0 wherever the derivative exists, and PyTorch defines it as 0 at the jumps too. Their
+# backward returns zeros (not None): the input does get a gradient, and it is 0. On integer
+# tensors they return the numbers unchanged (sign aside), keeping the integer dtype, as in
+# PyTorch (NumPy's floor would give float64).
+
+
+class Sign(Function):
+    """y = sign x in {-1, 0, 1}.     dy/dx = 0."""
+
+    name = "sign"
+
+    @staticmethod
+    def forward(ctx, x):
+        if x.dtype == bool:
+            return x.copy()  # sign(True) = True, sign(False) = False
+        return ctx.xp.sign(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return ctx.xp.zeros_like(grad)
+
+
+class Floor(Function):
+    """y = the largest integer <= x.     dy/dx = 0."""
+
+    name = "floor"
+
+    @staticmethod
+    def forward(ctx, x):
+        return x.copy() if x.dtype.kind in "iub" else ctx.xp.floor(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return ctx.xp.zeros_like(grad)
+
+
+class Ceil(Function):
+    """y = the smallest integer >= x.    dy/dx = 0."""
+
+    name = "ceil"
+
+    @staticmethod
+    def forward(ctx, x):
+        return x.copy() if x.dtype.kind in "iub" else ctx.xp.ceil(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return ctx.xp.zeros_like(grad)
+
+
+class Round(Function):
+    """y = x rounded to `decimals` decimal places, halves to even (round(2.5) = 2, as PyTorch
+    and NumPy do).     dy/dx = 0."""
+
+    name = "round"
+
+    @staticmethod
+    def forward(ctx, x, decimals=0):
+        return x.copy() if x.dtype.kind in "iub" else ctx.xp.round(x, decimals)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return ctx.xp.zeros_like(grad), None
+
+
+class Trunc(Function):
+    """y = x with its fractional part dropped (towards zero).     dy/dx = 0."""
+
+    name = "trunc"
+
+    @staticmethod
+    def forward(ctx, x):
+        return x.copy() if x.dtype.kind in "iub" else ctx.xp.trunc(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return ctx.xp.zeros_like(grad)
+
+
 # --------------------------------------------------------------------------------------------
 # The entry points (`x.exp()`, `minigrad.exp(x)`): integer tensors become the default float
 # dtype first, as in PyTorch.
@@ -301,3 +516,63 @@ def clip(x, min=None, max=None):
 def _plain(bound):
     """A NumPy scalar bound (np.float64(0.5)) counts as a Python number: it takes x's dtype."""
     return bound.item() if isinstance(bound, np.generic) else bound
+
+
+# More elementwise functions: the float-valued ones make integer tensors float first; the step
+# functions keep integer dtypes.
+
+
+def log2(x):
+    return Log2.apply(as_float(x))
+
+
+def log10(x):
+    return Log10.apply(as_float(x))
+
+
+def exp2(x):
+    return Exp2.apply(as_float(x))
+
+
+def log1p(x):
+    return Log1p.apply(as_float(x))
+
+
+def expm1(x):
+    return Expm1.apply(as_float(x))
+
+
+def sin(x):
+    return Sin.apply(as_float(x))
+
+
+def cos(x):
+    return Cos.apply(as_float(x))
+
+
+def tan(x):
+    return Tan.apply(as_float(x))
+
+
+def sign(x):
+    return Sign.apply(x)
+
+
+def floor(x):
+    return Floor.apply(x)
+
+
+def ceil(x):
+    return Ceil.apply(x)
+
+
+def round(x, *, decimals=0):  # noqa: A001 - PyTorch's name (torch.round)
+    if isinstance(decimals, bool) or not isinstance(decimals, int):
+        raise TypeError(f"round: decimals must be an int, not {type(decimals).__name__}")
+    if decimals != 0 and x.dtype.kind != "f":
+        raise TypeError(f"round: decimals={decimals} needs a float tensor, not {x.dtype}")
+    return Round.apply(x, decimals)
+
+
+def trunc(x):
+    return Trunc.apply(x)

@@ -1282,6 +1282,258 @@ def np_pad(x, pad, value):
     return np.pad(x, [(max(b, 0), max(a, 0)) for b, a in widths], constant_values=value)
 
 
+# ----------------------------------------------------------------------------------------------
+# Sorting, scans, indexing along a dim, matrix ops, moving elements and more elementwise
+# functions (ops/sorting.py, scan.py, indexing.py, linalg.py, movement.py, unary.py). Their
+# PyTorch cross-checks live in tests/engine/test_engine_ops_*.py; here: random shapes and
+# arguments against NumPy, and the gradient factory.
+# ----------------------------------------------------------------------------------------------
+
+
+@st.composite
+def _rank_args(draw, shapes, low):
+    """An axis and a k in [low, size of that axis] (topk: low=0, kthvalue: low=1)."""
+    (shape,) = shapes
+    axis = draw(_axis(len(shape)))
+    return {"axis": axis, "k": draw(st.integers(low, shape[axis]))}
+
+
+@st.composite
+def _along_axis_index_args(draw, shapes, repeats=True):
+    """An axis and an int64 index shaped like the input, entries in range along the axis
+    (repeats=False: each row along the axis a permutation, for scatter)."""
+    shape = shapes[0]
+    axis = draw(_axis(len(shape)))
+    n = shape[axis]
+    if repeats:
+        index = draw(hnp.arrays(np.int64, shape, elements=st.integers(0, n - 1)))
+    else:
+        keys = distinct()(draw, shapes[:1])[0]
+        index = np.argsort(keys, axis=axis)
+    return {"axis": axis, "index": Dev(index.astype(np.int64))}
+
+
+def _np_along_axis(index, axis):
+    return tuple(
+        index
+        if d == axis % index.ndim
+        else np.arange(s).reshape([-1 if e == d else 1 for e in range(index.ndim)])
+        for d, s in enumerate(index.shape)
+    )
+
+
+def np_scatter(a, src, axis, index):
+    out = a.copy()
+    out[_np_along_axis(index, axis)] = src
+    return out
+
+
+def np_scatter_add(a, src, axis, index):
+    out = a.copy()
+    np.add.at(out, _np_along_axis(index, axis), src)
+    return out
+
+
+@st.composite
+def _index_select_args(draw, shapes):
+    (shape,) = shapes
+    axis = draw(_axis(len(shape)))
+    count = draw(st.integers(0, 5))
+    index = draw(hnp.arrays(np.int64, (count,), elements=st.integers(0, shape[axis] - 1)))
+    return {"axis": axis, "index": Dev(index)}
+
+
+@st.composite
+def _select_mask_args(draw, shapes):
+    return {"mask": Dev(draw(hnp.arrays(np.bool_, shapes[0])))}
+
+
+def _diagonal_args(shapes):
+    return st.fixed_dictionaries({"diagonal": st.integers(-3, 3)})
+
+
+@st.composite
+def _norm_args(draw, shapes):
+    ndim = len(shapes[0])
+    return {
+        "p": draw(st.sampled_from(["fro", 2, 1, 3, 1.5])),
+        "dim": draw(_axes(ndim)),
+        "keepdim": draw(st.booleans()),
+    }
+
+
+def np_norm(a, p, dim, keepdim):
+    p = 2 if p == "fro" else p
+    return (np.abs(a) ** p).sum(axis=dim, keepdims=keepdim) ** (1 / p)
+
+
+# einsum: each drawn shape tuple names its equation (the shapes differ from equation to equation)
+_EINSUM = {
+    ((2, 3), (3, 4)): "ij,jk->ik",
+    ((2, 2, 3), (2, 3, 2)): "bij,bjk->bik",
+    ((3, 2),): "ij->ji",
+    ((3, 3),): "ii",
+    ((4, 4),): "ii->i",
+    ((2, 4),): "ij->i",
+    ((3,), (2,)): "i,j->ij",
+    ((2, 3), (3, 2), (2, 2)): "bi,ij,bj->b",
+    ((2, 2, 3), (3, 4)): "iij,jk->ik",
+}
+
+
+@st.composite
+def _flip_args(draw, shapes):
+    ndim = len(shapes[0])
+    return {"dims": draw(hnp.valid_tuple_axes(ndim, min_size=1))}
+
+
+@st.composite
+def _roll_args(draw, shapes):
+    ndim = len(shapes[0])
+    dims = draw(hnp.valid_tuple_axes(ndim, min_size=1))
+    shifts = tuple(draw(st.integers(-5, 5)) for _ in dims)
+    return {"shifts": shifts, "dims": dims}
+
+
+@st.composite
+def _repeat_args(draw, shapes):
+    ndim = len(shapes[0])
+    extra = draw(st.integers(0, 1))
+    return {"sizes": tuple(draw(st.integers(1, 3)) for _ in range(ndim + extra))}
+
+
+AWAY_FROM_JUMPS = signed_bands((0.1, 0.4), (0.6, 0.9), (1.1, 1.4), (1.6, 1.9))  # not n, n + 1/2
+
+SPECS.update(
+    {
+        "sort": OpSpec(
+            lambda a, axis, descending: a.sort(dim=axis, descending=descending).values,
+            lambda a, axis, descending: (
+                np.flip(np.sort(a, axis), axis) if descending else np.sort(a, axis)
+            ),
+            shapes_1(min_dims=1),
+            TIES,
+            args=axis_args(descending=st.booleans()),
+        ),
+        "topk": OpSpec(
+            lambda a, axis, k: a.topk(k, dim=axis).values,
+            lambda a, axis, k: np.take(np.flip(np.sort(a, axis), axis), range(k), axis=axis),
+            shapes_1(min_dims=1),
+            TIES,
+            args=lambda s: _rank_args(s, low=0),
+        ),
+        "kthvalue": OpSpec(
+            lambda a, axis, k: a.kthvalue(k, dim=axis).values,
+            lambda a, axis, k: np.take(np.sort(a, axis), k - 1, axis=axis),
+            shapes_1(min_dims=1),
+            TIES,
+            args=lambda s: _rank_args(s, low=1),
+        ),
+        "cumsum": OpSpec(
+            lambda a, axis: a.cumsum(axis), np.cumsum, shapes_1(min_dims=1), args=axis_args()
+        ),
+        "cumprod": OpSpec(
+            lambda a, axis: a.cumprod(axis), np.cumprod, shapes_1(min_dims=1), args=axis_args()
+        ),
+        "gather": OpSpec(
+            lambda a, axis, index: a.gather(axis, index),
+            lambda a, axis, index: np.take_along_axis(a, index, axis),
+            shapes_1(min_dims=1),
+            args=_along_axis_index_args,
+        ),
+        "scatter": OpSpec(  # no repeated places: which write wins would be undefined
+            lambda a, src, axis, index: a.scatter(axis, index, src),
+            np_scatter,
+            shapes_1(min_dims=1).map(lambda s: s * 2),
+            args=lambda s: _along_axis_index_args(s, repeats=False),
+        ),
+        "scatter_add": OpSpec(
+            lambda a, src, axis, index: a.scatter_add(axis, index, src),
+            np_scatter_add,
+            shapes_1(min_dims=1).map(lambda s: s * 2),
+            args=_along_axis_index_args,
+        ),
+        "index_select": OpSpec(
+            lambda a, axis, index: a.index_select(axis, index),
+            lambda a, axis, index: np.take(a, index, axis=axis),
+            shapes_1(min_dims=1),
+            args=_index_select_args,
+        ),
+        "masked_select": OpSpec(
+            lambda a, mask: a.masked_select(mask),
+            lambda a, mask: a[mask],
+            args=_select_mask_args,
+        ),
+        "tril": OpSpec(
+            lambda a, diagonal: a.tril(diagonal),
+            lambda a, diagonal: np.tril(a, diagonal),
+            shapes_1(min_dims=2),
+            args=_diagonal_args,
+        ),
+        "triu": OpSpec(
+            lambda a, diagonal: a.triu(diagonal),
+            lambda a, diagonal: np.triu(a, diagonal),
+            shapes_1(min_dims=2),
+            args=_diagonal_args,
+        ),
+        "diag": OpSpec(
+            lambda a, diagonal: a.diag(diagonal),
+            lambda a, diagonal: np.diag(a, diagonal),
+            shapes_1(min_dims=1, max_dims=2),
+            args=_diagonal_args,
+        ),
+        "outer": OpSpec(
+            mg.outer,
+            np.outer,
+            st.tuples(shapes_1(1, 1), shapes_1(1, 1)).map(lambda pair: (pair[0][0], pair[1][0])),
+        ),
+        "norm": OpSpec(
+            lambda a, p, dim, keepdim: a.norm(p, dim, keepdim),
+            np_norm,
+            shapes_1(min_dims=1),
+            each(KINK),
+            args=_norm_args,
+        ),
+        "einsum": OpSpec(
+            lambda *ts, equation: mg.einsum(equation, *ts),
+            lambda *xs, equation: np.einsum(equation, *xs),
+            st.sampled_from(sorted(_EINSUM)),
+            args=lambda s: st.fixed_dictionaries({"equation": st.just(_EINSUM[s])}),
+        ),
+        "flip": OpSpec(
+            lambda a, dims: a.flip(dims),
+            lambda a, dims: np.flip(a, dims),
+            shapes_1(min_dims=1),
+            args=_flip_args,
+        ),
+        "roll": OpSpec(
+            lambda a, shifts, dims: a.roll(shifts, dims),
+            lambda a, shifts, dims: np.roll(a, shifts, dims),
+            shapes_1(min_dims=1),
+            args=_roll_args,
+        ),
+        "repeat": OpSpec(
+            lambda a, sizes: a.repeat(*sizes),
+            lambda a, sizes: np.tile(a, sizes),
+            args=_repeat_args,
+        ),
+        "log2": OpSpec(mg.log2, np.log2, values=each(POS)),
+        "log10": OpSpec(mg.log10, np.log10, values=each(POS)),
+        "exp2": OpSpec(mg.exp2, np.exp2),
+        "log1p": OpSpec(mg.log1p, np.log1p, values=each(POS)),
+        "expm1": OpSpec(mg.expm1, np.expm1),
+        "sin": OpSpec(mg.sin, np.sin),
+        "cos": OpSpec(mg.cos, np.cos),
+        "tan": OpSpec(mg.tan, np.tan, values=each(uniform(-1.2, 1.2))),
+        "sign": OpSpec(mg.sign, np.sign, values=each(AWAY_FROM_JUMPS)),
+        "floor": OpSpec(mg.floor, np.floor, values=each(AWAY_FROM_JUMPS)),
+        "ceil": OpSpec(mg.ceil, np.ceil, values=each(AWAY_FROM_JUMPS)),
+        "round": OpSpec(mg.round, np.round, values=each(AWAY_FROM_JUMPS)),
+        "trunc": OpSpec(mg.trunc, np.trunc, values=each(AWAY_FROM_JUMPS)),
+    }
+)
+
+
 def registry_name(key: str) -> str:
     """'getitem:int_array' -> 'getitem'."""
     return key.split(":")[0]

@@ -139,6 +139,54 @@ OP_CALLS = {
     "pad": [lambda x, y, s: F.pad(x, (1, 2, 0, -1), value=s)],
 }
 
+# Sorting, scans, indexing along a dim, matrix ops, moving elements, more elementwise functions
+# (ops/sorting.py, scan.py, indexing.py, linalg.py, movement.py, unary.py)
+
+
+def _index(like, *rows):
+    return mg.tensor(list(rows), dtype=mg.int64, device=like.device)
+
+
+OP_CALLS.update(
+    {
+        "sort": [lambda x, y, s: x.sort(1).values * s, lambda x, y, s: x.sort(0, True).values],
+        "topk": [lambda x, y, s: x.topk(1, dim=0).values * s],
+        "kthvalue": [lambda x, y, s: x.kthvalue(2, 1, keepdim=True).values * s],
+        "cumsum": [lambda x, y, s: x.cumsum(0) * s],
+        "cumprod": [lambda x, y, s: (x * s).cumprod(1)],
+        "gather": [lambda x, y, s: x.gather(0, _index(x, [1], [0])) * s],
+        "scatter": [
+            lambda x, y, s: x.scatter(1, _index(x, [0]), y[:1, :1] * s),
+            lambda x, y, s: x.scatter(1, _index(x, [0]), s),
+        ],
+        "scatter_add": [lambda x, y, s: x.scatter_add(0, _index(x, [1, 1]), y[:1, :2] * s)],
+        "index_select": [lambda x, y, s: x.index_select(1, _index(x, 1, 0, 1)) * s],
+        "masked_select": [lambda x, y, s: x.masked_select(x > s)],
+        "tril": [lambda x, y, s: x.tril() * s],
+        "triu": [lambda x, y, s: x.triu(1) * s],
+        "diag": [lambda x, y, s: x.diag() * s, lambda x, y, s: (x[0] * s).diag(1)],
+        "outer": [lambda x, y, s: x[0].outer(y[0]) * s],
+        "norm": [lambda x, y, s: x.norm() * s, lambda x, y, s: x.norm(s, dim=1)],
+        "einsum": [lambda x, y, s: mg.einsum("ij,kj->ik", x, y) * s],
+        "flip": [lambda x, y, s: x.flip(0) * s],
+        "roll": [lambda x, y, s: x.roll(1, 1) * s],
+        "repeat": [lambda x, y, s: x.repeat(2, 1) * s, lambda x, y, s: x.tile((2,))],
+        "log2": [lambda x, y, s: x.log2() * s],
+        "log10": [lambda x, y, s: x.log10() * s],
+        "exp2": [lambda x, y, s: (x * s).exp2()],
+        "log1p": [lambda x, y, s: x.log1p() * s],
+        "expm1": [lambda x, y, s: (x * s).expm1()],
+        "sin": [lambda x, y, s: (x * s).sin()],
+        "cos": [lambda x, y, s: (x * s).cos()],
+        "tan": [lambda x, y, s: (x / 2).tan() * s],
+        "sign": [lambda x, y, s: (x - s).sign()],
+        "floor": [lambda x, y, s: (x * s).floor()],
+        "ceil": [lambda x, y, s: (x * s).ceil()],
+        "round": [lambda x, y, s: (x * s).round(), lambda x, y, s: x.round(decimals=1) * s],
+        "trunc": [lambda x, y, s: (x * s).trunc()],
+    }
+)
+
 
 def test_op_table_covers_the_registry():
     """A new op in minigrad.ops.REGISTRY must be added to the dtype property below."""
