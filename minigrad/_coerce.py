@@ -192,6 +192,8 @@ def prepare_index(index, tensor):
                 part = int(get_backend(tensor.device).to_numpy(part))
         elif isinstance(part, (list, np.ndarray)):
             array = np.asarray(part)
+            if array.size == 0 and isinstance(part, list):
+                array = array.astype(np.int64)  # [] selects nothing, as in PyTorch
             if array.dtype.kind not in "iub":
                 raise IndexError(
                     f"indexing: index arrays must be integer or bool, not {array.dtype}"

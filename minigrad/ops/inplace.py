@@ -49,7 +49,8 @@ class IndexPut(Function):
     def backward(ctx, grad):
         grad_x = grad_v = None
         if ctx.needs_input_grad[0]:
-            grad_x = grad.copy()
+            # asarray: a 0-d gradient may arrive as a NumPy scalar, which cannot be written
+            grad_x = ctx.xp.asarray(grad).copy()
             grad_x[ctx.index] = 0
         if ctx.needs_input_grad[1]:
             grad_v = grad[ctx.index]
