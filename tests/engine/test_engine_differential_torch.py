@@ -256,6 +256,11 @@ def test_known_relu_gradient_at_nan():
     assert_same(*_grads(lambda lib, x: x.relu(), [np.nan, 1.0]))
 
 
+@known("abs's gradient at NaN: PyTorch 0; minigrad NaN")
+def test_known_abs_gradient_at_nan():
+    assert_same(*_grads(lambda lib, x: x.abs(), [np.nan, 1.0]))
+
+
 @known("a NaN incoming gradient through a 0/1 mask: PyTorch 0 where the mask is 0, minigrad NaN")
 @pytest.mark.parametrize(
     "fn, x",
