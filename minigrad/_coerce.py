@@ -189,7 +189,7 @@ def prepare_index(index, tensor):
                 )
             part = part.array
             if part.ndim == 0 and part.dtype.kind in "iu":
-                part = int(get_backend(tensor.device).to_numpy(part))
+                part = int(backend.to_numpy(part))
         elif isinstance(part, (list, np.ndarray)):
             array = np.asarray(part)
             if array.size == 0 and isinstance(part, list):
