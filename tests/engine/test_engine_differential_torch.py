@@ -261,6 +261,13 @@ def test_known_abs_gradient_at_nan():
     assert_same(*_grads(lambda lib, x: x.abs(), [np.nan, 1.0]))
 
 
+@known(
+    "an integer to a negative integer power: PyTorch 2 ** -1 is 0; minigrad raises NumPy's error"
+)
+def test_known_integer_to_a_negative_power():
+    np.testing.assert_array_equal((2 ** mg.tensor([-1, 2])).numpy(), [0, 4])
+
+
 @known("a NaN incoming gradient through a 0/1 mask: PyTorch 0 where the mask is 0, minigrad NaN")
 @pytest.mark.parametrize(
     "fn, x",
