@@ -169,7 +169,11 @@ def shape_arg(shape):
 
 
 def prepare_index(index, tensor):
-    """Turn Tensors and lists inside an index into backend arrays on the tensor's device."""
+    """Turn Tensors and lists inside an index into backend arrays on the tensor's device.
+
+    A zero-dimensional integer index (a 0-d tensor or array) becomes a Python int, because
+    PyTorch treats it as one (x[torch.tensor(0)] is x[0]).
+    """
     backend = get_backend(tensor.device)
     parts = index if isinstance(index, tuple) else (index,)
     prepared = []
@@ -184,12 +188,61 @@ def prepare_index(index, tensor):
                     f"indexing: tensors used as indices must be integer or bool, not {part.dtype}"
                 )
             part = part.array
+            if part.ndim == 0 and part.dtype.kind in "iu":
+                part = int(backend.to_numpy(part))
         elif isinstance(part, (list, np.ndarray)):
             array = np.asarray(part)
+            if array.size == 0 and isinstance(part, list):
+                array = array.astype(np.int64)  # [] selects nothing, as in PyTorch
             if array.dtype.kind not in "iub":
                 raise IndexError(
                     f"indexing: index arrays must be integer or bool, not {array.dtype}"
                 )
-            part = backend.asarray(array)
+            part = (
+                int(array)
+                if array.ndim == 0 and array.dtype.kind in "iu"
+                else backend.asarray(array)
+            )
         prepared.append(part)
     return tuple(prepared)
+
+
+def index_steps(index):
+    """An index (from prepare_index) as the NumPy indexings that give PyTorch's result, applied
+    one after the other: (index,), or (the integers, the arrays) for an index that holds both.
+
+    Why: NumPy counts the integers of x[0, :, idx] as index arrays too, and since a slice
+    separates them from idx it moves idx's axis to the front (shape (len(idx), x.shape[1])).
+    PyTorch applies the integers first, as basic indexing, and then the arrays: x[0, :, idx] is
+    x[0][:, idx], whose idx axis stays in place (shape (x.shape[1], len(idx))). Two steps give
+    PyTorch's order; the first is basic indexing, so it is a view (a write through it reaches x).
+    """
+    has_int = any(_is_integer(part) for part in index)
+    has_array = any(_is_index_array(part) for part in index)
+    if not (has_int and has_array):
+        return (index,)
+    integers, arrays = [], []
+    for part in index:
+        if _is_integer(part):
+            integers.append(part)  # the first step removes this axis; the second skips it
+        elif _is_index_array(part):
+            # an integer array covers one axis, a boolean mask as many as it has dimensions
+            covered = part.ndim if part.dtype.kind == "b" else 1
+            integers.extend([slice(None)] * covered)
+            arrays.append(part)
+        elif part is None or isinstance(part, slice):
+            integers.append(part)  # the first step makes (None) or cuts (slice) this axis
+            arrays.append(slice(None))
+        else:  # Ellipsis, or a boolean scalar (which adds an axis, as PyTorch's does)
+            if part is Ellipsis:
+                integers.append(part)
+            arrays.append(part)
+    return tuple(integers), tuple(arrays)
+
+
+def _is_integer(part):
+    return isinstance(part, (int, np.integer)) and not isinstance(part, (bool, np.bool_))
+
+
+def _is_index_array(part):
+    return hasattr(part, "ndim") and hasattr(part, "dtype") and part.ndim > 0

@@ -22,7 +22,7 @@ itself (x *= y saves x for y's gradient), a copy is kept, since x's memory is ov
 """
 
 from minigrad import grad_mode
-from minigrad._coerce import broadcast_pair, constant, prepare_index
+from minigrad._coerce import broadcast_pair, constant, index_steps, prepare_index
 from minigrad.autograd import Function, TensorBase
 from minigrad.backend import get_backend
 from minigrad.ops import arithmetic, shape, unary
@@ -49,7 +49,8 @@ class IndexPut(Function):
     def backward(ctx, grad):
         grad_x = grad_v = None
         if ctx.needs_input_grad[0]:
-            grad_x = grad.copy()
+            # asarray: a 0-d gradient may arrive as a NumPy scalar, which cannot be written
+            grad_x = ctx.xp.asarray(grad).copy()
             grad_x[ctx.index] = 0
         if ctx.needs_input_grad[1]:
             grad_v = grad[ctx.index]
@@ -120,9 +121,23 @@ def _update_unrecorded(x, other, op, what):
 
 
 def setitem(x, index, value):
-    """x[index] = value."""
+    """x[index] = value.
+
+    An index with both integers and index arrays is applied in two steps, as PyTorch does:
+    x[0, :, idx] = v writes v into x[0][:, idx], through the view x[0] (see
+    _coerce.index_steps for why NumPy alone would put v's axes in another order).
+    """
     what = "item assignment x[...] = value"
-    index = prepare_index(index, x)
+    steps = index_steps(prepare_index(index, x))
+    if len(steps) == 2:
+        if grad_mode.is_grad_enabled():
+            _check_not_a_leaf(x, what)  # checked here: x[0] below would be "a view of a leaf"
+        _setitem_step(shape.getitem(x, steps[0]), steps[1], value, what)
+        return x
+    return _setitem_step(x, steps[0], value, what)
+
+
+def _setitem_step(x, index, value, what):
     try:
         target_shape = tuple(x.array[index].shape)
     except IndexError as error:

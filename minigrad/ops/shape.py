@@ -13,6 +13,7 @@ from minigrad._coerce import (
     broadcast_pair,
     common_dtype,
     constant,
+    index_steps,
     prepare_index,
     shape_arg,
     single_axis,
@@ -321,8 +322,17 @@ def unsqueeze(x, axis=None, *, dim=None):
 
 
 def getitem(x, index):
-    """x[index]: a view for basic indexing (ints, slices, None, ...), a copy otherwise."""
-    index = prepare_index(index, x)
+    """x[index]: a view for basic indexing (ints, slices, None, ...), a copy otherwise.
+
+    An index with both integers and index arrays is applied in two steps, as PyTorch does:
+    x[0, :, idx] is x[0][:, idx] (see _coerce.index_steps for why NumPy alone would differ).
+    """
+    for step in index_steps(prepare_index(index, x)):
+        x = _getitem_step(x, step)
+    return x
+
+
+def _getitem_step(x, index):
     return as_view(GetItem.apply(x, index), x, lambda a: a[index])
 
 

@@ -62,7 +62,8 @@ class ViewUpdate(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        grad_x = grad.copy()
+        # asarray: a 0-d gradient may arrive as a NumPy scalar, which cannot be written
+        grad_x = ctx.xp.asarray(grad).copy()
         _places(ctx.xp, grad_x, ctx.fn)[...] = 0
         return grad_x, ctx.fn(grad), None
 
