@@ -23,7 +23,7 @@ attribute files it in `self._parameters` or `self._modules` (two ordered dicts),
 
 from collections import OrderedDict, namedtuple
 
-from minigrad import dtypes
+from minigrad import dtypes, module_scope
 from minigrad.backend import get_backend
 from minigrad.creation import tensor
 from minigrad.tensor import Tensor
@@ -184,7 +184,11 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
 
     def __call__(self, *args, **kwargs):
-        return self.forward(*args, **kwargs)
+        outer = module_scope.enter(self)  # trace() and draw_graph() group the ops by module
+        try:
+            return self.forward(*args, **kwargs)
+        finally:
+            module_scope.leave(outer)
 
     # ------------------------------------------------------------------------------------------
     # Walking the tree

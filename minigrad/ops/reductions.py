@@ -29,6 +29,7 @@ class Sum(Function):
     """y = sum_i x_i.        dy/dx_i = 1: every input receives the output's gradient."""
 
     name = "sum"
+    latex = r"y = \sum_i x_i \qquad \frac{\partial y}{\partial x_i} = 1"
 
     @staticmethod
     def forward(ctx, x, axis=None, keepdims=False):
@@ -44,6 +45,7 @@ class Mean(Function):
     """y = (1/n) sum_i x_i.  dy/dx_i = 1/n."""
 
     name = "mean"
+    latex = r"y = \frac{1}{n} \sum_i x_i \qquad \frac{\partial y}{\partial x_i} = \frac{1}{n}"
 
     @staticmethod
     def forward(ctx, x, axis=None, keepdims=False):
@@ -64,6 +66,10 @@ class Var(Function):
     """
 
     name = "var"
+    latex = r"""
+        y = \frac{\sum_i (x_i - \bar{x})^2}{n - c}
+        \frac{\partial y}{\partial x_i} = \frac{2\,(x_i - \bar{x})}{n - c}
+    """
 
     @staticmethod
     def forward(ctx, x, axis=None, correction=1, keepdims=False):
@@ -91,6 +97,10 @@ class Std(Function):
     """
 
     name = "std"
+    latex = r"""
+        y = \sqrt{\frac{\sum_i (x_i - \bar{x})^2}{n - c}}
+        \frac{\partial y}{\partial x_i} = \frac{x_i - \bar{x}}{(n - c)\,y}
+    """
 
     @staticmethod
     def forward(ctx, x, axis=None, correction=1, keepdims=False):
@@ -120,6 +130,10 @@ class Max(Function):
     """
 
     name = "max"
+    latex = r"""
+        y = \max_i x_i
+        \frac{\partial y}{\partial x_i} = [x_i = y] \quad (\mathrm{ties\ share})
+    """
 
     @staticmethod
     def forward(ctx, x, axis=None, keepdims=False):
@@ -137,6 +151,10 @@ class Min(Function):
     """y = min_i x_i.   dy/dx_i = 1 for the smallest x_i, 0 for the others (ties share)."""
 
     name = "min"
+    latex = r"""
+        y = \min_i x_i
+        \frac{\partial y}{\partial x_i} = [x_i = y] \quad (\mathrm{ties\ share})
+    """
 
     @staticmethod
     def forward(ctx, x, axis=None, keepdims=False):

@@ -1,0 +1,278 @@
+"""The computation graph below a tensor, as data: its tensors, its ops, their names, the Modules
+that made them, and a layout on a grid. `viz.draw_graph` draws it with matplotlib and
+`minigrad.trace()` puts it in its interactive page.
+
+    graph = build_graph(loss)           # tensors (inputs before outputs) and ops
+    names = tensor_names(graph)         # {id(tensor): "layers.0.weight" / your name / "t7"}
+    groups = module_groups(graph)       # {op index: "layers.0"}: the layer that made each op
+    nodes, edges = layout(graph, names, groups)
+
+Everything here reads tensors and nodes through their attributes (`grad_fn`, `shape`, the
+node's `parents`, `edges` and `module_path`), so this file imports neither tensor.py nor nn.
+"""
+
+from dataclasses import dataclass, field
+
+
+def op_name(function):
+    """The name an op is shown by: its public name ("mul", "linear", "cross_entropy").
+
+    That is the name of the function the student called (`minigrad.mul`, `F.linear`), not the
+    class (`Mul`) or PyTorch's node name (`MulBackward0`): a trace reads as the code that was
+    written. A Function of your own (no `name`) is shown by its class name.
+    """
+    return function.name or function.__name__
+
+
+@dataclass
+class Graph:
+    """The graph below one or more tensors, in an order where every node comes after its inputs.
+
+    tensors: every tensor in the graph, each after the tensors it was computed from; the roots
+             last
+    ops:     one entry per op, (op name, the tensor it produced, its input tensors)
+    """
+
+    tensors: list = field(default_factory=list)
+    ops: list = field(default_factory=list)
+
+    @property
+    def num_nodes(self):
+        return len(self.tensors) + len(self.ops)
+
+
+class OverwrittenValue:
+    """A value that an op used and that was then changed in place (`h += b`): its tensor now
+    holds newer numbers, so the graph shows the old value as a box of its own."""
+
+    def __init__(self, grad_fn, tensor):
+        self.grad_fn = grad_fn  # the node that made the old value
+        self.shape, self.dtype, self.device = tensor.shape, tensor.dtype, tensor.device
+        self.grad = None
+        self.is_leaf = False
+        self.requires_grad = True
+        self.name = None
+
+
+def _inputs(value, overwritten):
+    """The values `value`'s op was computed from, as they were when it ran."""
+    ctx = value.grad_fn
+    if ctx is None:
+        return []
+    inputs = []
+    for parent, edge in zip(ctx.parents, ctx.edges):
+        if parent is None:
+            continue
+        if edge is None or edge is parent or edge is parent.grad_fn:
+            inputs.append(parent)  # a constant, a leaf, or a tensor still holding that value
+        else:  # the tensor was changed in place after this op used it
+            inputs.append(overwritten.setdefault(id(edge), OverwrittenValue(edge, parent)))
+    return inputs
+
+
+def build_graph(tensors):
+    """Walk from a tensor (or a list of tensors) back to the leaves and return the Graph.
+
+    The walk follows the graph's edges (what each op used when it ran, also when a tensor was
+    changed in place later) with an explicit stack, so deep graphs cannot overflow.
+    """
+    roots = list(tensors) if isinstance(tensors, (list, tuple)) else [tensors]
+    order, visited, overwritten, inputs_of = [], set(), {}, {}
+    stack = [(root, False) for root in reversed(roots)]
+    while stack:
+        node, inputs_done = stack.pop()
+        if inputs_done:
+            order.append(node)
+            continue
+        if id(node) in visited:
+            continue
+        visited.add(id(node))
+        stack.append((node, True))
+        ctx = node.grad_fn
+        if ctx is not None and ctx.freed:
+            raise RuntimeError(
+                "this graph was freed by backward(), so it can no longer be drawn. Draw it "
+                "before calling backward(), or call backward(retain_graph=True) to keep it."
+            )
+        inputs_of[id(node)] = _inputs(node, overwritten)
+        # Pushed in reverse so that the first input is visited (and drawn) first.
+        for parent in reversed(inputs_of[id(node)]):
+            if id(parent) not in visited:
+                stack.append((parent, False))
+    graph = Graph(tensors=order)
+    for node in order:
+        if node.grad_fn is not None:
+            graph.ops.append((op_name(node.grad_fn.function), node, inputs_of[id(node)]))
+    return graph
+
+
+# ============================================================================================
+# Names: of the Modules, of their parameters, of every other tensor
+# ============================================================================================
+
+
+def _root_modules(graph):
+    """The outermost Modules that ran while the graph was built (usually one: the model)."""
+    roots = {}
+    for _, out, _ in graph.ops:
+        path = out.grad_fn.module_path
+        if path:
+            roots.setdefault(id(path[0]), path[0])
+    return list(roots.values())
+
+
+def module_names(graph):
+    """{id(module): dotted name} for every Module below the roots ("" for a root itself)."""
+    names = {}
+    for root in _root_modules(graph):
+        for name, module in root.named_modules():
+            names.setdefault(id(module), name)
+    return names
+
+
+def tensor_names(graph, names=None):
+    """{id(tensor): name} for every tensor of the graph, and each name unique.
+
+    In this order: the names you give (`names={"x": x}`), `tensor.name`, the parameter names of
+    the Module that used them (`layers.0.weight`, as `model.named_parameters()` says), and for
+    the rest `t1`, `t2`, ... in the order the forward pass made them (so the same code gives the
+    same names every time).
+    """
+    found = {id(t): n for n, t in (names or {}).items()}
+    for tensor in graph.tensors:
+        if id(tensor) not in found and tensor.name is not None:
+            found[id(tensor)] = str(tensor.name)
+    for root in _root_modules(graph):
+        for name, parameter in root.named_parameters():
+            found.setdefault(id(parameter), name)
+    used = set(found.values())
+    counter = 0
+    for tensor in graph.tensors:
+        if id(tensor) in found:
+            continue
+        counter += 1
+        while f"t{counter}" in used:
+            counter += 1
+        found[id(tensor)] = f"t{counter}"
+    return found
+
+
+def module_groups(graph):
+    """{op index: "layers.0 · Linear"}: the innermost Module whose forward made each op.
+
+    Ops that ran in the outermost module's own forward (a residual `x + ...`) or outside every
+    module (a loss computed after `model(x)`) belong to no group.
+    """
+    names = module_names(graph)
+    groups = {}
+    for k, (_, out, _) in enumerate(graph.ops):
+        path = out.grad_fn.module_path
+        if len(path) > 1:
+            module = path[-1]
+            groups[k] = f"{names.get(id(module), '?')} · {type(module).__name__}"
+    return groups
+
+
+def shape_text(shape):
+    return "scalar" if tuple(shape) == () else str(tuple(shape))
+
+
+# ============================================================================================
+# Layout: columns from the inputs to the result, folded into bands to fit a slide
+# ============================================================================================
+
+
+@dataclass
+class Node:
+    """One box of the drawn graph: an op (with the tensor it made) or an input tensor."""
+
+    key: tuple  # ("op", op index) or ("tensor", id(tensor))
+    lines: list  # the label, one string per line
+    kind: str  # "op", "parameter" (a leaf that requires grad) or "constant"
+    group: str = None  # the Module that made it (module_groups), or None
+    column: int = 0
+    row: float = 0.0
+    band: int = 0
+
+
+def graph_nodes(graph, names, groups):
+    """The boxes and arrows of the graph: an op box holds the op and the tensor it made, so
+    the picture is half as wide as one box per tensor plus one per op."""
+    made_by = {id(out): k for k, (_, out, _) in enumerate(graph.ops)}
+    nodes, edges = {}, []
+    for tensor in graph.tensors:
+        if id(tensor) in made_by:
+            continue
+        kind = "parameter" if tensor.requires_grad else "constant"
+        lines = [names[id(tensor)], shape_text(tensor.shape)]
+        nodes[("tensor", id(tensor))] = Node(("tensor", id(tensor)), lines, kind)
+    for k, (op, out, inputs) in enumerate(graph.ops):
+        lines = [op, f"{names[id(out)]} {shape_text(out.shape)}"]
+        nodes[("op", k)] = Node(("op", k), lines, "op", groups.get(k))
+        for parent in inputs:
+            source = ("op", made_by[id(parent)]) if id(parent) in made_by else ("tensor", id(parent))
+            edges.append((source, ("op", k)))
+    _absorb_parameters_into_groups(nodes, edges)
+    return nodes, edges
+
+
+def _absorb_parameters_into_groups(nodes, edges):
+    """A parameter used only by the ops of one Module is drawn inside that Module's box."""
+    users = {}
+    for source, target in edges:
+        users.setdefault(source, set()).add(nodes[target].group)
+    for key, node in nodes.items():
+        if key[0] == "tensor" and len(users.get(key, ())) == 1:
+            node.group = next(iter(users[key]))
+
+
+def layout(graph, names, groups, max_columns=7):
+    """Place every box: a column per step away from the inputs, folded into bands of at most
+    `max_columns` columns (a long chain reads like lines of text instead of one long strip).
+
+    Returns (nodes, edges, n_columns, band_rows): nodes with column, row and band set;
+    band_rows[b] is how many rows band b needs.
+    """
+    nodes, edges = graph_nodes(graph, names, groups)
+    inputs_of = {}
+    for source, target in edges:
+        inputs_of.setdefault(target, []).append(source)
+    column = {key: 0 for key in nodes}
+    for k in range(len(graph.ops)):  # ops come after their inputs
+        sources = inputs_of.get(("op", k), [])
+        column[("op", k)] = 1 + max((column[s] for s in sources), default=0)
+    # An input sits in the column just before the first op that uses it, next to it.
+    for source, target in edges:
+        if source[0] == "tensor":
+            wanted = column[target] - 1
+            column[source] = wanted if column[source] == 0 else min(column[source], wanted)
+    _assign_rows(nodes, column, inputs_of, groups)
+    n_columns = max(column.values()) + 1
+    band_rows = []
+    for node in nodes.values():
+        node.band, node.column = divmod(column[node.key], max_columns)
+        while len(band_rows) <= node.band:
+            band_rows.append(0)
+        band_rows[node.band] = max(band_rows[node.band], node.row + 1)
+    return list(nodes.values()), edges, min(n_columns, max_columns), band_rows
+
+
+def _assign_rows(nodes, column, inputs_of, groups):
+    """Rows within each column: ordered by where their inputs are (fewer crossing arrows),
+    members of one Module kept together."""
+    by_column = {}
+    for key in nodes:
+        by_column.setdefault(column[key], []).append(key)
+    row = {}
+    for c in sorted(by_column):
+        members = by_column[c]
+
+        def place(key):
+            sources = [row[s] for s in inputs_of.get(key, []) if s in row]
+            mean = sum(sources) / len(sources) if sources else len(row)
+            return (nodes[key].group or "", mean)
+
+        members.sort(key=place)
+        for r, key in enumerate(members):
+            row[key] = r
+            nodes[key].row = r
