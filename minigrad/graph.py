@@ -222,13 +222,17 @@ def _absorb_parameters_into_groups(nodes, edges):
     for source, target in edges:
         users.setdefault(source, set()).add(nodes[target].group)
     for key, node in nodes.items():
-        if key[0] == "tensor" and len(users.get(key, ())) == 1:
+        if node.kind == "parameter" and len(users.get(key, ())) == 1:
             node.group = next(iter(users[key]))
 
 
 def layout(graph, names, groups, max_columns=7):
-    """Place every box: a column per step away from the inputs, folded into bands of at most
-    `max_columns` columns (a long chain reads like lines of text instead of one long strip).
+    """Place every box on a grid: one column per op, in the order data flows (an op's column is
+    one more than its inputs'), folded into bands of at most `max_columns` columns (a long chain
+    reads like lines of text instead of one long strip).
+
+    An op's first input comes from the column before; its other inputs that are leaves (a
+    weight, a bias, a target) sit in the op's own column, below it, inside its Module's box.
 
     Returns (nodes, edges, n_columns, band_rows): nodes with column, row and band set;
     band_rows[b] is how many rows band b needs.
@@ -237,16 +241,22 @@ def layout(graph, names, groups, max_columns=7):
     inputs_of = {}
     for source, target in edges:
         inputs_of.setdefault(target, []).append(source)
-    column = {key: 0 for key in nodes}
+    column, below = {key: 0 for key in nodes}, {}
     for k in range(len(graph.ops)):  # ops come after their inputs
         sources = inputs_of.get(("op", k), [])
-        column[("op", k)] = 1 + max((column[s] for s in sources), default=0)
-    # An input sits in the column just before the first op that uses it, next to it.
-    for source, target in edges:
-        if source[0] == "tensor":
-            wanted = column[target] - 1
-            column[source] = wanted if column[source] == 0 else min(column[source], wanted)
-    _assign_rows(nodes, column, inputs_of, groups)
+        column[("op", k)] = 1 + max((column[s] for s in sources if s[0] == "op"), default=0)
+    placed = set()
+    for k in range(len(graph.ops)):
+        for position, source in enumerate(inputs_of.get(("op", k), [])):
+            if source[0] != "tensor" or source in placed:
+                continue
+            placed.add(source)
+            if position == 0:  # the op's main input: the column before
+                column[source] = column[("op", k)] - 1
+            else:  # a weight, bias or target: under the op
+                column[source] = column[("op", k)]
+                below.setdefault(("op", k), []).append(source)
+    _assign_rows(nodes, column, inputs_of, below)
     n_columns = max(column.values()) + 1
     band_rows = []
     for node in nodes.values():
@@ -257,22 +267,25 @@ def layout(graph, names, groups, max_columns=7):
     return list(nodes.values()), edges, min(n_columns, max_columns), band_rows
 
 
-def _assign_rows(nodes, column, inputs_of, groups):
-    """Rows within each column: ordered by where their inputs are (fewer crossing arrows),
-    members of one Module kept together."""
+def _assign_rows(nodes, column, inputs_of, below):
+    """Rows within each column: ops ordered by where their inputs are (fewer crossing arrows)
+    and by Module, each followed by the leaves stacked below it."""
+    stacked = {key for keys in below.values() for key in keys}
     by_column = {}
     for key in nodes:
-        by_column.setdefault(column[key], []).append(key)
+        if key not in stacked:
+            by_column.setdefault(column[key], []).append(key)
     row = {}
     for c in sorted(by_column):
-        members = by_column[c]
 
         def place(key):
             sources = [row[s] for s in inputs_of.get(key, []) if s in row]
             mean = sum(sources) / len(sources) if sources else len(row)
             return (nodes[key].group or "", mean)
 
-        members.sort(key=place)
-        for r, key in enumerate(members):
-            row[key] = r
-            nodes[key].row = r
+        r = 0
+        for key in sorted(by_column[c], key=place):
+            for member in [key] + below.get(key, []):
+                row[member] = r
+                nodes[member].row = r
+                r += 1

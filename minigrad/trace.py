@@ -548,7 +548,7 @@ def _latex_svg(latex):
     lines = [f"${line.strip()}$" for line in latex.strip().splitlines() if line.strip()]
     with matplotlib.rc_context({"svg.fonttype": "path", "svg.hashsalt": "minigrad"}):
         figure = Figure(figsize=(1, 1))
-        figure.text(0, 0, "\n".join(lines), fontsize=13, linespacing=1.6)
+        figure.text(0, 0, "\n".join(lines), fontsize=15, linespacing=1.7)
         buffer = io.StringIO()
         figure.savefig(buffer, format="svg", bbox_inches="tight", pad_inches=0.04, transparent=True)
     svg = buffer.getvalue()
