@@ -317,13 +317,7 @@ def backward(tensors, grad_tensors=None, retain_graph=False):
                 tracing.leaf(node, grad)
             _accumulate_grad(node, grad)  # a leaf: its gradient is stored, nothing to pass on
             continue
-        if node.freed:
-            raise RuntimeError(_freed_graph_message(node.function))
-        for reference in node.retained:  # outputs that asked for .retain_grad()
-            tensor = reference()
-            if tensor is not None:
-                _accumulate_grad(tensor, grad)
-
+        _keep_retained_grads(node, grad)
         input_grads = _local_backward(node, grad)  # the chain rule for this one op
         for edge, input_grad in zip(node.edges, input_grads):
             if input_grad is not None:
@@ -334,6 +328,17 @@ def backward(tensors, grad_tensors=None, retain_graph=False):
             tracing.op(node, grad, input_grads)
         if not retain_graph:
             node.release()
+
+
+def _keep_retained_grads(node, grad):
+    """Give the outputs of `node` that asked for .retain_grad() their gradient (and refuse a
+    node whose saved values an earlier backward freed)."""
+    if node.freed:
+        raise RuntimeError(_freed_graph_message(node.function))
+    for reference in node.retained:
+        tensor = reference()
+        if tensor is not None:
+            _accumulate_grad(tensor, grad)
 
 
 def _roots_and_seeds(tensors, grad_tensors):

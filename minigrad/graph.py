@@ -158,18 +158,22 @@ def tensor_names(graph, names=None):
 
 
 def module_groups(graph):
-    """{op index: "layers.0 · Linear"}: the innermost Module whose forward made each op.
+    """{op index: "layers.0 · Linear"}: the layer each op belongs to, for grouping the picture.
 
-    Ops that ran in the outermost module's own forward (a residual `x + ...`) or outside every
-    module (a loss computed after `model(x)`) belong to no group.
+    That is the outermost Module below the model (the outermost module that ran) whose own
+    forward made ops: `layers.0` for an MLP (the Sequential `layers` only calls its children),
+    `attn` for attention (its q_proj, k_proj, ... inside it). Ops that ran in the model's own
+    forward (a residual `x + ...`) or outside every module (a loss computed after `model(x)`)
+    belong to no group.
     """
     names = module_names(graph)
+    makers = {id(out.grad_fn.module_path[-1]) for _, out, _ in graph.ops if out.grad_fn.module_path}
     groups = {}
     for k, (_, out, _) in enumerate(graph.ops):
-        path = out.grad_fn.module_path
-        if len(path) > 1:
-            module = path[-1]
-            groups[k] = f"{names.get(id(module), '?')} · {type(module).__name__}"
+        for module in out.grad_fn.module_path[1:]:
+            if id(module) in makers:
+                groups[k] = f"{names.get(id(module), '?')} · {type(module).__name__}"
+                break
     return groups
 
 
@@ -190,30 +194,72 @@ class Node:
     lines: list  # the label, one string per line
     kind: str  # "op", "parameter" (a leaf that requires grad) or "constant"
     group: str = None  # the Module that made it (module_groups), or None
+    name: str = None  # the tensor's name (an op: the tensor it made)
     column: int = 0
-    row: float = 0.0
+    row: float = 0.0  # the top of the box, in rows from the top of its band
+    height: float = 1.0  # in rows: a leaf stacked below its op is a one-line box
     band: int = 0
 
 
-def graph_nodes(graph, names, groups):
+def graph_nodes(graph, names, groups, collapse=False):
     """The boxes and arrows of the graph: an op box holds the op and the tensor it made, so
-    the picture is half as wide as one box per tensor plus one per op."""
+    the picture is half as wide as one box per tensor plus one per op. collapse=True draws
+    each Module (module_groups) as one box, with its parameters inside."""
     made_by = {id(out): k for k, (_, out, _) in enumerate(graph.ops)}
     nodes, edges = {}, []
     for tensor in graph.tensors:
         if id(tensor) in made_by:
             continue
         kind = "parameter" if tensor.requires_grad else "constant"
-        lines = [names[id(tensor)], shape_text(tensor.shape)]
-        nodes[("tensor", id(tensor))] = Node(("tensor", id(tensor)), lines, kind)
+        name = names[id(tensor)]
+        lines = [name, shape_text(tensor.shape)]
+        nodes[("tensor", id(tensor))] = Node(("tensor", id(tensor)), lines, kind, name=name)
     for k, (op, out, inputs) in enumerate(graph.ops):
-        lines = [op, f"{names[id(out)]} {shape_text(out.shape)}"]
-        nodes[("op", k)] = Node(("op", k), lines, "op", groups.get(k))
+        name = names[id(out)]
+        lines = [op, f"{name} {shape_text(out.shape)}"]
+        nodes[("op", k)] = Node(("op", k), lines, "op", groups.get(k), name=name)
         for parent in inputs:
-            source = ("op", made_by[id(parent)]) if id(parent) in made_by else ("tensor", id(parent))
+            source = (
+                ("op", made_by[id(parent)]) if id(parent) in made_by else ("tensor", id(parent))
+            )
             edges.append((source, ("op", k)))
     _absorb_parameters_into_groups(nodes, edges)
+    if collapse:
+        nodes, edges = _collapse(nodes, edges)
     return nodes, edges
+
+
+def _collapse(nodes, edges):
+    """One box per Module: its ops and parameters become a single node, labelled with the
+    module, its ops and the tensor it outputs last. The boxes keep the order of the forward
+    pass (a module's box comes where its first op ran)."""
+    merged, key_of, ops_of = {}, {}, {}
+    for key, node in nodes.items():
+        if node.group is None:
+            merged[key] = node
+            key_of[key] = key
+        elif node.kind == "op":
+            group_key = key_of[key] = ("group", node.group)
+            if group_key not in merged:
+                merged[group_key] = Node(group_key, [node.group], "module", node.group)
+                ops_of[group_key] = []
+            ops_of[group_key].append(node.lines[0])
+            merged[group_key].name = node.name  # the module's output: its last op's
+            merged[group_key].output = node.lines[1]
+    for key, node in nodes.items():
+        if key not in key_of:  # a parameter inside a module
+            key_of[key] = ("group", node.group)
+    for group_key, ops in ops_of.items():
+        names = ", ".join(dict.fromkeys(ops))
+        if len(names) > 24:
+            names = f"{len(ops)} ops: {names[:14].rsplit(',', 1)[0]}, ..."
+        merged[group_key].lines = [group_key[1], names, "-> " + merged[group_key].output]
+    new_edges = []
+    for source, target in edges:
+        edge = (key_of[source], key_of[target])
+        if edge[0] != edge[1] and edge not in new_edges:
+            new_edges.append(edge)
+    return merged, new_edges
 
 
 def _absorb_parameters_into_groups(nodes, edges):
@@ -226,7 +272,7 @@ def _absorb_parameters_into_groups(nodes, edges):
             node.group = next(iter(users[key]))
 
 
-def layout(graph, names, groups, max_columns=7):
+def layout(graph, names, groups, max_columns=8, collapse=False):
     """Place every box on a grid: one column per op, in the order data flows (an op's column is
     one more than its inputs'), folded into bands of at most `max_columns` columns (a long chain
     reads like lines of text instead of one long strip).
@@ -237,25 +283,24 @@ def layout(graph, names, groups, max_columns=7):
     Returns (nodes, edges, n_columns, band_rows): nodes with column, row and band set;
     band_rows[b] is how many rows band b needs.
     """
-    nodes, edges = graph_nodes(graph, names, groups)
+    nodes, edges = graph_nodes(graph, names, groups, collapse)
     inputs_of = {}
     for source, target in edges:
         inputs_of.setdefault(target, []).append(source)
-    column, below = {key: 0 for key in nodes}, {}
-    for k in range(len(graph.ops)):  # ops come after their inputs
-        sources = inputs_of.get(("op", k), [])
-        column[("op", k)] = 1 + max((column[s] for s in sources if s[0] == "op"), default=0)
-    placed = set()
-    for k in range(len(graph.ops)):
-        for position, source in enumerate(inputs_of.get(("op", k), [])):
+    computed = [key for key in nodes if key[0] != "tensor"]  # in the order the forward ran
+    column, below, placed = {key: 0 for key in nodes}, {}, set()
+    for key in computed:
+        sources = inputs_of.get(key, [])
+        column[key] = 1 + max((column[s] for s in sources if s[0] != "tensor"), default=0)
+        for position, source in enumerate(sources):
             if source[0] != "tensor" or source in placed:
                 continue
             placed.add(source)
             if position == 0:  # the op's main input: the column before
-                column[source] = column[("op", k)] - 1
+                column[source] = column[key] - 1
             else:  # a weight, bias or target: under the op
-                column[source] = column[("op", k)]
-                below.setdefault(("op", k), []).append(source)
+                column[source] = column[key]
+                below.setdefault(key, []).append(source)
     _assign_rows(nodes, column, inputs_of, below)
     n_columns = max(column.values()) + 1
     band_rows = []
@@ -263,8 +308,19 @@ def layout(graph, names, groups, max_columns=7):
         node.band, node.column = divmod(column[node.key], max_columns)
         while len(band_rows) <= node.band:
             band_rows.append(0)
-        band_rows[node.band] = max(band_rows[node.band], node.row + 1)
+        band_rows[node.band] = max(band_rows[node.band], node.row + node.height)
     return list(nodes.values()), edges, min(n_columns, max_columns), band_rows
+
+
+def _compact(node):
+    """A leaf stacked below its op: one line, its name short inside its Module's frame
+    (`q_proj.weight` inside `attn`)."""
+    name = node.lines[0]
+    module = node.group.split(" · ")[0] + "." if node.group else None
+    if module and name.startswith(module):
+        name = name[len(module) :]
+    node.lines = [f"{name} {node.lines[1]}"]
+    node.height = 0.6
 
 
 def _assign_rows(nodes, column, inputs_of, below):
@@ -283,9 +339,11 @@ def _assign_rows(nodes, column, inputs_of, below):
             mean = sum(sources) / len(sources) if sources else len(row)
             return (nodes[key].group or "", mean)
 
-        r = 0
+        top = 0.0
         for key in sorted(by_column[c], key=place):
             for member in [key] + below.get(key, []):
-                row[member] = r
-                nodes[member].row = r
-                r += 1
+                if member != key:
+                    _compact(nodes[member])
+                row[member] = top
+                nodes[member].row = top
+                top += nodes[member].height

@@ -330,8 +330,16 @@ class trace:
             self._sums[target] = (before, axes)
             self._add(
                 BackwardStep(
-                    0, "un-broadcast", "un-broadcast", target, after.shape, before, [target],
-                    [after], axes=axes, node=k,
+                    0,
+                    "un-broadcast",
+                    "un-broadcast",
+                    target,
+                    after.shape,
+                    before,
+                    [target],
+                    [after],
+                    axes=axes,
+                    node=k,
                 )  # fmt: skip
             )
         self._pending = []
@@ -346,8 +354,9 @@ class trace:
         after = _host(grad) if before is None else before + _host(grad)
         self._grads[name] = _host(grad)
         self._add(
-            BackwardStep(0, "store .grad", "store .grad", name, shape, _host(grad), [name],
-                         [before, after])  # fmt: skip
+            BackwardStep(
+                0, "store .grad", "store .grad", name, shape, _host(grad), [name], [before, after]
+            )  # fmt: skip
         )
 
     # -- reading the trace -------------------------------------------------------------------
@@ -435,10 +444,7 @@ class trace:
         """Everything the page shows, as JSON-ready data (the graph, the steps, the formulas)."""
         nodes, edges, n_columns, band_rows = layout(self.graph, self.names, self.groups)
         index = {node.key: i for i, node in enumerate(nodes)}
-        node_of_name = {}
-        for node in nodes:
-            tensor_name = node.lines[0] if node.kind != "op" else node.lines[1].split(" ")[0]
-            node_of_name[tensor_name] = index[node.key]
+        node_of_name = {node.name: index[node.key] for node in nodes}
         formulas = {}
         steps = []
         for step in self.steps:
@@ -454,7 +460,7 @@ class trace:
             "bandRows": band_rows,
             "steps": steps,
             "formulas": formulas,
-            "leaves": [n.lines[0] for n in leaves if n.kind == "parameter"],
+            "leaves": [n.name for n in leaves if n.kind == "parameter"],
             "leafGradBefore": before,
         }
 
@@ -498,6 +504,7 @@ def _node_data(node):
         "group": node.group,
         "column": node.column,
         "row": node.row,
+        "height": node.height,
         "band": node.band,
     }
 
@@ -532,7 +539,10 @@ def _step_data(step, node_of_name):
         "axes": list(step.axes),
         "node": node,
         "text": str(step),
-        "outputGrad": {"label": f"{_d(step.output)} {arriving[step.kind]}", "value": _values(step.output_grad)},
+        "outputGrad": {
+            "label": f"{_d(step.output)} {arriving[step.kind]}",
+            "value": _values(step.output_grad),
+        },
         "grads": grads,
     }
 
@@ -587,7 +597,9 @@ class Comparison:
     def __str__(self):
         n = self.name
         if self.ok:
-            largest = "" if self.max_error is None else f" (largest difference {self.max_error:.2g})"
+            largest = (
+                "" if self.max_error is None else f" (largest difference {self.max_error:.2g})"
+            )
             return f"{_d(n)}: your gradient matches the one backward computed{largest}."
         if not self.shape_ok:
             lines = [

@@ -4,7 +4,7 @@
 
 const data = JSON.parse(document.getElementById("trace-data").textContent);
 const SVG = "http://www.w3.org/2000/svg";
-const COLUMN_WIDTH = 170, ROW_HEIGHT = 54, BOX_WIDTH = 150, BOX_HEIGHT = 38, BAND_GAP = 36;
+const COLUMN_WIDTH = 165, ROW_HEIGHT = 50, BOX_WIDTH = 148, BAND_GAP = 40;
 const MAX_SHOWN = 8;  // rows and columns of a gradient shown in its table; the rest is summarised
 
 let current = 0;  // the step shown: 0 = before the first step, data.steps.length = after the last
@@ -36,67 +36,83 @@ function shapeText(shape) {
 // ---------------------------------------------------------------------------------------------
 
 function bandTop(band) {
-  let top = 24;
+  let top = 26;
   for (let b = 0; b < band; b++) top += data.bandRows[b] * ROW_HEIGHT + BAND_GAP;
   return top;
 }
 
-function boxPosition(node) {
-  return { x: 20 + node.column * COLUMN_WIDTH, y: bandTop(node.band) + node.row * ROW_HEIGHT };
+// A node's box: x, y of its top left corner, its width and height (leaves below an op are
+// one-line boxes, shorter than the others).
+function boxOf(node) {
+  const gap = 10 * node.height;
+  return {
+    x: 20 + node.column * COLUMN_WIDTH,
+    y: bandTop(node.band) + node.row * ROW_HEIGHT + gap / 2,
+    w: BOX_WIDTH,
+    h: node.height * ROW_HEIGHT - gap,
+  };
 }
 
 function drawGroups(svg) {
-  // One dashed box per Module (and band), behind the boxes of the ops it made.
-  const boxes = {};
+  // One dashed frame per Module (and band), behind the boxes of the ops it made.
+  const frames = {};
   data.nodes.forEach((node) => {
-    if (!node.group) return;
+    if (!node.group || node.kind === "module") return;
     const key = node.group + "|" + node.band;
-    const p = boxPosition(node);
-    const box = boxes[key] || { group: node.group, x0: p.x, y0: p.y, x1: p.x, y1: p.y };
-    box.x0 = Math.min(box.x0, p.x); box.y0 = Math.min(box.y0, p.y);
-    box.x1 = Math.max(box.x1, p.x); box.y1 = Math.max(box.y1, p.y);
-    boxes[key] = box;
+    const b = boxOf(node);
+    const f = frames[key] || { group: node.group, x0: b.x, y0: b.y, x1: b.x + b.w, y1: b.y + b.h };
+    f.x0 = Math.min(f.x0, b.x); f.y0 = Math.min(f.y0, b.y);
+    f.x1 = Math.max(f.x1, b.x + b.w); f.y1 = Math.max(f.y1, b.y + b.h);
+    frames[key] = f;
   });
-  for (const box of Object.values(boxes)) {
+  for (const f of Object.values(frames)) {
     const g = element("g", { class: "group" }, null, SVG);
-    g.appendChild(element("rect", {
-      x: box.x0 - 8, y: box.y0 - 16, width: box.x1 - box.x0 + BOX_WIDTH + 16,
-      height: box.y1 - box.y0 + BOX_HEIGHT + 22,
-    }, null, SVG));
-    g.appendChild(element("text", { x: box.x0 - 4, y: box.y0 - 5 }, box.group, SVG));
+    g.appendChild(element("rect", { x: f.x0 - 6, y: f.y0 - 16, width: f.x1 - f.x0 + 12, height: f.y1 - f.y0 + 22 }, null, SVG));
+    g.appendChild(element("text", { x: f.x0 - 3, y: f.y0 - 5 }, f.group, SVG));
     svg.appendChild(g);
   }
 }
 
+// The path of the arrow from one box to the box of the op that used it.
+function edgePath(a, b, sourceBand) {
+  const y0 = a.y + a.h / 2, y1 = b.y + b.h / 2;
+  if (a.x === b.x) {  // a weight or bias below its op: round the left side, up into the op
+    const bend = 14 + 0.25 * (y0 - y1);
+    return `M${a.x},${y0} C${a.x - bend},${y0} ${b.x - bend},${y1} ${b.x},${y1}`;
+  }
+  if (b.x > a.x + COLUMN_WIDTH && Math.abs(y0 - y1) < 1) {  // a skip (residual): arc over the row
+    const top = a.y - 24;
+    return `M${a.x + a.w / 2},${a.y} C${a.x + a.w / 2},${top} ${b.x + b.w / 2},${top} ${b.x + b.w / 2},${b.y}`;
+  }
+  if (b.x > a.x) {
+    const bend = Math.max(30, (b.x - a.x - a.w) / 2);
+    return `M${a.x + a.w},${y0} C${a.x + a.w + bend},${y0} ${b.x - bend},${y1} ${b.x},${y1}`;
+  }
+  // Into a later band: along the gap below the source's band, then into the op from the left.
+  const gap = bandTop(sourceBand + 1) - BAND_GAP / 2;
+  return `M${a.x + a.w},${y0} H${a.x + a.w + 8} V${gap} H${b.x - 10} V${y1} H${b.x}`;
+}
+
 function drawEdges(svg) {
   data.edges.forEach(([from, to], k) => {
-    const a = boxPosition(data.nodes[from]), b = boxPosition(data.nodes[to]);
-    const x0 = a.x + BOX_WIDTH, y0 = a.y + BOX_HEIGHT / 2, x1 = b.x, y1 = b.y + BOX_HEIGHT / 2;
-    let d;
-    if (a.x === b.x) {
-      // A weight or bias stacked below its op: round the left side, up into the op.
-      const bend = 18 + 6 * Math.abs(a.y - b.y) / ROW_HEIGHT;
-      d = `M${a.x},${y0} C${a.x - bend},${y0} ${b.x - bend},${y1} ${b.x},${y1}`;
-    } else {
-      // Across (or, into the next band, round from the end of one band to the start of the next).
-      const bend = x1 > x0 ? Math.max(30, (x1 - x0) / 3) : 60;
-      d = `M${x0},${y0} C${x0 + bend},${y0} ${x1 - bend},${y1} ${x1},${y1}`;
-    }
+    const d = edgePath(boxOf(data.nodes[from]), boxOf(data.nodes[to]), data.nodes[from].band);
     svg.appendChild(element("path", { class: "edge", d: d, id: `edge-${k}` }, null, SVG));
   });
 }
 
 function drawNodes(svg) {
   data.nodes.forEach((node, i) => {
-    const p = boxPosition(node);
+    const b = boxOf(node);
     const g = element("g", { class: `node ${node.kind}`, id: `node-${i}` }, null, SVG);
-    g.appendChild(element("rect", { x: p.x, y: p.y, width: BOX_WIDTH, height: BOX_HEIGHT }, null, SVG));
+    g.appendChild(element("rect", { x: b.x, y: b.y, width: b.w, height: b.h }, null, SVG));
     node.lines.forEach((line, k) => {
-      const y = p.y + BOX_HEIGHT / 2 + (k - (node.lines.length - 1) / 2) * 14;
-      const text = element("text", { x: p.x + BOX_WIDTH / 2, y: y, class: k === 0 ? "first" : "" }, line, SVG);
-      g.appendChild(text);
+      const y = b.y + b.h / 2 + (k - (node.lines.length - 1) / 2) * 13;
+      const bold = k === 0 && node.lines.length > 1;
+      const attributes = { x: b.x + b.w / 2, y: y, class: bold ? "first" : "" };
+      if (line.length > 22) attributes["font-size"] = "9px";  // scaled_dot_product_attention
+      g.appendChild(element("text", attributes, line, SVG));
     });
-    g.appendChild(element("title", {}, node.lines.join("  "), SVG));
+    g.appendChild(element("title", {}, (node.name || "") + "  " + node.lines.join("  "), SVG));
     svg.appendChild(g);
   });
 }
@@ -104,7 +120,7 @@ function drawNodes(svg) {
 function drawGraph() {
   const bands = data.bandRows.length;
   const width = 40 + data.columns * COLUMN_WIDTH;
-  const height = bandTop(bands) - BAND_GAP + 16;
+  const height = bandTop(bands) - BAND_GAP + 10;
   // As wide as the panel (never wider than its natural size): a large graph is scaled down.
   const svg = element("svg", {
     viewBox: `0 0 ${width} ${height}`, style: `width: 100%; max-width: ${width}px`,
