@@ -562,7 +562,9 @@ def _latex_svg(latex):
         buffer = io.StringIO()
         figure.savefig(buffer, format="svg", bbox_inches="tight", pad_inches=0.04, transparent=True)
     svg = buffer.getvalue()
-    return svg[svg.index("<svg") :]
+    svg = svg[svg.index("<svg") :]
+    # matplotlib's <metadata> names its home page and RDF vocabularies: nothing the page needs
+    return re.sub(r"\s*<metadata>.*?</metadata>", "", svg, flags=re.S)
 
 
 # ============================================================================================
