@@ -217,6 +217,8 @@ def graph_nodes(graph, names, groups, collapse=False):
     for k, (op, out, inputs) in enumerate(graph.ops):
         name = names[id(out)]
         lines = [op, f"{name} {shape_text(out.shape)}"]
+        if isinstance(out, OverwrittenValue):
+            lines.append("(overwritten in place)")
         nodes[("op", k)] = Node(("op", k), lines, "op", groups.get(k), name=name)
         for parent in inputs:
             source = (

@@ -442,7 +442,10 @@ class trace:
 
     def page_data(self):
         """Everything the page shows, as JSON-ready data (the graph, the steps, the formulas)."""
-        nodes, edges, n_columns, band_rows = layout(self.graph, self.names, self.groups)
+        # Five columns a band: the graph shares the page with the step, so it folds sooner.
+        nodes, edges, n_columns, band_rows = layout(
+            self.graph, self.names, self.groups, max_columns=5
+        )
         index = {node.key: i for i, node in enumerate(nodes)}
         node_of_name = {node.name: index[node.key] for node in nodes}
         formulas = {}
