@@ -361,7 +361,7 @@ for name in ("w1", "w2", "b"):
     assert abs(by_hand[name] - by_engine[name]) < 1e-12, name
     assert abs(by_hand[name] - by_tensor[name]) < 1e-5, name  # float32 tensors
 assert abs(numeric_w1 - dL_dw1) < 1e-6
-assert len(graph.ops) == 7 and graph.ops[-1][0] == "pow"  # mul mul add add tanh sub pow
+assert len(graph.ops) == 7 and graph.ops[-1][0] == "Pow"  # mul mul add add tanh sub pow
 assert len([s for s in t if s.kind == "op"]) == len(graph.ops) and t[0].op == "pow"
 assert t[0].output_grad == 1.0 and np.isclose(t.grad_of("w1"), dL_dw1)
 assert check and not slip and "before un-broadcasting" in str(slip)

@@ -30,7 +30,8 @@ class Graph:
 
     tensors: every tensor in the graph, each after the tensors it was computed from; the roots
              last
-    ops:     one entry per op, (op name, the tensor it produced, its input tensors)
+    ops:     one entry per op, (its Function's class name, the tensor it produced, its input
+             tensors); pictures show the public name, op_name(tensor.grad_fn.function)
     """
 
     tensors: list = field(default_factory=list)
@@ -102,7 +103,7 @@ def build_graph(tensors):
     graph = Graph(tensors=order)
     for node in order:
         if node.grad_fn is not None:
-            graph.ops.append((op_name(node.grad_fn.function), node, inputs_of[id(node)]))
+            graph.ops.append((node.grad_fn.function.__name__, node, inputs_of[id(node)]))
     return graph
 
 
@@ -214,9 +215,9 @@ def graph_nodes(graph, names, groups, collapse=False):
         name = names[id(tensor)]
         lines = [name, shape_text(tensor.shape)]
         nodes[("tensor", id(tensor))] = Node(("tensor", id(tensor)), lines, kind, name=name)
-    for k, (op, out, inputs) in enumerate(graph.ops):
+    for k, (_, out, inputs) in enumerate(graph.ops):
         name = names[id(out)]
-        lines = [op, f"{name} {shape_text(out.shape)}"]
+        lines = [op_name(out.grad_fn.function), f"{name} {shape_text(out.shape)}"]
         if isinstance(out, OverwrittenValue):
             lines.append("(overwritten in place)")
         nodes[("op", k)] = Node(("op", k), lines, "op", groups.get(k), name=name)

@@ -286,9 +286,10 @@ class trace:
         """A step that adds up the gradients a tensor used several times received."""
         terms = self._terms.pop(id(node), [])
         if len(terms) > 1:
-            self._add(
-                BackwardStep(0, "accumulate", "accumulate", name, shape, _host(grad), terms=terms)
+            step = BackwardStep(
+                0, "accumulate", "accumulate", name, shape, _host(grad), terms=terms
             )
+            self._add(step)
 
     def unbroadcast(self, ctx, index, grad, summed):
         self._pending.append((index, _host(grad), _host(summed)))
@@ -297,17 +298,17 @@ class trace:
         """One op's backward has run: grad arrived at its output, input_grads went out."""
         name = self._name_of_edge(node)
         self._accumulation(node, grad, name, tuple(grad.shape))
-        k = self._op_index.get(id(node))
-        inputs = [None if k is None else self.names[id(t)] for t in self.graph.ops[k][2]]
-        inputs = iter(inputs) if k is not None else iter([])
+        k = self._op_index.get(id(node))  # None only if begin() could not read the graph
+        # The names of the op's tensor inputs, in order (an axis or a shape has none).
+        inputs = iter([self.names[id(t)] for t in self.graph.ops[k][2]] if k is not None else [])
         raw = {index: before for index, before, _ in self._pending}
         step = BackwardStep(
-            0,
-            "op",
-            op_name(node.function),
-            name,
-            tuple(grad.shape),
-            _host(grad),
+            number=0,
+            kind="op",
+            op=op_name(node.function),
+            output=name,
+            output_shape=tuple(grad.shape),
+            output_grad=_host(grad),
             formula=formula_of(node.function),
             latex=node.function.latex or "",
             module=self.groups.get(k),
@@ -330,17 +331,17 @@ class trace:
             self._sums[target] = (before, axes)
             self._add(
                 BackwardStep(
-                    0,
-                    "un-broadcast",
-                    "un-broadcast",
-                    target,
-                    after.shape,
-                    before,
-                    [target],
-                    [after],
+                    number=0,
+                    kind="un-broadcast",
+                    op="un-broadcast",
+                    output=target,
+                    output_shape=after.shape,
+                    output_grad=before,
+                    inputs=[target],
+                    input_grads=[after],
                     axes=axes,
                     node=k,
-                )  # fmt: skip
+                )
             )
         self._pending = []
 
@@ -355,8 +356,15 @@ class trace:
         self._grads[name] = _host(grad)
         self._add(
             BackwardStep(
-                0, "store .grad", "store .grad", name, shape, _host(grad), [name], [before, after]
-            )  # fmt: skip
+                number=0,
+                kind="store .grad",
+                op="store .grad",
+                output=name,
+                output_shape=shape,
+                output_grad=_host(grad),
+                inputs=[name],
+                input_grads=[before, after],
+            )
         )
 
     # -- reading the trace -------------------------------------------------------------------

@@ -31,6 +31,7 @@ from minigrad.graph import (
     build_graph,
     layout,
     module_groups,
+    op_name,
     shape_text,
     tensor_names,
 )
@@ -145,8 +146,8 @@ def to_dot(tensor, show_values=False, show_grads=False, names=None):
         style = ', style=filled, fillcolor="#dbe9f6"' if t.is_leaf else ""
         text = "\\n".join(label)
         lines.append(f'  t{i} [shape=box, label="{text}"{style}];')
-    for k, (op, out, inputs) in enumerate(graph.ops):
-        lines.append(f'  op{k} [shape=ellipse, label="{op}"];')
+    for k, (_, out, inputs) in enumerate(graph.ops):
+        lines.append(f'  op{k} [shape=ellipse, label="{op_name(out.grad_fn.function)}"];')
         for parent in inputs:
             lines.append(f"  t{index[id(parent)]} -> op{k};")
         lines.append(f"  op{k} -> t{index[id(out)]};")

@@ -39,7 +39,7 @@ def test_tools_build_graph_nodes_order_and_shapes():
     assert graph.num_nodes == 10  # 6 tensors + 4 ops
     assert [t.shape for t in graph.tensors] == [(2, 3), (3,), (2, 3), (2,), (2,), ()]
     assert graph.tensors[0] is a and graph.tensors[1] is b and graph.tensors[-1] is loss
-    assert [op for op, _, _ in graph.ops] == ["mul", "sum", "tanh", "mean"]  # public names
+    assert [op for op, _, _ in graph.ops] == ["Mul", "Sum", "Tanh", "Mean"]  # the classes
     op, out, inputs = graph.ops[0]
     assert out is c and inputs[0] is a and inputs[1] is b
 
@@ -49,7 +49,7 @@ def test_tools_build_graph_shared_input_appears_once():
     y = (x * x + x).sum()
     graph = viz.build_graph(y)
     assert sum(t is x for t in graph.tensors) == 1
-    assert [op for op, _, _ in graph.ops] == ["mul", "add", "sum"]
+    assert [op for op, _, _ in graph.ops] == ["Mul", "Add", "Sum"]
     assert len(graph.tensors) == 4
 
 
