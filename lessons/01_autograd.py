@@ -212,14 +212,19 @@ print(
 # %% [markdown]
 # ## 5. Backpropagation, one step at a time
 #
-# `minigrad.trace()` records every step of a backward pass in the order the engine runs it:
-# the op, its formula (the first line of the op's docstring), and the size (L2 norm) of the
-# gradient arriving at its output and leaving to each input. Print it as a table, or walk it
-# with `t.step()`.
+# `minigrad.trace()` records every step of a backward pass in the order the engine runs it, and
+# prints it like a worked solution: for each op, its formula (the first paragraph of the op's
+# docstring), the gradient arriving at its output and the gradient it sends to each input, as
+# signed numbers, with the tensors named (`names=`, a tensor's `.name`, a Module's parameter
+# names, else t1, t2, ...). The steps the engine takes between ops are rows of their own:
+# *accumulate* when a tensor is used twice, *un-broadcast* when it was broadcast, and
+# *store .grad* when a leaf keeps its gradient. Walk it with `t.step()`, or open the page
+# `t.to_html(...)` writes in a browser and step with the arrow keys (in Jupyter, `t` alone
+# shows that page).
 
 # %%
 tw1.grad = tw2.grad = tb.grad = None  # gradients accumulate: clear them before a new pass
-with minigrad.trace() as t:
+with minigrad.trace(names={"w1": tw1, "w2": tw2, "b": tb, "n": tn, "y": ty, "L": tL}) as t:
     tL.backward()
 print(t)
 
@@ -228,11 +233,14 @@ second = t.step()
 print("\nstep by step:")
 print(first)
 print(second)
+trace_page = t.to_html(OUT / "neuron_trace.html")
+print(f"\nthe same trace to step through in a browser: {OUT / 'neuron_trace.html'}")
 
 # %% [markdown]
-# Read the table from the top: the first step is the last op of the forward pass (the square),
-# and the gradient arriving there is $\partial L/\partial L = 1$. Each later row is one op
-# further back. The leaves come last.
+# Read it from the top: the first step is the last op of the forward pass (the square), and
+# the gradient arriving there is $\partial L/\partial L = 1$. Each later step is one op
+# further back; the leaves come last. Compare the numbers with section 1: they are the same,
+# signs included.
 #
 # ## 6. Many numbers at once
 #
@@ -257,6 +265,35 @@ manual_w_grad = (2 / 4) * Xn.T @ ((pn - tn_) * (1 - pn**2))
 print("by hand:", manual_w_grad)
 
 # %% [markdown]
+# ### Predict, then step
+#
+# The bias is one number added to all four predictions: broadcasting copied it four times.
+# **Before you run the next cell**, write down $\partial \mathrm{MSE}/\partial b$ from the
+# numbers printed above. (Hint: each copy receives its own gradient; what does the engine do
+# with four gradients for one number?) Then let the trace check it: `trace.compare(name,
+# your_gradient)` says whether they match and, if not, what kind of mistake it looks like.
+
+# %%
+w.grad = bias.grad = None
+pred = (X @ w + bias).tanh()
+mse = ((pred - targets) ** 2).mean()
+with minigrad.trace(names={"X": X, "w": w, "bias": bias, "pred": pred}) as t6:
+    mse.backward()
+
+# Your prediction (replace it with your own): the four copies' gradients, added up.
+my_bias_grad = [(2 / 4) * ((pn - tn_) * (1 - pn**2)).sum()]
+check = t6.compare("bias", my_bias_grad)
+print(check)
+
+# A classic slip: forgetting that the copies add up. The report says what went wrong.
+forgot_the_sum = (2 / 4) * (pn - tn_) * (1 - pn**2)
+slip = t6.compare("bias", forgot_the_sum)
+print(slip)
+
+# Step to the row where the engine does that sum: an "un-broadcast" step.
+print(next(step for step in t6 if step.kind == "un-broadcast"))
+
+# %% [markdown]
 # ## 7. Nodes, edges and versions: changing a tensor in place
 #
 # The graph the engine walks is made of **nodes**, one per op call (`t.grad_fn`), and
@@ -264,7 +301,7 @@ print("by hand:", manual_w_grad)
 # it is a leaf. A tensor points to the node that made its *current* value.
 #
 # That matters when a tensor changes in place. `h += b` writes the sum into `h`'s own memory
-# and gives `h` a new node (an `Add` whose inputs are the old `h` and `b`). The `MatMul` that
+# and gives `h` a new node (an `add` whose inputs are the old `h` and `b`). The `matmul` that
 # made the old value is still in the graph, drawn as its own box: ops that used the old `h`
 # keep their edge to it.
 
@@ -325,7 +362,10 @@ for name in ("w1", "w2", "b"):
     assert abs(by_hand[name] - by_tensor[name]) < 1e-5, name  # float32 tensors
 assert abs(numeric_w1 - dL_dw1) < 1e-6
 assert len(graph.ops) == 7 and graph.ops[-1][0] == "Pow"  # mul mul add add tanh sub pow
-assert len(t) == len(graph.ops) and t[0].op == "Pow" and t[0].output_grad_norm == 1.0
+assert len([s for s in t if s.kind == "op"]) == len(graph.ops) and t[0].op == "pow"
+assert t[0].output_grad == 1.0 and np.isclose(t.grad_of("w1"), dL_dw1)
+assert check and not slip and "before un-broadcasting" in str(slip)
+assert "<svg" in trace_page
 assert first is t[0] and second is t[1]
 assert np.allclose(w.grad.numpy(), manual_w_grad, atol=1e-6)
 assert graph_png.stat().st_size > 1000

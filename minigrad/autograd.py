@@ -23,7 +23,7 @@ This file knows tensors only through `TensorBase`, the fields the engine reads a
 `Function` here. So the imports run one way: autograd <- ops <- tensor, with no cycle.
 """
 
-from minigrad import grad_mode
+from minigrad import grad_mode, module_scope
 from minigrad.backend import get_backend
 
 # Observers of the forward and backward passes: anomaly mode (minigrad.detect_anomaly) and the
@@ -32,6 +32,12 @@ from minigrad.backend import get_backend
 #   backward observer:  observe(ctx, grad, input_grads)               after each op's backward
 forward_observers = []
 backward_observers = []
+
+# The recorder of minigrad.trace() while a `with minigrad.trace():` block is open, else None.
+# backward() tells it each step: the gradient seeds, each op's backward, each un-broadcasting
+# sum and each gradient stored in a leaf. When no trace is active this costs one `is None`
+# check per node.
+tracer = None
 
 
 class Version:
@@ -65,8 +71,19 @@ class TensorBase:
         "_version_counter",  # a Version, shared with the tensor's views (`t._version` reads it)
         "_view",  # for a view (x[0], x.T, ...): its link to the base (ops/views.py); else None
         "_hooks",  # a leaf's gradient hooks (x.register_hook); a computed tensor's are on its node
+        "_name",  # set by `t.name = "x"` (shown by trace() and draw_graph()); unset by default
         "__weakref__",
     )
+
+    @property
+    def name(self):
+        """A name that minigrad.trace() and viz.draw_graph() show for this tensor (None unless
+        you set one: `x.name = "x"`). Parameters of a Module are named by the Module."""
+        return getattr(self, "_name", None)
+
+    @name.setter
+    def name(self, value):
+        self._name = value
 
     @staticmethod
     def _make(data, device, requires_grad=False, ctx=None):
@@ -107,6 +124,7 @@ class Context:
         )
         self.needs_input_grad = tuple([edge is not None for edge in self.edges])
         self.device = device  # where the output goes: the inputs' device (ToDevice changes it)
+        self.module_path = module_scope.current  # the Modules running when the op ran
         self.xp = xp  # the array module to compute with (numpy, cupy, ...)
         self.freed = False
         self.retained = ()  # weak references to outputs that asked for .retain_grad()
@@ -220,6 +238,10 @@ class Function:
     """
 
     name = None  # the op's name in minigrad.ops.REGISTRY (None for user-defined Functions)
+    # The op's formula in LaTeX (the subset matplotlib's mathtext draws), one equation per line:
+    # the trace page (minigrad.trace) shows it. The docstring's first paragraph is the same
+    # formula in plain text.
+    latex = None
 
     @staticmethod
     def forward(ctx, *args, **kwargs):
@@ -318,6 +340,9 @@ def backward(tensors, grad_tensors=None, retain_graph=False):
     (None means 1, allowed only for a one-element output). Like `torch.autograd.backward`.
     """
     roots, seeds = _roots_and_seeds(tensors, grad_tensors)
+    tracing = tracer  # the trace() active when this backward started, or None
+    if tracing is not None:
+        tracing.begin(roots, seeds)
     grads = {}  # id(node) -> dL/d(the node's output), summed over every path so far
     for root, seed in zip(roots, seeds):
         _add_gradient(grads, gradient_edge(root), seed)
@@ -328,23 +353,32 @@ def backward(tensors, grad_tensors=None, retain_graph=False):
             continue  # nothing flowed here (this node does not lead to any output)
         grad = _run_hooks(node, grad)  # x.register_hook(f): f sees (may replace) it first
         if isinstance(node, TensorBase):
+            if tracing is not None:
+                tracing.leaf(node, grad)
             _accumulate_grad(node, grad)  # a leaf: its gradient is stored, nothing to pass on
             continue
-        if node.freed:
-            raise RuntimeError(_freed_graph_message(node.function))
-        for reference in node.retained:  # outputs that asked for .retain_grad()
-            tensor = reference()
-            if tensor is not None:
-                _accumulate_grad(tensor, grad)
-
+        _keep_retained_grads(node, grad)
         input_grads = _local_backward(node, grad)  # the chain rule for this one op
         for edge, input_grad in zip(node.edges, input_grads):
             if input_grad is not None:
                 _add_gradient(grads, edge, input_grad)
         for observe in backward_observers:
             observe(node, grad, input_grads)
+        if tracing is not None:
+            tracing.op(node, grad, input_grads)
         if not retain_graph:
             node.release()
+
+
+def _keep_retained_grads(node, grad):
+    """Give the outputs of `node` that asked for .retain_grad() their gradient (and refuse a
+    node whose saved values an earlier backward freed)."""
+    if node.freed:
+        raise RuntimeError(_freed_graph_message(node.function))
+    for reference in node.retained:
+        tensor = reference()
+        if tensor is not None:
+            _accumulate_grad(tensor, grad)
 
 
 def _roots_and_seeds(tensors, grad_tensors):
@@ -468,7 +502,10 @@ def _fit_to_input(grad, parent, ctx, index):
     if not hasattr(grad, "shape"):  # a Python number
         grad = ctx.xp.asarray(grad, dtype=parent.dtype)
     if tuple(grad.shape) != parent.shape:
-        grad = unbroadcast(grad, parent.shape, op, index)
+        summed = unbroadcast(grad, parent.shape, op, index)
+        if tracer is not None:
+            tracer.unbroadcast(ctx, index, grad, summed)
+        grad = summed
     if grad.dtype != parent.dtype:
         raise TypeError(
             f"{op}.backward returned a {grad.dtype} gradient for input {index}, which is "

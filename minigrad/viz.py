@@ -19,7 +19,6 @@ figures in, and `save_figure(fig, path)` writes one PNG there.
 
 import os
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +26,15 @@ import numpy as np
 # `creation.tensor`, not a bare `tensor`: the graph functions below name their argument tensor.
 from minigrad import creation
 from minigrad.grad_mode import no_grad
+from minigrad.graph import (
+    OverwrittenValue,
+    build_graph,
+    layout,
+    module_groups,
+    op_name,
+    shape_text,
+    tensor_names,
+)
 from minigrad.tensor import Tensor
 
 # The folder above the minigrad package: the repository, when minigrad runs from a checkout.
@@ -94,85 +102,6 @@ def save_figure(fig, path):
 # ============================================================================================
 
 
-@dataclass
-class Graph:
-    """The graph below one tensor, in an order where every node comes after its inputs.
-
-    tensors: every tensor in the graph, each after the tensors it was computed from; the root
-             last
-    ops:     one entry per op, (op name, the tensor it produced, its input tensors)
-    """
-
-    tensors: list = field(default_factory=list)
-    ops: list = field(default_factory=list)
-
-    @property
-    def num_nodes(self):
-        return len(self.tensors) + len(self.ops)
-
-
-class OverwrittenValue:
-    """A value that an op used and that was then changed in place (`h += b`): its tensor now
-    holds newer numbers, so the graph shows the old value as a box of its own."""
-
-    def __init__(self, grad_fn, tensor):
-        self.grad_fn = grad_fn  # the node that made the old value
-        self.shape, self.dtype, self.device = tensor.shape, tensor.dtype, tensor.device
-        self.grad = None
-        self.is_leaf = False
-
-
-def _inputs(value, overwritten):
-    """The values `value`'s op was computed from, as they were when it ran."""
-    ctx = value.grad_fn
-    if ctx is None:
-        return []
-    inputs = []
-    for parent, edge in zip(ctx.parents, ctx.edges):
-        if parent is None:
-            continue
-        if edge is None or edge is parent or edge is parent.grad_fn:
-            inputs.append(parent)  # a constant, a leaf, or a tensor still holding that value
-        else:  # the tensor was changed in place after this op used it
-            inputs.append(overwritten.setdefault(id(edge), OverwrittenValue(edge, parent)))
-    return inputs
-
-
-def build_graph(tensor):
-    """Walk from `tensor` back to its leaves and return the Graph (inputs before outputs).
-
-    The walk follows the graph's edges (what each op used when it ran, also when a tensor was
-    changed in place later) with an explicit stack, so deep graphs cannot overflow.
-    """
-    order, visited, overwritten, inputs_of = [], set(), {}, {}
-    stack = [(tensor, False)]
-    while stack:
-        node, inputs_done = stack.pop()
-        if inputs_done:
-            order.append(node)
-            continue
-        if id(node) in visited:
-            continue
-        visited.add(id(node))
-        stack.append((node, True))
-        ctx = node.grad_fn
-        if ctx is not None and ctx.freed:
-            raise RuntimeError(
-                "this graph was freed by backward(), so it can no longer be drawn. Draw it "
-                "before calling backward(), or call backward(retain_graph=True) to keep it."
-            )
-        inputs_of[id(node)] = _inputs(node, overwritten)
-        # Pushed in reverse so that the first input is visited (and drawn) first.
-        for parent in reversed(inputs_of[id(node)]):
-            if id(parent) not in visited:
-                stack.append((parent, False))
-    graph = Graph(tensors=order)
-    for node in order:
-        if node.grad_fn is not None:
-            graph.ops.append((node.grad_fn.function.__name__, node, inputs_of[id(node)]))
-    return graph
-
-
 def retain_grads(tensor):
     """Ask every intermediate tensor below `tensor` to keep its gradient after backward().
 
@@ -193,39 +122,32 @@ def _format_numbers(array, max_items=4):
     return f"mean {array.mean():.3g}, |.| {np.sqrt((array * array).sum()):.3g}"
 
 
-def _tensor_label(tensor, name, show_values, show_grads):
-    lines = [name] if name else []
-    lines.append("scalar" if tensor.shape == () else f"shape {tensor.shape}")
+def _value_lines(tensor, show_values, show_grads):
+    """The extra lines of a box: the tensor's numbers and its gradient, summarised."""
+    lines = []
     if isinstance(tensor, OverwrittenValue):
-        lines.append("(overwritten in place)")
-    elif show_values:
+        return ["(overwritten in place)"]
+    if show_values:
         lines.append(f"data {_format_numbers(tensor.numpy())}")
     if show_grads:
-        if tensor.grad is None:
-            lines.append("grad -")
-        else:
-            host = tensor.grad.numpy()
-            lines.append(f"grad {_format_numbers(host)}")
+        grad = tensor.grad
+        lines.append("grad -" if grad is None else f"grad {_format_numbers(grad.numpy())}")
     return lines
-
-
-def _names(names):
-    """{id(tensor): name} from a {name: tensor} dict (the natural way to write it)."""
-    return {id(t): n for n, t in (names or {}).items()}
 
 
 def to_dot(tensor, show_values=False, show_grads=False, names=None):
     """The graph below `tensor` in Graphviz's dot language (render with `dot -Tpng`)."""
     graph = build_graph(tensor)
-    labels = _names(names)
+    labels = tensor_names(graph, names)
     index = {id(t): i for i, t in enumerate(graph.tensors)}
     lines = ["digraph minigrad {", "  rankdir=LR;", '  node [fontname="Helvetica"];']
     for i, t in enumerate(graph.tensors):
-        text = "\\n".join(_tensor_label(t, labels.get(id(t)), show_values, show_grads))
+        label = [labels[id(t)], shape_text(t.shape)] + _value_lines(t, show_values, show_grads)
         style = ', style=filled, fillcolor="#dbe9f6"' if t.is_leaf else ""
+        text = "\\n".join(label)
         lines.append(f'  t{i} [shape=box, label="{text}"{style}];')
-    for k, (op, out, inputs) in enumerate(graph.ops):
-        lines.append(f'  op{k} [shape=ellipse, label="{op}"];')
+    for k, (_, out, inputs) in enumerate(graph.ops):
+        lines.append(f'  op{k} [shape=ellipse, label="{op_name(out.grad_fn.function)}"];')
         for parent in inputs:
             lines.append(f"  t{index[id(parent)]} -> op{k};")
         lines.append(f"  op{k} -> t{index[id(out)]};")
@@ -233,95 +155,157 @@ def to_dot(tensor, show_values=False, show_grads=False, names=None):
     return "\n".join(lines)
 
 
-def _layout(graph):
-    """x, y positions of every tensor and op: columns by distance from the leaves."""
-    depth = {id(t): 0 for t in graph.tensors}
-    for _, out, inputs in graph.ops:  # inputs come first, so their depth is known already
-        if inputs:
-            depth[id(out)] = 1 + max(depth[id(p)] for p in inputs)
-    # Draw each leaf just before the first op that uses it, not all in the first column: a
-    # bias added at the end then sits next to its Add instead of far away on the left.
-    first_use = {}
-    for _, out, inputs in graph.ops:
-        for parent in inputs:
-            if parent.is_leaf:
-                first_use[id(parent)] = min(
-                    first_use.get(id(parent), depth[id(out)]), depth[id(out)]
-                )
-    for key, used_at in first_use.items():
-        depth[key] = used_at - 1
-    # A tensor sits in column 2*depth and the op that made it in the column just before.
-    columns = {}
-    for t in graph.tensors:
-        columns.setdefault(2 * depth[id(t)], []).append(("tensor", id(t)))
-    for k, (_, out, _) in enumerate(graph.ops):
-        columns.setdefault(2 * depth[id(out)] - 1, []).append(("op", k))
-    position = {}
-    for column, members in columns.items():
-        for row, key in enumerate(members):
-            position[key] = (column, (len(members) - 1) / 2 - row)
-    return position, max(columns) + 1, max(len(m) for m in columns.values())
+# Sizes of the picture, in inches: a column, a row, a box, the gap between bands.
+_COLUMN, _ROW, _BOX_WIDTH, _BOX_HEIGHT, _BAND_GAP = 1.6, 0.6, 1.46, 0.46, 0.4
+_COLOURS = {  # face, edge
+    "op": ("#fde9c8", "#b36b00"),
+    "parameter": ("#dbe9f6", "#1f4e79"),  # leaves that learn
+    "constant": ("#eeeeee", "#888888"),  # inputs that want no gradient
+    "module": ("#e8f0e0", "#4f7a28"),  # a collapsed Module
+}
 
 
-def draw_graph(tensor, path=None, show_values=False, show_grads=False, names=None, max_nodes=150):
+def draw_graph(
+    tensor,
+    path=None,
+    show_values=False,
+    show_grads=False,
+    names=None,
+    max_nodes=150,
+    collapse_modules=False,
+    max_columns=8,
+):
     """Draw the computation graph below `tensor` with matplotlib; save it to `path` if given.
 
-    names: {"x": x, "w": w} labels some tensors by name. show_values / show_grads add each
-    tensor's data and .grad (for gradients at intermediate boxes, call retain_grads(tensor) and
-    then backward(retain_graph=True) before drawing). Returns the matplotlib Figure.
+    Each op is a box with its public name and the tensor it made (name and shape); inputs and
+    parameters are boxes of their own, parameters named as the Module names them
+    (`layers.0.weight`), other tensors by `names={"x": x}`, their `.name`, or t1, t2, ....
+    The ops of each Module are framed together; collapse_modules=True draws each Module as one
+    box. Long graphs fold into bands of `max_columns` columns so the figure fits a slide.
+    show_values / show_grads add each tensor's data and .grad (for gradients at intermediate
+    boxes, call retain_grads(tensor) and then backward(retain_graph=True) before drawing).
+    Returns the matplotlib Figure.
     """
     plt = pyplot()
     graph = build_graph(tensor)
     if graph.num_nodes > max_nodes:
         raise ValueError(
             f"draw_graph: this graph has {graph.num_nodes} nodes, too many to read in a picture "
-            f"(max_nodes={max_nodes}). Draw a smaller piece, raise max_nodes, or use to_dot() "
-            "with Graphviz."
+            f"(max_nodes={max_nodes}). Draw a smaller piece, collapse_modules=True, raise "
+            "max_nodes, or use to_dot() with Graphviz."
         )
-    labels = _names(names)
-    position, n_columns, n_rows = _layout(graph)
-    fig, ax = plt.subplots(figsize=(max(4.0, 2.2 * n_columns), max(2.5, 1.3 * n_rows + 0.8)))
-    ax.set_xlim(-0.7, n_columns - 0.3)
-    ax.set_ylim(-n_rows / 2 - 0.3, n_rows / 2 + 0.3)
+    labels = tensor_names(graph, names)
+    nodes, edges, n_columns, band_rows = layout(
+        graph, labels, module_groups(graph), max_columns, collapse_modules
+    )
+    if show_values or show_grads:
+        _add_values(nodes, graph, show_values, show_grads)
+    extra = max(len(node.lines) for node in nodes) - 2  # value lines: taller boxes
+    row_height = _ROW + max(0, extra) * 0.16
+    band_top = [0.0]
+    for count in band_rows:
+        band_top.append(band_top[-1] + count * row_height + _BAND_GAP)
+    width, height = n_columns * _COLUMN + 0.3, band_top[-1] - _BAND_GAP + 0.4
+    fig, ax = plt.subplots(figsize=(width, height))
+    fig.subplots_adjust(0, 0, 1, 1)
+    ax.set_xlim(0, width)
+    ax.set_ylim(height, 0)  # y grows downwards, as on a page
     ax.axis("off")
-
-    arrow = dict(arrowstyle="->", color="#555555", shrinkA=28, shrinkB=28)
-    for k, (_, out, inputs) in enumerate(graph.ops):
-        op_xy = position[("op", k)]
-        for parent in inputs:
-            ax.annotate("", xy=op_xy, xytext=position[("tensor", id(parent))], arrowprops=arrow)
-        ax.annotate("", xy=position[("tensor", id(out))], xytext=op_xy, arrowprops=arrow)
-
-    for t in graph.tensors:
-        x, y = position[("tensor", id(t))]
-        text = "\n".join(_tensor_label(t, labels.get(id(t)), show_values, show_grads))
-        # Leaves that learn in blue, constants (no gradient wanted) in grey, results in white.
-        colour = "#ffffff" if not t.is_leaf else "#dbe9f6" if t.requires_grad else "#eeeeee"
-        ax.text(
-            x,
-            y,
-            text,
-            ha="center",
-            va="center",
-            fontsize=8,
-            bbox=dict(boxstyle="round,pad=0.4", facecolor=colour, edgecolor="#1f4e79"),
-        )
-    for k, (op, _, _) in enumerate(graph.ops):
-        x, y = position[("op", k)]
-        ax.text(
-            x,
-            y,
-            op,
-            ha="center",
-            va="center",
-            fontsize=9,
-            fontweight="bold",
-            bbox=dict(boxstyle="ellipse,pad=0.3", facecolor="#fde9c8", edgecolor="#b36b00"),
-        )
-    ax.set_title("computation graph: leaves in blue, constants in grey, ops in orange", fontsize=9)
+    boxes = {}  # key -> (left, top, width, height) in inches
+    for node in nodes:
+        gap = 0.14 * node.height  # between boxes of one column
+        top = 0.3 + band_top[node.band] + node.row * row_height + gap / 2
+        left = 0.15 + node.column * _COLUMN + (_COLUMN - _BOX_WIDTH) / 2
+        boxes[node.key] = (left, top, _BOX_WIDTH, node.height * row_height - gap)
+    _draw_groups(ax, nodes, boxes)
+    _draw_edges(ax, edges, boxes, band_top)
+    for node in nodes:
+        left, top, w, h = boxes[node.key]
+        face, edge = _COLOURS[node.kind]
+        ax.add_patch(_box(left, top, w, h, face, edge))
+        x, y = left + w / 2, top + h / 2
+        if len(node.lines) == 1:
+            ax.text(x, y, node.lines[0], ha="center", va="center", fontsize=6.5)
+            continue
+        size = 8 if len(node.lines[0]) <= 18 else 6.5  # scaled_dot_product_attention
+        ax.text(x, y, node.lines[0], ha="center", va="bottom", fontsize=size, fontweight="bold")
+        ax.text(x, y, "\n".join(node.lines[1:]), ha="center", va="top", fontsize=7)
     if path is not None:
         save_figure(fig, path)
     return fig
+
+
+def _add_values(nodes, graph, show_values, show_grads):
+    tensors = {("tensor", id(t)): t for t in graph.tensors}
+    tensors.update({("op", k): out for k, (_, out, _) in enumerate(graph.ops)})
+    for node in nodes:
+        if node.key in tensors:
+            node.lines = node.lines + _value_lines(tensors[node.key], show_values, show_grads)
+
+
+def _box(x, y, width, height, face, edge, style="round,pad=0.02,rounding_size=0.06", **kwargs):
+    from matplotlib.patches import FancyBboxPatch
+
+    return FancyBboxPatch(
+        (x, y), width, height, boxstyle=style, facecolor=face, edgecolor=edge, **kwargs
+    )
+
+
+def _draw_groups(ax, nodes, boxes):
+    """A dashed frame around the boxes of each Module (one per band it spans), named."""
+    frames = {}
+    for node in nodes:
+        if node.group is None or node.kind == "module":
+            continue
+        left, top, w, h = boxes[node.key]
+        x0, y0, x1, y1 = frames.get((node.group, node.band), (left, top, left + w, top + h))
+        frames[(node.group, node.band)] = (
+            min(x0, left),
+            min(y0, top),
+            max(x1, left + w),
+            max(y1, top + h),
+        )
+    for (group, _), (x0, y0, x1, y1) in frames.items():
+        ax.add_patch(
+            _box(
+                x0 - 0.05,
+                y0 - 0.16,
+                x1 - x0 + 0.1,
+                y1 - y0 + 0.2,
+                "#f2f6fb",
+                "#9fb3c8",
+                linestyle="--",
+                zorder=0,
+            )  # fmt: skip
+        )
+        ax.text(x0 - 0.02, y0 - 0.14, group, fontsize=6.5, color="#4a6380", va="top")
+
+
+def _draw_edges(ax, edges, boxes, band_top):
+    """Arrows from each input to the op that used it. A leaf stacked below its op gets a curve
+    round the left side; an arrow into the next band runs along the gap between the bands."""
+    arrow = dict(arrowstyle="-|>", color="#666666", lw=0.8, shrinkA=0, shrinkB=0)
+    for source, target in edges:
+        (l0, t0, w0, h0), (l1, t1, _, h1) = boxes[source], boxes[target]
+        y0, y1 = t0 + h0 / 2, t1 + h1 / 2
+        if abs(l0 - l1) < 1e-9:  # below its op
+            ax.annotate(
+                "", xy=(l1, y1), xytext=(l0, y0),
+                arrowprops=dict(arrow, connectionstyle="arc3,rad=-0.5"),
+            )  # fmt: skip
+        elif l1 > l0 + _COLUMN + 1e-9 and abs(y0 - y1) < 1e-9:  # a skip (residual): arc over
+            ax.annotate(
+                "", xy=(l1 + w0 / 2, t1), xytext=(l0 + w0 / 2, t0),
+                arrowprops=dict(arrow, connectionstyle="arc3,rad=-0.12"),
+            )  # fmt: skip
+        elif l1 > l0:
+            ax.annotate("", xy=(l1, y1), xytext=(l0 + w0, y0), arrowprops=arrow)
+        else:  # the end of one band to the start of a later one
+            gap = 0.3 + min(top for top in band_top if top > t0 - 0.3) - _BAND_GAP / 2
+            xs = [l0 + w0, l0 + w0 + 0.08, l0 + w0 + 0.08, l1 - 0.1, l1 - 0.1]
+            ys = [y0, y0, gap, gap, y1]
+            ax.plot(xs, ys, color="#666666", lw=0.8)
+            ax.annotate("", xy=(l1, y1), xytext=(l1 - 0.1, y1), arrowprops=arrow)
 
 
 # ============================================================================================

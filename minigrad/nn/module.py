@@ -23,7 +23,7 @@ attribute files it in `self._parameters` or `self._modules` (two ordered dicts),
 
 from collections import OrderedDict, namedtuple
 
-from minigrad import dtypes
+from minigrad import dtypes, module_scope
 from minigrad.backend import get_backend
 from minigrad.creation import tensor
 from minigrad.tensor import Tensor
@@ -216,19 +216,23 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
 
     def __call__(self, *args, **kwargs):
-        # Forward pre-hooks see the positional inputs; one may return new ones to use instead.
-        for hook in list(self._forward_pre_hooks.values()):
-            result = hook(self, args)
-            if result is not None:
-                args = result if isinstance(result, tuple) else (result,)
+        outer = module_scope.enter(self)  # trace() and draw_graph() group the ops by module
+        try:
+            # Forward pre-hooks see the positional inputs; one may return new ones to use instead.
+            for hook in list(self._forward_pre_hooks.values()):
+                result = hook(self, args)
+                if result is not None:
+                    args = result if isinstance(result, tuple) else (result,)
 
-        output = self.forward(*args, **kwargs)
+            output = self.forward(*args, **kwargs)
 
-        # Forward hooks see the inputs and the output; one may return a new output to use instead.
-        for hook in list(self._forward_hooks.values()):
-            result = hook(self, args, output)
-            if result is not None:
-                output = result
+            # Forward hooks see the inputs and the output; one may return a new output instead.
+            for hook in list(self._forward_hooks.values()):
+                result = hook(self, args, output)
+                if result is not None:
+                    output = result
+        finally:
+            module_scope.leave(outer)
         return output
 
     def register_forward_pre_hook(self, hook, *, prepend=False):

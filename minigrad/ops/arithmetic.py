@@ -13,6 +13,10 @@ class Add(Function):
     """z = a + b.      dz/da = 1,  dz/db = 1."""
 
     name = "add"
+    latex = r"""
+        z = a + b
+        \frac{\partial z}{\partial a} = 1, \quad \frac{\partial z}{\partial b} = 1
+    """
 
     @staticmethod
     def forward(ctx, a, b):
@@ -27,6 +31,10 @@ class Sub(Function):
     """z = a - b.      dz/da = 1,  dz/db = -1."""
 
     name = "sub"
+    latex = r"""
+        z = a - b
+        \frac{\partial z}{\partial a} = 1, \quad \frac{\partial z}{\partial b} = -1
+    """
 
     @staticmethod
     def forward(ctx, a, b):
@@ -41,6 +49,10 @@ class Mul(Function):
     """z = a * b.      dz/da = b,  dz/db = a."""
 
     name = "mul"
+    latex = r"""
+        z = a\,b
+        \frac{\partial z}{\partial a} = b, \quad \frac{\partial z}{\partial b} = a
+    """
 
     @staticmethod
     def forward(ctx, a, b):
@@ -61,6 +73,11 @@ class Div(Function):
     """z = a / b.      dz/da = 1/b,  dz/db = -a/b^2."""
 
     name = "div"
+    latex = r"""
+        z = \frac{a}{b}
+        \frac{\partial z}{\partial a} = \frac{1}{b},
+        \frac{\partial z}{\partial b} = -\frac{a}{b^2}
+    """
 
     @staticmethod
     def forward(ctx, a, b):
@@ -86,6 +103,11 @@ class Pow(Function):
     """
 
     name = "pow"
+    latex = r"""
+        z = a^b
+        \frac{\partial z}{\partial a} = b\,a^{b-1},
+        \frac{\partial z}{\partial b} = a^b \ln a
+    """
 
     @staticmethod
     def forward(ctx, a, b):
@@ -118,6 +140,7 @@ class Neg(Function):
     """z = -a.         dz/da = -1."""
 
     name = "neg"
+    latex = r"z = -a \qquad \frac{\partial z}{\partial a} = -1"
 
     @staticmethod
     def forward(ctx, a):
@@ -132,6 +155,11 @@ class Maximum(Function):
     """z = max(a, b) elementwise.   dz/da = [a > b],  dz/db = [b > a];  a tie splits it 1/2, 1/2."""
 
     name = "maximum"
+    latex = r"""
+        z = \max(a, b)
+        \frac{\partial z}{\partial a} = [a > b], \quad \frac{\partial z}{\partial b} = [b > a]
+        (\mathrm{a\ tie\ splits\ it}\ \frac{1}{2}, \frac{1}{2})
+    """
 
     @staticmethod
     def forward(ctx, a, b):
@@ -152,6 +180,11 @@ class Minimum(Function):
     """z = min(a, b) elementwise.   dz/da = [a < b],  dz/db = [b < a];  a tie splits it 1/2, 1/2."""
 
     name = "minimum"
+    latex = r"""
+        z = \min(a, b)
+        \frac{\partial z}{\partial a} = [a < b], \quad \frac{\partial z}{\partial b} = [b < a]
+        (\mathrm{a\ tie\ splits\ it}\ \frac{1}{2}, \frac{1}{2})
+    """
 
     @staticmethod
     def forward(ctx, a, b):

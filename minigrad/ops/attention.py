@@ -40,7 +40,6 @@ def attention_weights(xp, q, k, bias, keep, scale):
 
 class ScaledDotProductAttention(Function):
     r"""The attention op for one batch of queries, keys and values, fused.   (F8)
-
     Forward, for each batch element (Q: (L, d), K: (S, d), V: (S, dv)):
         A    = scale · Q Kᵀ + B                (L, S)   B: the additive float mask (or 0)
         A_ij = -inf where the boolean mask is False (query i must not look at key j)
@@ -60,12 +59,22 @@ class ScaledDotProductAttention(Function):
     A fully masked row (every key removed) is defined to have P = 0: its output is the zero
     vector and it sends no gradient anywhere (∂L/∂A = P ⊙ (...) = 0).
 
+
     apply(q, k, v, bias, keep, drop, scale): bias, keep, drop may be None. Batch dimensions
     broadcast (e.g. one key per head shared by all heads); the engine sums the gradients back
     to each input's shape.
     """
 
     name = "scaled_dot_product_attention"
+    latex = r"""
+        A = s\,Q K^{\top} + B, \quad P = \mathrm{softmax}(A), \quad O = P\,V
+        \frac{\partial L}{\partial V} = P^{\top} G,
+        \frac{\partial L}{\partial P} = G\,V^{\top} = G_P
+        \frac{\partial L}{\partial A} = P \odot (G_P - \mathrm{rowsum}(G_P \odot P))
+        \frac{\partial L}{\partial Q} = s\,\frac{\partial L}{\partial A} K,
+        \frac{\partial L}{\partial K} = s\,\frac{\partial L}{\partial A}^{\top} Q,
+        \frac{\partial L}{\partial B} = \frac{\partial L}{\partial A}
+    """
 
     @staticmethod
     def forward(ctx, q, k, v, bias=None, keep=None, drop=None, scale=1.0):

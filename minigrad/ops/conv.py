@@ -138,7 +138,6 @@ def _conv2d_backward(ctx, grad):
 class Conv2d(Function):
     """y[n,o,h,w] = b[o] + sum_{c,i,j} W[o,c,i,j] x_pad[n, g·C/g + c, h·sh + i·dh, w·sw + j·dw]
     (g the group of output channel o), computed as im2col + matmul:
-
         y = W · cols + b                 cols = im2col(x_pad): (C/g·kh·kw, N·Ho·Wo) per group
         dL/dW = dL/dy · colsᵀ            dL/db = sum of dL/dy over N, Ho, Wo
         dL/dx = col2im(Wᵀ · dL/dy)       (then the padding is cut off)
@@ -148,6 +147,12 @@ class Conv2d(Function):
     """
 
     name = "conv2d"
+    latex = r"""
+        y = W \cdot \mathrm{cols} + b, \quad \mathrm{cols} = \mathrm{im2col}(x)
+        \frac{\partial L}{\partial W} = G \cdot \mathrm{cols}^{\top},
+        \frac{\partial L}{\partial b} = \sum_{n, h, w} G,
+        \frac{\partial L}{\partial x} = \mathrm{col2im}(W^{\top} G)
+    """
 
     @staticmethod
     def forward(ctx, x, weight, bias, stride, padding, dilation, groups):
@@ -161,12 +166,19 @@ class Conv2d(Function):
 class Conv1d(Function):
     """y[n,o,l] = b[o] + sum_{c,k} W[o,c,k] x_pad[n, g·C/g + c, l·s + k·d]: conv2d on an input
     of height 1 (the same im2col + matmul, and the same backward).
+    dL/dW = dL/dy · colsᵀ,  dL/db = sum of dL/dy over N, Lo,  dL/dx = col2im(Wᵀ · dL/dy).
 
     x: (N, C, L), W: (O, C/groups, k), b: (O,) or None -> y: (N, O, Lo).
     stride, dilation: ints; padding: (left, right).
     """
 
     name = "conv1d"
+    latex = r"""
+        y = W \cdot \mathrm{cols} + b, \quad \mathrm{cols} = \mathrm{im2col}(x)
+        \frac{\partial L}{\partial W} = G \cdot \mathrm{cols}^{\top},
+        \frac{\partial L}{\partial b} = \sum_{n, l} G,
+        \frac{\partial L}{\partial x} = \mathrm{col2im}(W^{\top} G)
+    """
 
     @staticmethod
     def forward(ctx, x, weight, bias, stride, padding, dilation, groups):

@@ -9,6 +9,10 @@ class Cast(Function):
     """y = x converted to another dtype.   dL/dx = dL/dy converted back to x's dtype."""
 
     name = "cast"
+    latex = r"""
+        y = \mathrm{cast}(x)
+        \frac{\partial L}{\partial x} = \mathrm{cast}^{-1}\left(\frac{\partial L}{\partial y}\right)
+    """
 
     @staticmethod
     def forward(ctx, x, dtype):
@@ -24,6 +28,7 @@ class Clone(Function):
     """y = x, in new memory.   dL/dx = dL/dy.   (x.clone(): a copy that stays in the graph)"""
 
     name = "clone"
+    latex = r"y = x \qquad \frac{\partial L}{\partial x} = \frac{\partial L}{\partial y}"
 
     @staticmethod
     def forward(ctx, x):
@@ -38,6 +43,10 @@ class ToDevice(Function):
     """y = x copied to another device.   dL/dx = dL/dy copied back to x's device."""
 
     name = "to_device"
+    latex = r"""
+        y = x\ \mathrm{on\ another\ device}
+        \frac{\partial L}{\partial x} = \frac{\partial L}{\partial y}\ \mathrm{moved\ back}
+    """
 
     @staticmethod
     def forward(ctx, x, source, destination):

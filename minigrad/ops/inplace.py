@@ -31,12 +31,16 @@ from minigrad.ops.views import View, ViewUpdate
 
 class IndexPut(Function):
     """y = x with y[index] = v (v broadcast to the indexed part).
-
     dL/dx = dL/dy with the indexed places set to 0 (they were overwritten)
     dL/dv = dL/dy[index]   (summed back to v's shape by the engine)
     """
 
     name = "index_put"
+    latex = r"""
+        y = x\ \mathrm{with}\ y[i] = v
+        \frac{\partial L}{\partial x} = \frac{\partial L}{\partial y}\ \mathrm{with}\ [i] := 0,
+        \frac{\partial L}{\partial v} = \frac{\partial L}{\partial y}[i]
+    """
 
     @staticmethod
     def forward(ctx, x, v, index):

@@ -9,19 +9,24 @@ from minigrad.ops import kernels
 class Linear(Function):
     r"""The linear op, y = x Wᵀ + b, fused: the leading axes of x are rows of one matrix
     product.   (F7, F11)   (The layer that holds W and b is nn.Linear; this is its op.)
-
     Forward, with X = x reshaped to (M, in) (M = the product of the leading axes):
         Y = X Wᵀ + b                      (M, out), then reshaped to (..., out)
     Backward, with G = ∂L/∂Y (M, out):
         ∂L/∂X = G W                       (M, in)
         ∂L/∂W = Gᵀ X                      (out, in): one product over all M rows
         ∂L/∂b = Σ_rows G                  (out,)
+
     The same numbers as `x @ W.T + b`, in one graph node instead of three, and without the
     (..., in, out) per-batch weight gradients that a batched matmul would make and then sum.
     bias may be None. nn.functional.linear checks the arguments (shapes, dtypes) first.
     """
 
     name = "linear"
+    latex = r"""
+        y = x\,W^{\top} + b
+        \frac{\partial L}{\partial x} = G\,W, \quad \frac{\partial L}{\partial W} = G^{\top} x,
+        \frac{\partial L}{\partial b} = \sum_{\mathrm{rows}} G
+    """
 
     @staticmethod
     def forward(ctx, x, weight, bias=None):

@@ -25,7 +25,6 @@ from minigrad.ops.unary import stable_sigmoid
 
 class CrossEntropy(Function):
     r"""F2 fused with softmax: one class index y_m per row of logits z (M, C).
-
     Forward, per row:
         log p_c = z_c - max(z) - log Σ_k e^{z_k - max(z)}      (stable_log_softmax: exponents
                                                                ≤ 0, so ±1e4 cannot overflow)
@@ -34,11 +33,16 @@ class CrossEntropy(Function):
         ∂loss/∂z = p - onehot(y)        (the "(softmax(z) - y)" of F2; 0 for an ignored row,
                                          whatever arrives: with every row ignored, 'mean' is
                                          0/0 and sends inf, and PyTorch's gradient is still 0)
+
     apply(z, targets, ignore_index): targets an integer tensor (M,), each in [0, C) or
     ignore_index (nn.functional.cross_entropy checks the range).
     """
 
     name = "cross_entropy"
+    latex = r"""
+        \ell_m = -\ln p_{m, y_m}, \quad p_m = \mathrm{softmax}(z_m)
+        \frac{\partial \ell_m}{\partial z_m} = p_m - \mathrm{onehot}(y_m)
+    """
 
     @staticmethod
     def forward(ctx, z, targets, ignore_index=-100):
@@ -64,7 +68,6 @@ class CrossEntropyProbs(Function):
     r"""F2 fused with softmax, for target weights: one cross-entropy per row of logits z (M, C)
     and target weights T (M, C) (a probability row, or a one-hot row with class weights and
     label smoothing folded in).
-
     Forward, per row:
         log p_c = z_c - max(z) - log Σ_k e^{z_k - max(z)}      (stable_log_softmax)
         loss    = -Σ_c T_c · log p_c
@@ -75,6 +78,11 @@ class CrossEntropyProbs(Function):
     """
 
     name = "cross_entropy_probs"
+    latex = r"""
+        \ell = -\sum_c T_c \ln p_c, \quad p = \mathrm{softmax}(z)
+        \frac{\partial \ell}{\partial z_c} = p_c \sum_k T_k - T_c,
+        \frac{\partial \ell}{\partial T_c} = -\ln p_c
+    """
 
     @staticmethod
     def forward(ctx, z, T):
@@ -101,10 +109,10 @@ class CrossEntropyProbs(Function):
 
 class NLLLoss(Function):
     r"""Negative log-likelihood of log-probabilities L (M, C) with one class index y_m per row:
-
         loss_m = -w_{y_m} · L_{m, y_m}          (0 where y_m == ignore_index)
         ∂loss_m/∂L_{m,c} = -w_{y_m} if c = y_m, else 0      (0 for an ignored row, whatever
                                                             arrives, as in CrossEntropy)
+
 
     apply(log_p, targets, weight, ignore_index): targets an integer tensor (M,); weight a
     constant backend array (C,) of class weights, or None for all ones.
@@ -112,6 +120,10 @@ class NLLLoss(Function):
     """
 
     name = "nll_loss"
+    latex = r"""
+        \ell_m = -w_{y_m} L_{m, y_m}
+        \frac{\partial \ell_m}{\partial L_{m,c}} = -w_{y_m}\,[c = y_m]
+    """
 
     @staticmethod
     def forward(ctx, log_p, targets, weight=None, ignore_index=-100):
@@ -151,7 +163,6 @@ def clamped_log(xp, a):
 
 class BinaryCrossEntropy(Function):
     r"""F3 on probabilities p ∈ [0, 1] with targets y, elementwise:
-
     L = -(y · log p + (1 - y) · log(1 - p)),  each log clamped at -100 (as PyTorch), so
                                               p = 0 or 1 gives a finite loss, never log(0)
     ∂L/∂p = (p - y) / (p (1 - p)),   denominator clamped at 1e-12 (as PyTorch)
@@ -159,6 +170,11 @@ class BinaryCrossEntropy(Function):
     """
 
     name = "binary_cross_entropy"
+    latex = r"""
+        L = -(y \ln p + (1 - y) \ln(1 - p))
+        \frac{\partial L}{\partial p} = \frac{p - y}{p\,(1 - p)},
+        \frac{\partial L}{\partial y} = \ln(1 - p) - \ln p
+    """
 
     @staticmethod
     def forward(ctx, p, y):
@@ -182,7 +198,6 @@ class BinaryCrossEntropy(Function):
 
 class BinaryCrossEntropyWithLogits(Function):
     r"""F3 on logits z (p = σ(z)), in the stable form:
-
     L = max(z, 0) - z·y + log(1 + e^{-|z|})     (= -[y log σ(z) + (1-y) log(1-σ(z))];
                                                  e^{-|z|} ≤ 1, so nothing overflows)
     ∂L/∂z = σ(z) - y                            (σ: stable_sigmoid)
@@ -190,6 +205,10 @@ class BinaryCrossEntropyWithLogits(Function):
     """
 
     name = "binary_cross_entropy_with_logits"
+    latex = r"""
+        L = \max(z, 0) - z\,y + \ln(1 + e^{-|z|})
+        \frac{\partial L}{\partial z} = \sigma(z) - y, \quad \frac{\partial L}{\partial y} = -z
+    """
 
     @staticmethod
     def forward(ctx, z, y):

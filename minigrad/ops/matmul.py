@@ -6,7 +6,6 @@ from minigrad.autograd import Function
 
 class MatMul(Function):
     """C = A @ B,  C_ij = sum_k A_ik B_kj.
-
         dL/dA = dL/dC @ B^T        dL/dB = A^T @ dL/dC
 
     Leading (batch) dimensions broadcast; the engine sums the gradients back over them.
@@ -16,6 +15,11 @@ class MatMul(Function):
     """
 
     name = "matmul"
+    latex = r"""
+        C = A\,B, \quad C_{ij} = \sum_k A_{ik} B_{kj}
+        \frac{\partial L}{\partial A} = G\,B^{\top},
+        \frac{\partial L}{\partial B} = A^{\top} G
+    """
 
     @staticmethod
     def forward(ctx, a, b):

@@ -10,7 +10,6 @@ from minigrad.ops import kernels
 class LayerNorm(Function):
     r"""The layer-normalisation op over the last k axes (D numbers per row), fused.   (F12)
     (The layer that holds γ and β is nn.LayerNorm; this is its op.)
-
     Forward, per row x (the normalised axes):
         μ  = (1/D) Σ x_i
         σ² = (1/D) Σ (x_i - μ)²                  (biased variance, as in Ba et al. 2016)
@@ -20,10 +19,20 @@ class LayerNorm(Function):
         ∂L/∂x = (ĝ - mean(ĝ) - x̂ ⊙ mean(ĝ ⊙ x̂)) / √(σ² + ε)
         ∂L/∂γ = Σ_rows g ⊙ x̂          ∂L/∂β = Σ_rows g
     (The two means come from μ and σ² depending on every x_i of the row.)
+
     weight (γ) and bias (β) may be None. apply(x, weight, bias, normalized_ndim, eps).
     """
 
     name = "layer_norm"
+    latex = r"""
+        r = \sqrt{\sigma^2 + \epsilon}, \quad \hat{x} = \frac{x - \mu}{r},
+        y = \gamma \odot \hat{x} + \beta
+        \partial L / \partial x = (\hat{g} - \bar{a} - \hat{x} \odot \bar{b}) / r
+        \hat{g} = g \odot \gamma, \quad \bar{a} = \mathrm{mean}(\hat{g}),
+        \bar{b} = \mathrm{mean}(\hat{g} \odot \hat{x})
+        \frac{\partial L}{\partial \gamma} = \sum_{\mathrm{rows}} g \odot \hat{x},
+        \frac{\partial L}{\partial \beta} = \sum_{\mathrm{rows}} g
+    """
 
     @staticmethod
     def forward(ctx, x, weight, bias, normalized_ndim, eps):

@@ -39,7 +39,6 @@ def _batch_statistics(ctx, x, running_mean, running_var, momentum):
 
 class BatchNorm(Function):
     """y = γ x̂ + β,  x̂ = (x - mean) / sqrt(var + eps), per channel (axis 1).
-
     training (mean, var of the batch; both depend on x):
         dL/dx = (γ / (m·sqrt(var + eps))) · (m·g - sum(g) - x̂·sum(g·x̂))
     eval (running mean, var: constants):
@@ -52,6 +51,14 @@ class BatchNorm(Function):
     """
 
     name = "batch_norm"
+    latex = r"""
+        r = \sqrt{\sigma^2 + \epsilon}, \quad \hat{x} = \frac{x - \mu}{r},
+        y = \gamma\,\hat{x} + \beta
+        \mathrm{train:} \frac{\partial L}{\partial x} = \frac{\gamma}{m r} (m g - S_1 - \hat{x} S_2)
+        \mathrm{eval:}\ \frac{\partial L}{\partial x} = \frac{\gamma\,g}{r}
+        \frac{\partial L}{\partial \gamma} = S_2, \quad \frac{\partial L}{\partial \beta} = S_1,
+        S_1 = \sum g, \quad S_2 = \sum g\,\hat{x}
+    """
 
     @staticmethod
     def forward(ctx, x, weight, bias, running_mean, running_var, training, momentum, eps):

@@ -85,12 +85,15 @@ def max_pool_indices(xp, x, kernel, stride, padding, dilation):
 class MaxPool2d(Function):
     """y[n,c,h,w] = max over the window x_pad[n, c, h·sh + i·dh, w·sw + j·dw], 0 <= i < kh,
     0 <= j < kw (x padded with -inf).
-
         dL/dx = dL/dy at the window's largest position, 0 elsewhere (summed where windows
                 overlap). On a tie the first largest position gets it, as in PyTorch.
     """
 
     name = "max_pool2d"
+    latex = r"""
+        y_{hw} = \max_{i,j} x_{h s_h + i d_h,\ w s_w + j d_w}
+        \frac{\partial L}{\partial x} = g\ \mathrm{at\ each\ window's\ max},\ 0\ \mathrm{elsewhere}
+    """
 
     @staticmethod
     def forward(ctx, x, kernel, stride, padding, dilation):
@@ -128,9 +131,14 @@ class MaxPool2d(Function):
 
 
 class MaxPool1d(Function):
-    """y[n,c,l] = max_{0 <= k < K} x_pad[n, c, l·s + k·d]: max_pool2d on an input of height 1."""
+    """y[n,c,l] = max_{0 <= k < K} x_pad[n, c, l·s + k·d]: max_pool2d on an input of height 1.
+    dL/dx = dL/dy at each window's largest position, 0 elsewhere."""
 
     name = "max_pool1d"
+    latex = r"""
+        y_l = \max_k x_{l s + k d}
+        \frac{\partial L}{\partial x} = g\ \mathrm{at\ each\ window's\ max},\ 0\ \mathrm{elsewhere}
+    """
 
     @staticmethod
     def forward(ctx, x, kernel, stride, padding, dilation):
@@ -163,11 +171,14 @@ def _avg_divisor(xp, x, kernel, stride, padding, count_include_pad):
 class AvgPool2d(Function):
     """y[n,c,h,w] = (1/D) sum_{i,j} x_pad[n, c, h·sh + i, w·sw + j]   (x padded with 0),
     D = kh·kw, or the number of unpadded positions when count_include_pad=False.
-
         dL/dx = dL/dy / D, spread evenly over each window (summed where windows overlap).
     """
 
     name = "avg_pool2d"
+    latex = r"""
+        y_{hw} = \frac{1}{D} \sum_{i,j} x_{h s_h + i,\ w s_w + j}
+        \frac{\partial L}{\partial x} = \frac{g}{D}\ \mathrm{spread\ over\ each\ window}
+    """
 
     @staticmethod
     def forward(ctx, x, kernel, stride, padding, count_include_pad):
@@ -189,9 +200,14 @@ class AvgPool2d(Function):
 
 
 class AvgPool1d(Function):
-    """y[n,c,l] = (1/D) sum_k x_pad[n, c, l·s + k]: avg_pool2d on an input of height 1."""
+    """y[n,c,l] = (1/D) sum_k x_pad[n, c, l·s + k]: avg_pool2d on an input of height 1.
+    dL/dx = dL/dy / D, spread evenly over each window."""
 
     name = "avg_pool1d"
+    latex = r"""
+        y_l = \frac{1}{D} \sum_k x_{l s + k}
+        \frac{\partial L}{\partial x} = \frac{g}{D}\ \mathrm{spread\ over\ each\ window}
+    """
 
     @staticmethod
     def forward(ctx, x, kernel, stride, padding, count_include_pad):
@@ -223,11 +239,14 @@ def adaptive_matrix(xp, size, out, dtype):
 
 class AdaptiveAvgPool2d(Function):
     """y = A_h · x · A_wᵀ over the last two axes (A from adaptive_matrix): a linear map.
-
     dL/dx = A_hᵀ · dL/dy · A_w
     """
 
     name = "adaptive_avg_pool2d"
+    latex = r"""
+        y = A_h\,x\,A_w^{\top}
+        \frac{\partial L}{\partial x} = A_h^{\top}\,\frac{\partial L}{\partial y}\,A_w
+    """
 
     @staticmethod
     def forward(ctx, x, output_size):
@@ -248,6 +267,10 @@ class AdaptiveAvgPool1d(Function):
     """y = x · Aᵀ over the last axis (A from adaptive_matrix).   dL/dx = dL/dy · A."""
 
     name = "adaptive_avg_pool1d"
+    latex = r"""
+        y = x\,A^{\top}
+        \frac{\partial L}{\partial x} = \frac{\partial L}{\partial y}\,A
+    """
 
     @staticmethod
     def forward(ctx, x, output_size):

@@ -32,6 +32,7 @@ class Sum(Function):
     """y = sum_i x_i.        dy/dx_i = 1: every input receives the output's gradient."""
 
     name = "sum"
+    latex = r"y = \sum_i x_i \qquad \frac{\partial y}{\partial x_i} = 1"
 
     @staticmethod
     def forward(ctx, x, axis=None, keepdims=False):
@@ -47,6 +48,7 @@ class Mean(Function):
     """y = (1/n) sum_i x_i.  dy/dx_i = 1/n."""
 
     name = "mean"
+    latex = r"y = \frac{1}{n} \sum_i x_i \qquad \frac{\partial y}{\partial x_i} = \frac{1}{n}"
 
     @staticmethod
     def forward(ctx, x, axis=None, keepdims=False):
@@ -67,6 +69,10 @@ class Var(Function):
     """
 
     name = "var"
+    latex = r"""
+        y = \frac{\sum_i (x_i - \bar{x})^2}{n - c}
+        \frac{\partial y}{\partial x_i} = \frac{2\,(x_i - \bar{x})}{n - c}
+    """
 
     @staticmethod
     def forward(ctx, x, axis=None, correction=1, keepdims=False):
@@ -94,6 +100,10 @@ class Std(Function):
     """
 
     name = "std"
+    latex = r"""
+        y = \sqrt{\frac{\sum_i (x_i - \bar{x})^2}{n - c}}
+        \frac{\partial y}{\partial x_i} = \frac{x_i - \bar{x}}{(n - c)\,y}
+    """
 
     @staticmethod
     def forward(ctx, x, axis=None, correction=1, keepdims=False):
@@ -169,6 +179,10 @@ class Max(Function):
     """
 
     name = "max"
+    latex = r"""
+        y = \max_i x_i
+        \frac{\partial y}{\partial x_i} = [x_i = y] \quad (\mathrm{ties\ share})
+    """
 
     @staticmethod
     def forward(ctx, x, index, axis, keepdims):
@@ -187,6 +201,10 @@ class Min(Function):
     NaN).   dy/dx_i = 1 at that index, 0 elsewhere."""
 
     name = "min"
+    latex = r"""
+        y = \min_i x_i
+        \frac{\partial y}{\partial x_i} = [x_i = y] \quad (\mathrm{ties\ share})
+    """
 
     @staticmethod
     def forward(ctx, x, index, axis, keepdims):

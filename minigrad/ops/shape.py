@@ -27,6 +27,10 @@ class Reshape(Function):
     """y = x viewed with another shape (same elements, same order).   dL/dx = reshape(dL/dy)."""
 
     name = "reshape"
+    latex = r"""
+        y = \mathrm{reshape}(x)
+        \frac{\partial L}{\partial x} = \mathrm{reshape}\left(\frac{\partial L}{\partial y}\right)
+    """
 
     @staticmethod
     def forward(ctx, x, shape):
@@ -44,6 +48,10 @@ class Permute(Function):
     """
 
     name = "permute"
+    latex = r"""
+        y = \mathrm{permute}(x, d)
+        \frac{\partial L}{\partial x} = \mathrm{permute}(g, d^{-1})
+    """
 
     @staticmethod
     def forward(ctx, x, dims):
@@ -65,6 +73,10 @@ class BroadcastTo(Function):
     """
 
     name = "broadcast_to"
+    latex = r"""
+        y = x\ \mathrm{copied\ along\ new\ axes}
+        \frac{\partial L}{\partial x} = \sum_{\mathrm{copies}} \frac{\partial L}{\partial y}
+    """
 
     @staticmethod
     def forward(ctx, x, shape):
@@ -77,13 +89,17 @@ class BroadcastTo(Function):
 
 class GetItem(Function):
     """y = x[index]: ints, slices, None, Ellipsis, integer arrays, boolean masks.
-
     dL/dx is zero except at the selected positions, which receive dL/dy. With an integer array
     the same position can be selected several times (x[[0, 0, 1]]); its gradients then add up,
     which is why advanced indices use scatter-add rather than assignment.
     """
 
     name = "getitem"
+    latex = r"""
+        y = x[i]
+        \frac{\partial L}{\partial x}[i] += \frac{\partial L}{\partial y},
+        0\ \mathrm{elsewhere}
+    """
 
     @staticmethod
     def forward(ctx, x, index):
@@ -120,6 +136,10 @@ class Concat(Function):
     """y = [x_1, x_2, ...] joined along `axis`.   dL/dx_k = the slice of dL/dy that x_k filled."""
 
     name = "concat"
+    latex = r"""
+        y = [x_1, x_2, \ldots]
+        \frac{\partial L}{\partial x_k} = g\ \mathrm{on\ the\ slice\ of}\ x_k
+    """
 
     @staticmethod
     def forward(ctx, *xs, axis=0):
@@ -142,6 +162,10 @@ class Stack(Function):
     """y = [x_1, x_2, ...] stacked along a new axis.   dL/dx_k = dL/dy taken at position k."""
 
     name = "stack"
+    latex = r"""
+        y = \mathrm{stack}(x_1, x_2, \ldots)
+        \frac{\partial L}{\partial x_k} = \frac{\partial L}{\partial y}[k]
+    """
 
     @staticmethod
     def forward(ctx, *xs, axis=0):
@@ -161,6 +185,11 @@ class Where(Function):
     """
 
     name = "where"
+    latex = r"""
+        y = \mathrm{where}(c, x, z)
+        \frac{\partial L}{\partial x} = [c]\,\frac{\partial L}{\partial y},
+        \frac{\partial L}{\partial z} = [\neg c]\,\frac{\partial L}{\partial y}
+    """
 
     @staticmethod
     def forward(ctx, condition, x, z):
@@ -184,6 +213,10 @@ class MaskedFill(Function):
     """
 
     name = "masked_fill"
+    latex = r"""
+        y = \mathrm{where}(m, v, x)
+        \frac{\partial L}{\partial x} = [\neg m]\,\frac{\partial L}{\partial y}
+    """
 
     @staticmethod
     def forward(ctx, x, mask, value):

@@ -50,13 +50,17 @@ def stable_log_softmax(xp, x, axis):
 
 class Softmax(Function):
     """y_i = e^(x_i) / sum_j e^(x_j).   (F8, F9)
-
     Jacobian dy_i/dx_j = y_i (delta_ij - y_j), so the vector-Jacobian product is
         dL/dx_i = y_i (g_i - sum_j g_j y_j)
     -- computed directly, without building the n x n Jacobian.
     """
 
     name = "softmax"
+    latex = r"""
+        y_i = \frac{e^{x_i}}{\sum_j e^{x_j}}
+        \frac{\partial y_i}{\partial x_j} = y_i\,(\delta_{ij} - y_j)
+        \frac{\partial L}{\partial x_i} = y_i \left(g_i - \sum_j g_j\,y_j\right)
+    """
 
     @staticmethod
     def forward(ctx, x, axis=-1):
@@ -78,11 +82,15 @@ class Softmax(Function):
 
 class LogSoftmax(Function):
     """y_i = x_i - log sum_j e^(x_j).
-
     dy_i/dx_j = delta_ij - softmax(x)_j, so dL/dx_j = g_j - softmax(x)_j sum_i g_i.
     """
 
     name = "log_softmax"
+    latex = r"""
+        y_i = x_i - \ln \sum_j e^{x_j}
+        \frac{\partial y_i}{\partial x_j} = \delta_{ij} - \mathrm{softmax}(x)_j
+        \frac{\partial L}{\partial x_j} = g_j - \mathrm{softmax}(x)_j \sum_i g_i
+    """
 
     @staticmethod
     def forward(ctx, x, axis=-1):
@@ -109,6 +117,10 @@ class LogSumExp(Function):
     """
 
     name = "logsumexp"
+    latex = r"""
+        y = \ln \sum_i e^{x_i}
+        \frac{\partial y}{\partial x_i} = e^{x_i - y} = \mathrm{softmax}(x)_i
+    """
 
     @staticmethod
     def forward(ctx, x, axis=None, keepdims=False):

@@ -32,6 +32,7 @@ class Exp(Function):
     """y = e^x.        dy/dx = e^x = y."""
 
     name = "exp"
+    latex = r"y = e^x \qquad \frac{dy}{dx} = e^x = y"
 
     @staticmethod
     def forward(ctx, x):
@@ -49,6 +50,7 @@ class Log(Function):
     """y = ln x.       dy/dx = 1/x."""
 
     name = "log"
+    latex = r"y = \ln x \qquad \frac{dy}{dx} = \frac{1}{x}"
 
     @staticmethod
     def forward(ctx, x):
@@ -65,6 +67,7 @@ class Sqrt(Function):
     """y = sqrt(x).    dy/dx = 1 / (2 sqrt(x)) = 1 / (2y)."""
 
     name = "sqrt"
+    latex = r"y = \sqrt{x} \qquad \frac{dy}{dx} = \frac{1}{2\sqrt{x}} = \frac{1}{2y}"
 
     @staticmethod
     def forward(ctx, x):
@@ -82,6 +85,7 @@ class Abs(Function):
     """y = |x|.        dy/dx = sign(x)  (0 at x = 0, as in PyTorch)."""
 
     name = "abs"
+    latex = r"y = |x| \qquad \frac{dy}{dx} = \mathrm{sign}(x) \quad (0\ \mathrm{at}\ x = 0)"
 
     @staticmethod
     def forward(ctx, x):
@@ -98,6 +102,7 @@ class Tanh(Function):
     """y = tanh x.     dy/dx = 1 - tanh^2 x = 1 - y^2.   (F6)"""
 
     name = "tanh"
+    latex = r"y = \tanh x \qquad \frac{dy}{dx} = 1 - \tanh^2 x = 1 - y^2"
 
     @staticmethod
     def forward(ctx, x):
@@ -119,6 +124,7 @@ class Sigmoid(Function):
     """
 
     name = "sigmoid"
+    latex = r"y = \sigma(x) = \frac{1}{1 + e^{-x}} \qquad \frac{dy}{dx} = y\,(1 - y)"
 
     @staticmethod
     def forward(ctx, x):
@@ -137,6 +143,7 @@ class ReLU(Function):
     """y = max(0, x).  dy/dx = 1 if x > 0 else 0.   (F6)"""
 
     name = "relu"
+    latex = r"y = \max(0, x) \qquad \frac{dy}{dx} = [x > 0]"
 
     @staticmethod
     def forward(ctx, x):
@@ -151,7 +158,6 @@ class ReLU(Function):
 
 class GELU(Function):
     """Gaussian Error Linear Unit, y = x Phi(x), Phi the standard normal CDF.
-
     exact ("none"):  Phi(x) = (1 + erf(x / sqrt 2)) / 2
                      dy/dx = Phi(x) + x phi(x),   phi(x) = e^(-x^2/2) / sqrt(2 pi)
     "tanh" (GPT-2):  y = x/2 (1 + tanh u),   u = sqrt(2/pi) (x + 0.044715 x^3)
@@ -162,6 +168,11 @@ class GELU(Function):
     """
 
     name = "gelu"
+    latex = r"""
+        y = x\,\Phi(x),
+        \Phi(x) = \frac{1}{2}\left(1 + \mathrm{erf}\,\frac{x}{\sqrt{2}}\right)
+        \frac{dy}{dx} = \Phi(x) + x\,\phi(x), \quad \phi(x) = \frac{e^{-x^2/2}}{\sqrt{2\pi}}
+    """
 
     @staticmethod
     def forward(ctx, x, approximate="none"):
@@ -214,6 +225,7 @@ class Clip(Function):
     """
 
     name = "clip"
+    latex = r"y = \min(\max(x, lo), hi) \qquad \frac{dy}{dx} = [lo \leq x \leq hi]"
 
     @staticmethod
     def forward(ctx, x, lo=None, hi=None):

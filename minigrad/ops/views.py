@@ -22,11 +22,14 @@ from minigrad.backend import get_backend
 
 class View(Function):
     """y = fn(x), a view of x's memory (fn slices, reshapes or transposes).
-
     dL/dx = a zero array of x's shape whose view places hold dL/dy.
     """
 
     name = "view"
+    latex = r"""
+        y = f(x)\ \mathrm{(a\ view)}
+        \frac{\partial L}{\partial x} = 0\ \mathrm{except\ at}\ f(\cdot):\ g
+    """
 
     @staticmethod
     def forward(ctx, x, fn):
@@ -43,7 +46,6 @@ class View(Function):
 class ViewUpdate(Function):
     """x_new = x_old with the places of the view fn(x) replaced by `value` (an in-place change
     made through a view: PyTorch's CopySlices).
-
     dL/dx_old = dL/dx_new with the view's places set to 0 (those numbers were overwritten)
     dL/dvalue = fn(dL/dx_new)
     (The in-place change has already written x's memory; this node stands for it in the graph,
@@ -52,6 +54,11 @@ class ViewUpdate(Function):
     """
 
     name = "view_update"
+    latex = r"""
+        x' = x\ \mathrm{with}\ f(x) := v
+        \frac{\partial L}{\partial x} = g\ \mathrm{with}\ f(\cdot) := 0,
+        \frac{\partial L}{\partial v} = f(g)
+    """
 
     @staticmethod
     def forward(ctx, x, value, fn):

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 import minigrad
-from minigrad import viz
+import minigrad.nn.functional as F
+from minigrad import graph, nn, viz
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -38,7 +39,7 @@ def test_tools_build_graph_nodes_order_and_shapes():
     assert graph.num_nodes == 10  # 6 tensors + 4 ops
     assert [t.shape for t in graph.tensors] == [(2, 3), (3,), (2, 3), (2,), (2,), ()]
     assert graph.tensors[0] is a and graph.tensors[1] is b and graph.tensors[-1] is loss
-    assert [op for op, _, _ in graph.ops] == ["Mul", "Sum", "Tanh", "Mean"]
+    assert [op for op, _, _ in graph.ops] == ["Mul", "Sum", "Tanh", "Mean"]  # the classes
     op, out, inputs = graph.ops[0]
     assert out is c and inputs[0] is a and inputs[1] is b
 
@@ -60,19 +61,81 @@ def test_tools_build_graph_deep_chain_has_no_recursion_limit():
     assert len(viz.build_graph(y).ops) == 3000
 
 
+def texts_of(fig):
+    return [t.get_text() for t in fig.axes[0].texts]
+
+
 def test_tools_draw_graph_writes_a_real_png(tmp_path):
     *_, loss = known_graph()
     path = tmp_path / "graph.png"
     fig = viz.draw_graph(loss, path)
     assert_real_png(path)
-    texts = [t.get_text() for t in fig.axes[0].texts]
-    assert sorted(t for t in texts if t in ("Mul", "Sum", "Tanh", "Mean")) == [
-        "Mean",
-        "Mul",
-        "Sum",
-        "Tanh",
+    texts = texts_of(fig)
+    assert [t for t in texts if t in ("mul", "sum", "tanh", "mean")] == [
+        "mul",
+        "sum",
+        "tanh",
+        "mean",
     ]
-    assert sum("shape (2, 3)" in t for t in texts) == 2 and "scalar" in texts
+    # every tensor named and shaped: the two leaves t1, t2, and each op's output
+    assert "t1 (2, 3)" in texts or ("t1" in texts and "(2, 3)" in texts)
+    assert "t3 (2, 3)" in texts and "t6 scalar" in texts
+
+
+def mlp_and_loss():
+    minigrad.manual_seed(0)
+    model = nn.Sequential(nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 2))
+    x = minigrad.randn(8, 2)
+    y = minigrad.randint(0, 2, (8,))
+    return model, x, F.cross_entropy(model(x), y)
+
+
+SLIDE = (13.34, 7.5)  # inches: a 16:9 slide
+
+
+def test_tools_draw_graph_mlp_fits_a_slide_with_module_frames(tmp_path):
+    _, x, loss = mlp_and_loss()
+    fig = viz.draw_graph(loss, tmp_path / "mlp.png", names={"x": x})
+    width, height = fig.get_size_inches()
+    assert width <= SLIDE[0] and height <= SLIDE[1]
+    texts = texts_of(fig)
+    for frame in ("0 · Linear", "1 · ReLU", "2 · Linear"):
+        assert frame in texts
+    assert "weight (16, 2)" in texts and "bias (2,)" in texts  # short names inside the frame
+    assert "linear" in texts and "cross_entropy" in texts and "x" in texts
+    assert not any(t.startswith("_") for t in texts)  # no private names
+
+
+def test_tools_draw_graph_transformer_block_fits_a_slide(tmp_path):
+    minigrad.manual_seed(0)
+    block = nn.TransformerBlock(16, 2, 32)
+    h = minigrad.randn(2, 5, 16)
+    out = block(h).sum()
+    fig = viz.draw_graph(out, tmp_path / "block.png", names={"x": h})
+    width, height = fig.get_size_inches()
+    assert width <= SLIDE[0] and height <= SLIDE[1]
+    assert_real_png(tmp_path / "block.png")
+    collapsed = viz.draw_graph(out, tmp_path / "block_c.png", collapse_modules=True)
+    texts = texts_of(collapsed)
+    assert "attn · MultiHeadAttention" in texts and "scaled_dot_product_attention" not in texts
+    assert collapsed.get_size_inches()[1] < height
+
+
+def test_tools_layout_boxes_never_overlap():
+    """No two boxes of the grid share space: the cause of overlapping labels."""
+    minigrad.manual_seed(0)
+    block = nn.TransformerBlock(16, 2, 32)
+    out = block(minigrad.randn(2, 5, 16)).sum()
+    g = graph.build_graph(out)
+    nodes, edges, _, _ = graph.layout(g, graph.tensor_names(g), graph.module_groups(g))
+    assert len(nodes) == len(g.ops) + sum(t.grad_fn is None for t in g.tensors)
+    spans = {}
+    for node in nodes:
+        spans.setdefault((node.band, node.column), []).append((node.row, node.row + node.height))
+    for column in spans.values():
+        column.sort()
+        for (_, end), (start, _) in zip(column, column[1:]):
+            assert start >= end - 1e-9
 
 
 def test_tools_draw_graph_values_grads_and_names(tmp_path):
@@ -82,11 +145,11 @@ def test_tools_draw_graph_values_grads_and_names(tmp_path):
     fig = viz.draw_graph(
         loss, tmp_path / "g.png", show_values=True, show_grads=True, names={"a": a, "loss": loss}
     )
-    texts = [t.get_text() for t in fig.axes[0].texts]
+    texts = texts_of(fig)
     loss_box = next(t for t in texts if t.startswith("loss"))
     assert f"data {loss.item():.4g}" in loss_box and "grad 1" in loss_box
-    a_box = next(t for t in texts if t.startswith("a\n"))
-    assert "grad mean" in a_box  # six numbers are summarised
+    a_box = texts[texts.index("a") + 1]  # the lines under the name
+    assert a_box.startswith("(2, 3)") and "grad mean" in a_box  # six numbers are summarised
     assert c.grad is not None  # retain_grads kept the intermediate gradients
 
 
@@ -96,7 +159,7 @@ def test_tools_to_dot_lists_every_node_and_edge():
     assert dot.startswith("digraph") and dot.rstrip().endswith("}")
     assert dot.count("shape=box") == 6 and dot.count("shape=ellipse") == 4
     assert dot.count("->") == 2 + 1 + 1 + 1 + 4  # inputs of each op + one edge out per op
-    assert 'label="Mul"' in dot and "data" in dot
+    assert 'label="mul"' in dot and "data" in dot
 
 
 def test_tools_draw_graph_after_backward_explains_retain_graph():
