@@ -170,6 +170,36 @@ from minigrad.routines import (
 )
 
 # isort: split
+# PyTorch's other module-level names for the Tensor methods (torch.add, torch.eq, torch.flatten...)
+from minigrad.routines import (
+    add,
+    argmax,
+    argmin,
+    bincount,
+    div,
+    eq,
+    flatten,
+    ge,
+    gt,
+    le,
+    logical_and,
+    logical_not,
+    logical_or,
+    lt,
+    masked_fill,
+    mul,
+    ne,
+    neg,
+    permute,
+    pow,
+    reshape,
+    squeeze,
+    sub,
+    transpose,
+    unsqueeze,
+)
+
+# isort: split
 from minigrad.serialization import CheckpointError, load, save
 from minigrad.tensor import Size, Tensor
 from minigrad.trace import trace
@@ -206,4 +236,9 @@ __all__ += [
     "flip", "roll", "tile", "chunk", "unbind", "narrow",
     "log2", "log10", "exp2", "log1p", "expm1", "sin", "cos", "tan",
     "sign", "floor", "ceil", "round", "trunc",
+]  # fmt: skip
+__all__ += [
+    "add", "sub", "mul", "div", "pow", "neg", "eq", "ne", "lt", "le", "gt", "ge",
+    "logical_and", "logical_or", "logical_not", "argmax", "argmin", "bincount",
+    "flatten", "masked_fill", "permute", "reshape", "squeeze", "transpose", "unsqueeze",
 ]  # fmt: skip

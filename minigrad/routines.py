@@ -6,11 +6,62 @@ method calls; nothing is defined here. (NumPy calls such module-level functions 
 name keeps them apart from nn.functional and from autograd's Function.)
 """
 
-from minigrad.ops.arithmetic import floor_divide, maximum, minimum, remainder
-from minigrad.ops.comparison import all, allclose, any, equal, isclose
+from minigrad.ops.arithmetic import (
+    add,
+    div,
+    floor_divide,
+    maximum,
+    minimum,
+    mul,
+    neg,
+    pow,
+    remainder,
+    sub,
+)
+from minigrad.ops.comparison import (
+    all,
+    allclose,
+    any,
+    eq,
+    equal,
+    ge,
+    gt,
+    isclose,
+    le,
+    logical_and,
+    logical_not,
+    logical_or,
+    lt,
+    ne,
+)
 from minigrad.ops.matmul import matmul
-from minigrad.ops.reductions import amax, amin, max, mean, min, std, sum, var
-from minigrad.ops.shape import broadcast_shapes, concat, split, stack, where
+from minigrad.ops.reductions import (
+    amax,
+    amin,
+    argmax,
+    argmin,
+    bincount,
+    max,
+    mean,
+    min,
+    std,
+    sum,
+    var,
+)
+from minigrad.ops.shape import (
+    broadcast_shapes,
+    concat,
+    flatten,
+    masked_fill,
+    permute,
+    reshape,
+    split,
+    squeeze,
+    stack,
+    transpose,
+    unsqueeze,
+    where,
+)
 from minigrad.ops.softmax import log_softmax, logsumexp, softmax
 from minigrad.ops.unary import abs, clip, exp, gelu, log, relu, sigmoid, sqrt, tanh
 
@@ -60,4 +111,9 @@ __all__ += [
     "flip", "roll", "tile", "chunk", "unbind", "narrow",
     "log2", "log10", "exp2", "log1p", "expm1", "sin", "cos", "tan",
     "sign", "floor", "ceil", "round", "trunc",
+]  # fmt: skip
+__all__ += [
+    "add", "sub", "mul", "div", "pow", "neg", "eq", "ne", "lt", "le", "gt", "ge",
+    "logical_and", "logical_or", "logical_not", "argmax", "argmin", "bincount",
+    "flatten", "masked_fill", "permute", "reshape", "squeeze", "transpose", "unsqueeze",
 ]  # fmt: skip

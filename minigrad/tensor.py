@@ -405,8 +405,9 @@ class Tensor(TensorBase):
         return printing.format_tensor(self)
 
     def __format__(self, spec):
-        """f"{loss:.4f}" formats the number of a one-element tensor; f"{x}" is repr(x)."""
-        if self.array.size == 1:
+        """f"{loss:.4f}" formats the number of a one-element tensor. With no format spec, a 0-d
+        tensor prints its number and any other tensor its repr, as in PyTorch."""
+        if self.ndim == 0 or (spec and self.array.size == 1):
             return format(self.item(), spec)
         if spec:
             raise TypeError(
@@ -533,6 +534,16 @@ class Tensor(TensorBase):
     __invert__ = comparison.logical_not
     __and__ = comparison.logical_and
     __or__ = comparison.logical_or
+    eq = comparison.eq  # the same comparisons by name, as in PyTorch: x.eq(y) is x == y
+    ne = comparison.ne
+    lt = comparison.lt
+    le = comparison.le
+    gt = comparison.gt
+    ge = comparison.ge
+    logical_and = comparison.logical_and
+    logical_or = comparison.logical_or
+    logical_not = comparison.logical_not
+    bincount = reductions.bincount
     any = comparison.any
     all = comparison.all
     isclose = comparison.isclose
@@ -568,6 +579,17 @@ class Tensor(TensorBase):
 
     # Shapes and indexing (ops/shape.py)
     reshape = view = shape_ops.reshape
+
+    def view_as(self, other):
+        """self with other's shape (x.view(*other.shape)), as in PyTorch."""
+        return shape_ops.reshape(self, *other.shape)
+
+    reshape_as = view_as
+
+    def type_as(self, other):
+        """self with other's dtype, as in PyTorch."""
+        return self.to(other.dtype)
+
     flatten = shape_ops.flatten
     permute = shape_ops.permute
     transpose = swapaxes = shape_ops.transpose

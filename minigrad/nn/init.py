@@ -35,7 +35,7 @@ def calculate_gain(nonlinearity, param=None):
     """
     linear_like = ["linear", "identity", "conv1d", "conv2d", "conv3d", "sigmoid"]
     if nonlinearity in linear_like:
-        return 1.0
+        return 1  # an int, as PyTorch returns it
     if nonlinearity == "tanh":
         return 5.0 / 3.0
     if nonlinearity == "relu":

@@ -377,3 +377,25 @@ def argmin(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
     axis = single_axis(x, dim if dim is not None else axis, "argmin")
     keepdims = keepdim if keepdim is not None else keepdims
     return x._make(x.array.argmin(axis=axis, keepdims=keepdims), x.device)
+
+
+def bincount(x, weights=None, minlength=0):
+    """How often each value 0, 1, 2, ... occurs in a 1-D tensor of non-negative integers
+    (weights: add weights[i] instead of 1 for x[i]). Counts have no gradient."""
+    if not isinstance(x, TensorBase) or x.ndim != 1 or x.dtype.kind not in "iu":
+        raise TypeError(
+            "bincount only supports 1-d non-negative integral inputs, got "
+            + (f"a {x.ndim}-D {x.dtype} tensor" if isinstance(x, TensorBase) else type(x).__name__)
+        )
+    if x.numel() and int(x.array.min()) < 0:
+        raise ValueError("bincount only supports 1-d non-negative integral inputs (found < 0)")
+    if isinstance(minlength, bool) or not isinstance(minlength, int) or minlength < 0:
+        raise ValueError(f"bincount: minlength must be a non-negative int, got {minlength!r}")
+    if weights is None:
+        return x._make(x.xp.bincount(x.array, minlength=minlength).astype("int64"), x.device)
+    if not isinstance(weights, TensorBase) or weights.shape != x.shape:
+        raise ValueError(f"bincount: weights must be a tensor of shape {tuple(x.shape)}")
+    counts = x.xp.bincount(x.array, weights=weights.array, minlength=minlength)
+    # NumPy adds the weights in float64; the result keeps the weights' float dtype, as PyTorch's
+    dtype = weights.dtype if weights.dtype.kind == "f" else "float64"
+    return x._make(counts.astype(dtype), x.device)

@@ -5,7 +5,7 @@
     AdamW     Adam with decoupled weight decay
     RMSprop   gradient divided by a running RMS
 
-    lr_scheduler: StepLR, ExponentialLR, CosineAnnealingLR, LinearLR, LambdaLR
+    lr_scheduler: StepLR, ExponentialLR, CosineAnnealingLR, LinearLR, LambdaLR, SequentialLR
 
 Read `optimizer.py` first (the shared bookkeeping), then `sgd.py` and `adam.py`.
 """

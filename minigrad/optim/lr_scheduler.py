@@ -21,6 +21,10 @@ starting rate `base_lr`:
                                   * min(last_epoch, total_iters) / total_iters)
     LambdaLR           base_lr * lr_lambda(last_epoch)       (sets the rate: not chainable)
 
+SequentialLR runs one scheduler after another: `SequentialLR(opt, [warmup, decay],
+milestones=[5])` steps `warmup` for 5 steps, then restarts `decay` at its step 0 (its closed
+formula above, `closed_form_lr()`) and steps it from there.
+
 and two schedulers stepped on one optimizer compose: StepLR and ExponentialLR together multiply
 by gamma_exp every step and by gamma_step every step_size steps; a LinearLR warm-up scales
 whatever a CosineAnnealingLR sets. Each `get_lr()` below is written as that ratio, in PyTorch's
@@ -31,6 +35,7 @@ Because the rate lives in the optimizer, resuming needs both state dicts: the op
 """
 
 import math
+from bisect import bisect_right
 
 from minigrad.optim.optimizer import Optimizer
 
@@ -103,6 +108,11 @@ class StepLR(LRScheduler):
             return self._current_lrs()
         return [lr * self.gamma for lr in self._current_lrs()]
 
+    def closed_form_lr(self):
+        return [
+            base_lr * self.gamma ** (self.last_epoch // self.step_size) for base_lr in self.base_lrs
+        ]
+
 
 class ExponentialLR(LRScheduler):
     """Multiply the learning rate by gamma at every step.
@@ -118,6 +128,9 @@ class ExponentialLR(LRScheduler):
         if self.last_epoch == 0:
             return self._current_lrs()
         return [lr * self.gamma for lr in self._current_lrs()]
+
+    def closed_form_lr(self):
+        return [base_lr * self.gamma**self.last_epoch for base_lr in self.base_lrs]
 
 
 class CosineAnnealingLR(LRScheduler):
@@ -151,6 +164,10 @@ class CosineAnnealingLR(LRScheduler):
             ]
         ratio = (1 + math.cos(math.pi * t / T)) / (1 + math.cos(math.pi * (t - 1) / T))
         return [ratio * (lr - eta_min) + eta_min for lr in self._current_lrs()]
+
+    def closed_form_lr(self):
+        cosine = (1 + math.cos(math.pi * self.last_epoch / self.T_max)) / 2
+        return [self.eta_min + (base_lr - self.eta_min) * cosine for base_lr in self.base_lrs]
 
 
 class LinearLR(LRScheduler):
@@ -188,6 +205,11 @@ class LinearLR(LRScheduler):
         ratio = 1.0 + (end - start) / (self.total_iters * start + (t - 1) * (end - start))
         return [lr * ratio for lr in self._current_lrs()]
 
+    def closed_form_lr(self):
+        t, start, end = self.last_epoch, self.start_factor, self.end_factor
+        factor = start + (end - start) * min(self.total_iters, t) / self.total_iters
+        return [base_lr * factor for base_lr in self.base_lrs]
+
 
 class LambdaLR(LRScheduler):
     """Learning rate = base_lr times any function of the step count.
@@ -220,3 +242,72 @@ class LambdaLR(LRScheduler):
             base_lr * lr_lambda(self.last_epoch)
             for base_lr, lr_lambda in zip(self.base_lrs, self.lr_lambdas)
         ]
+
+
+class SequentialLR(LRScheduler):
+    """Run schedulers one after another: scheduler i takes over at step milestones[i - 1].
+
+        warmup = LinearLR(opt, start_factor=0.1, total_iters=5)
+        decay = CosineAnnealingLR(opt, T_max=95)
+        scheduler = SequentialLR(opt, schedulers=[warmup, decay], milestones=[5])
+
+    As in PyTorch: making the schedulers already stepped each of them once; SequentialLR undoes
+    that (the groups go back to their initial rate, every scheduler one step back) and takes
+    the first scheduler's initial step only. At a milestone the next scheduler restarts at its
+    step 0, where its rate is its closed formula at 0 (for CosineAnnealingLR: base_lr).
+    """
+
+    def __init__(self, optimizer, schedulers, milestones):
+        if len(schedulers) < 1:
+            raise ValueError("SequentialLR expects at least one scheduler, but got no scheduler.")
+        for i, scheduler in enumerate(schedulers):
+            if not isinstance(scheduler, LRScheduler) or isinstance(scheduler, SequentialLR):
+                raise TypeError(f"SequentialLR: schedulers[{i}] is not a learning-rate scheduler")
+            if scheduler.optimizer is not optimizer:
+                raise ValueError(
+                    f"SequentialLR expects all schedulers to belong to the same optimizer, but "
+                    f"schedulers[{i}] ({type(scheduler).__name__}) has another one"
+                )
+        if len(milestones) != len(schedulers) - 1:
+            raise ValueError(
+                "SequentialLR expects number of schedulers provided to be one more than the "
+                f"number of milestone points, but got number of schedulers {len(schedulers)} "
+                f"and the number of milestones to be equal to {len(milestones)}"
+            )
+        self.optimizer = optimizer
+        self._schedulers = list(schedulers)
+        self._milestones = list(milestones)
+        self.last_epoch = 0
+        for group in optimizer.param_groups:  # back to the starting rates...
+            group["lr"] = group["initial_lr"]
+        for scheduler in self._schedulers:  # ...and every scheduler one step back
+            scheduler.last_epoch -= 1
+        first = self._schedulers[bisect_right(self._milestones, 0)]
+        first.step()  # its initial step, at step 0
+        self._last_lr = first.get_last_lr()
+
+    def step(self):
+        self.last_epoch += 1
+        index = bisect_right(self._milestones, self.last_epoch)
+        scheduler = self._schedulers[index]
+        if index > 0 and self._milestones[index - 1] == self.last_epoch:
+            scheduler.last_epoch = 0  # a restart: the scheduler's rate at its step 0
+            scheduler._apply(scheduler.closed_form_lr())
+        else:
+            scheduler.step()
+        self._last_lr = scheduler.get_last_lr()
+
+    def state_dict(self):
+        return {
+            "last_epoch": self.last_epoch,
+            "_milestones": list(self._milestones),
+            "_last_lr": list(self._last_lr),
+            "_schedulers": [scheduler.state_dict() for scheduler in self._schedulers],
+        }
+
+    def load_state_dict(self, state_dict):
+        self.last_epoch = state_dict["last_epoch"]
+        self._milestones = list(state_dict["_milestones"])
+        self._last_lr = list(state_dict["_last_lr"])
+        for scheduler, state in zip(self._schedulers, state_dict["_schedulers"]):
+            scheduler.load_state_dict(state)

@@ -571,3 +571,76 @@ def test_numpy_spellings_axis_and_keepdims_work_too():
     same(x.max(axis=0, keepdims=True).indices, t.max(0, keepdim=True).indices)
     same((x > 2).any(axis=1, keepdims=True), (t > 2).any(1, keepdim=True))
     same((x > 2).all(axis=0, keepdims=True), (t > 2).all(0, keepdim=True))
+
+
+# ----------------------------------------------------------------------------------------------
+# Names the port suite found missing: comparisons by name, module-level functions, bincount,
+# f"{t}" of a one-element tensor, calculate_gain's int
+# ----------------------------------------------------------------------------------------------
+
+
+def test_comparison_methods_by_name_match_pytorch():
+    torch = pytest.importorskip("torch")
+    a, b = [1.0, 2.0, 3.0], [3.0, 2.0, 1.0]
+    for name in ("eq", "ne", "lt", "le", "gt", "ge"):
+        mine = getattr(mg.tensor(a), name)(mg.tensor(b))
+        theirs = getattr(torch.tensor(a), name)(torch.tensor(b))
+        np.testing.assert_array_equal(mine.numpy(), theirs.numpy(), err_msg=name)
+        by_function = getattr(mg, name)(mg.tensor(a), 2.0)
+        np.testing.assert_array_equal(
+            by_function.numpy(), getattr(torch, name)(torch.tensor(a), 2.0).numpy()
+        )
+
+
+def test_module_level_names_are_the_tensor_methods():
+    x = mg.tensor([[1.0, -2.0], [3.0, 4.0]])
+    assert mg.pow(x, 2).tolist() == (x**2).tolist()
+    assert mg.flatten(x).shape == (4,) and mg.argmax(x).item() == 3 and mg.argmin(x).item() == 1
+    assert mg.transpose(x, 0, 1).tolist() == [[1.0, 3.0], [-2.0, 4.0]]
+    assert mg.add(x, 1).tolist() == (x + 1).tolist() and mg.neg(x).tolist() == (-x).tolist()
+    assert mg.logical_not(mg.tensor([True, False])).tolist() == [False, True]
+
+
+def test_bincount_matches_pytorch_and_refuses_what_it_refuses():
+    torch = pytest.importorskip("torch")
+    values = [0, 1, 1, 3, 3, 3]
+    for kwargs in ({}, {"minlength": 7}):
+        mine, theirs = (
+            mg.bincount(mg.tensor(values), **kwargs),
+            torch.bincount(torch.tensor(values), **kwargs),
+        )
+        assert mine.tolist() == theirs.tolist() and str(mine.dtype) == "int64"
+    weights = [0.5, 1.0, 1.0, 2.0, 0.25, 0.25]
+    mine = mg.tensor(values).bincount(weights=mg.tensor(weights))
+    theirs = torch.tensor(values).bincount(weights=torch.tensor(weights))
+    np.testing.assert_allclose(mine.numpy(), theirs.numpy())
+    assert str(mine.dtype) == "float32"
+    assert mg.bincount(mg.tensor([], dtype=mg.int64)).tolist() == []
+    with pytest.raises(ValueError, match="non-negative"):
+        mg.bincount(mg.tensor([-1, 2]))
+    with pytest.raises(TypeError, match="1-d non-negative integral"):
+        mg.bincount(mg.tensor([[1, 2]]))
+    with pytest.raises(TypeError, match="1-d non-negative integral"):
+        mg.bincount(mg.tensor([1.5]))
+
+
+def test_format_without_a_spec_as_pytorch():
+    torch = pytest.importorskip("torch")
+    for value in (2.5, [12], [[1.5]]):
+        assert f"{mg.tensor(value)}" == f"{torch.tensor(value)}".replace("torch.", "minigrad.")
+    assert f"{mg.tensor(2.5):.3f}" == "2.500"
+
+
+def test_calculate_gain_returns_pytorch_types():
+    torch = pytest.importorskip("torch")
+    for name in ("linear", "conv2d", "sigmoid", "tanh", "relu", "selu", "leaky_relu"):
+        mine, theirs = mg.nn.init.calculate_gain(name), torch.nn.init.calculate_gain(name)
+        assert type(mine) is type(theirs) and mine == pytest.approx(theirs), name
+
+
+def test_view_as_reshape_as_type_as():
+    x, like = mg.arange(6), mg.zeros(2, 3, dtype=mg.float64)
+    assert x.view_as(like).shape == (2, 3) and x.reshape_as(like).shape == (2, 3)
+    assert x.type_as(like).dtype == mg.float64 and x.type_as(like).tolist() == [0, 1, 2, 3, 4, 5]
+    with pytest.raises(ValueError):
+        mg.arange(5).view_as(like)

@@ -1,5 +1,6 @@
 """Learning-rate schedules against their formulas (expected values written out by hand)."""
 
+import copy
 import math
 
 import numpy as np
@@ -167,3 +168,77 @@ def test_invalid_arguments(make, match):
 def test_scheduler_needs_an_optimizer():
     with pytest.raises(TypeError, match="Optimizer"):
         StepLR([mg.zeros(1)], step_size=1)
+
+
+# ----------------------------------------------------------------------------------------------
+# SequentialLR: one scheduler after another, bit for bit as PyTorch
+# ----------------------------------------------------------------------------------------------
+
+
+def _sequential_rates(lib, make, epochs=16):
+    params = [lib.zeros(1, requires_grad=True)]
+    optimizer = lib.optim.SGD([{"params": params, "lr": 0.5}, {"params": [], "lr": 0.2}])
+    scheduler = make(lib.optim.lr_scheduler, optimizer)
+    rates = [[group["lr"] for group in optimizer.param_groups]]
+    for _ in range(epochs):
+        optimizer.step()
+        scheduler.step()
+        rates.append([group["lr"] for group in optimizer.param_groups])
+    return rates, scheduler.get_last_lr()
+
+
+SEQUENCES = {
+    "warmup_then_cosine": lambda L, opt: L.SequentialLR(
+        opt,
+        [L.LinearLR(opt, start_factor=0.1, total_iters=3), L.CosineAnnealingLR(opt, T_max=9)],
+        milestones=[3],
+    ),
+    "three_stages": lambda L, opt: L.SequentialLR(
+        opt,
+        [
+            L.ExponentialLR(opt, gamma=0.9),
+            L.StepLR(opt, step_size=2, gamma=0.5),
+            L.LinearLR(opt, start_factor=0.5, end_factor=1.0, total_iters=4),
+        ],
+        milestones=[4, 9],
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(SEQUENCES))
+def test_sequential_lr_equals_pytorch_bit_for_bit(name):
+    torch = pytest.importorskip("torch")
+    assert _sequential_rates(mg, SEQUENCES[name]) == _sequential_rates(torch, SEQUENCES[name])
+
+
+def test_sequential_lr_state_dict_resumes_the_schedule():
+    full, _ = _sequential_rates(mg, SEQUENCES["warmup_then_cosine"], epochs=10)
+    params = [mg.zeros(1, requires_grad=True)]
+    optimizer = mg.optim.SGD([{"params": params, "lr": 0.5}, {"params": [], "lr": 0.2}])
+    scheduler = SEQUENCES["warmup_then_cosine"](mg.optim.lr_scheduler, optimizer)
+    for _ in range(5):
+        optimizer.step()
+        scheduler.step()
+    saved = (copy.deepcopy(optimizer.state_dict()), copy.deepcopy(scheduler.state_dict()))
+    optimizer = mg.optim.SGD([{"params": params, "lr": 0.5}, {"params": [], "lr": 0.2}])
+    scheduler = SEQUENCES["warmup_then_cosine"](mg.optim.lr_scheduler, optimizer)
+    optimizer.load_state_dict(saved[0])
+    scheduler.load_state_dict(saved[1])
+    resumed = []
+    for _ in range(5):
+        optimizer.step()
+        scheduler.step()
+        resumed.append([group["lr"] for group in optimizer.param_groups])
+    assert resumed == full[6:]
+
+
+def test_sequential_lr_argument_errors_as_pytorch():
+    params = [mg.zeros(1, requires_grad=True)]
+    optimizer, other = mg.optim.SGD(params, lr=0.1), mg.optim.SGD(params, lr=0.1)
+    L = mg.optim.lr_scheduler
+    with pytest.raises(ValueError, match="at least one scheduler"):
+        L.SequentialLR(optimizer, [], milestones=[])
+    with pytest.raises(ValueError, match="one more than the number of milestone"):
+        L.SequentialLR(optimizer, [L.ExponentialLR(optimizer, 0.9)], milestones=[2])
+    with pytest.raises(ValueError, match="same optimizer"):
+        L.SequentialLR(optimizer, [L.ExponentialLR(other, 0.9)], milestones=[])
