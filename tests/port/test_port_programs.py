@@ -33,6 +33,7 @@ import io
 import os
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import programs_gpt as gpt
@@ -265,3 +266,18 @@ def test_port_comparison_catches_differences():
     for change in changes:
         with pytest.raises(AssertionError):
             compare(result, {**result, **change}, case, "changed", F32)
+
+
+def test_port_readme_tour_runs_under_both_frameworks():
+    """The README's PyTorch-style example (`import minigrad as torch`) runs as written, and the
+    same lines run under PyTorch: the same structure (random draws differ by design)."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    start = readme.index("import minigrad as torch\n")
+    code = readme[start : readme.index("```", start)]
+    results = {}
+    for name, source in (("minigrad", code), ("torch", code.replace("minigrad", "torch"))):
+        namespace = {}
+        exec(compile(source, f"README ({name})", "exec"), namespace)
+        results[name] = (namespace["idx"].tolist(), list(namespace["attend"].state_dict()))
+    for idx, buffers in results.values():
+        assert len(idx[0]) == 8 and all(0 <= i < 27 for i in idx[0]) and buffers == ["tril"]
