@@ -200,7 +200,7 @@ def _index_tensor(index, x, op, name="index"):
 
 def _check_range(index, size, dim, op, name="index"):
     """Every entry of index in [0, size): PyTorch refuses negative and too-large entries."""
-    if index.size == 0:
+    if index.numel() == 0:
         return
     low, high = int(index.array.min()), int(index.array.max())
     if low < 0 or high >= size:

@@ -216,10 +216,10 @@ _INV_SQRT_2 = 1 / math.sqrt(2)
 
 class Clip(Function):
     """y = min(max(x, lo), hi)   (PyTorch's clamp; where lo > hi the result is hi).
-
     dy/dx  = 1 where lo <= x <= hi, else 0
     dy/dlo = 1 where x < lo < hi          (there the output is lo)
     dy/dhi = 1 where max(x, lo) > hi      (there the output is hi)
+
     A bound may be left out (None); a bound that is a number gets no gradient. These are
     PyTorch's choices at the kinks (x == lo, x == hi): the gradient goes to x.
     """
