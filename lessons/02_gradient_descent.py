@@ -72,6 +72,25 @@ print(f"dMSE/dw: autograd {w.grad.item():.6f}   by hand {grad_w_by_hand:.6f}")
 print(f"dMSE/db: autograd {b.grad.item():.6f}   by hand {grad_b_by_hand:.6f}")
 
 # %% [markdown]
+# **Predict, then step.** `minigrad.trace()` records the backward pass step by step, and
+# `trace.compare(name, your_gradient)` checks a gradient you worked out against the one the
+# engine computed. Before running the next cell, predict: which step of the backward pass
+# turns the 100 per-example gradients of $b$ into one number? (Look for it in the printed
+# trace: an *un-broadcast* row.) Then see what `compare` says about a classic slip, the
+# forgotten 2 of the square's derivative.
+
+# %%
+w.grad = b.grad = None
+with minigrad.trace(names={"w": w, "b": b}) as t:
+    ((X @ w + b - y) ** 2).mean().backward()
+print(next(step for step in t if step.kind == "un-broadcast"))
+check_w = t.compare("w", [[grad_w_by_hand]])
+check_b = t.compare("b", [grad_b_by_hand])
+print(check_w)
+forgot_the_2 = t.compare("b", [grad_b_by_hand / 2])
+print(forgot_the_2)
+
+# %% [markdown]
 # ## 3. Gradient descent (F4)
 #
 # $$\theta_{t+1} = \theta_t - \alpha\, \nabla_\theta J(\theta_t)$$
@@ -249,6 +268,8 @@ print("after 3 SGD steps:", w_sgd.item(), b_sgd.item(), "  by hand:", path_right
 
 # %%
 assert abs(w.grad.item() - grad_w_by_hand) < 1e-4 and abs(b.grad.item() - grad_b_by_hand) < 1e-4
+assert check_w and check_b and not forgot_the_2, "the trace agrees with the gradient by hand"
+assert "factor" in str(forgot_the_2), "and names the slip"
 small, right_run, large = (runs[k][0] for k in ("too small", "right", "too large"))
 assert right_run[-1] < best_loss * 1.01, "the right learning rate reaches the optimum"
 assert small[-1] < small[0] and small[-1] > 1.5 * best_loss, "too small: slow but going down"
