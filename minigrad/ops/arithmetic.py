@@ -205,6 +205,10 @@ class Remainder(Function):
     dz/da = 1,  dz/db = -floor(a/b)    (between the jumps, where floor(a/b) is constant)."""
 
     name = "remainder"
+    latex = r"""
+        z = a\ \mathrm{mod}\ b = a - b \lfloor a/b \rfloor
+        \frac{\partial z}{\partial a} = 1, \quad \frac{\partial z}{\partial b} = -\lfloor a/b\rfloor
+    """
 
     @staticmethod
     def forward(ctx, a, b):

@@ -38,11 +38,14 @@ def along_dim(xp, index, dim):
 
 class Gather(Function):
     """y[p] = x[p with its `dim` coordinate replaced by index[p]]   (y is shaped like index).
-
     dL/dx = zeros, with dL/dy[p] added at each place read (positions read twice add up).
     """
 
     name = "gather"
+    latex = r"""
+        y_p = x_{q(p)}, \quad q(p) = p\ \mathrm{with}\ p_{\mathrm{dim}} \leftarrow \mathrm{index}_p
+        \frac{\partial L}{\partial x_r} = \sum_{p:\ q(p) = r} \frac{\partial L}{\partial y_p}
+    """
 
     @staticmethod
     def forward(ctx, x, index, dim):
@@ -61,13 +64,18 @@ class Gather(Function):
 class Scatter(Function):
     """y = x, then y[p with its `dim` coordinate replaced by index[p]] = src[p] for every
     position p of index (src is read only where index has positions).
-
     dL/dx   = dL/dy with the written places set to 0 (those numbers of x were overwritten)
     dL/dsrc = dL/dy gathered from the written places (as PyTorch: each src element gets the
               gradient of the place it was written to, even where two wrote the same place)
     """
 
     name = "scatter"
+    latex = r"""
+        y = x, \quad y_{q(p)} = \mathrm{src}_p
+        q(p) = p\ \mathrm{with}\ p_{\mathrm{dim}} \leftarrow \mathrm{index}_p
+        \frac{\partial L}{\partial x_r} = \frac{\partial L}{\partial y_r}\,[r\ \mathrm{unwritten}]
+        \frac{\partial L}{\partial \mathrm{src}_p} = \frac{\partial L}{\partial y_{q(p)}}
+    """
 
     @staticmethod
     def forward(ctx, x, index, src, dim):
@@ -89,12 +97,17 @@ class Scatter(Function):
 class ScatterAdd(Function):
     """y = x, then y[p with its `dim` coordinate replaced by index[p]] += src[p] for every
     position p of index (repeated places add up).
-
     dL/dx   = dL/dy                (every x element is in y once, with slope 1)
     dL/dsrc = dL/dy gathered from the places each src element was added to
     """
 
     name = "scatter_add"
+    latex = r"""
+        y_r = x_r + \sum_{p:\ q(p) = r} \mathrm{src}_p
+        q(p) = p\ \mathrm{with}\ p_{\mathrm{dim}} \leftarrow \mathrm{index}_p
+        \frac{\partial L}{\partial x} = \frac{\partial L}{\partial y}
+        \frac{\partial L}{\partial \mathrm{src}_p} = \frac{\partial L}{\partial y_{q(p)}}
+    """
 
     @staticmethod
     def forward(ctx, x, index, src, dim):
@@ -126,12 +139,15 @@ def _pad_to(xp, grad, shape):
 
 class IndexSelect(Function):
     """y = x with the slices index[0], index[1], ... of dimension `dim`, in that order.
-
     dL/dx = zeros, with each slice of dL/dy added at the slice of x it came from (a slice
     selected twice gets both gradients).
     """
 
     name = "index_select"
+    latex = r"""
+        y_j = x_{\mathrm{index}_j} \quad (\mathrm{whole\ slices\ along\ dim})
+        \frac{\partial L}{\partial x_i} = \sum_{\mathrm{index}_j=i} \frac{\partial L}{\partial y_j}
+    """
 
     @staticmethod
     def forward(ctx, x, index, dim):
@@ -151,12 +167,16 @@ class IndexSelect(Function):
 class MaskedSelect(Function):
     """y = the elements of x where mask is True, as a 1-D tensor in row-major order (x and the
     mask broadcast together first).
-
     dL/dx = zeros, with dL/dy put back at the mask's True places (each place is chosen once;
     if x was broadcast, the engine sums the copies back).
     """
 
     name = "masked_select"
+    latex = r"""
+        y_n = x_{p_n} \quad (p_n = n\mathrm{th\ True\ place\ of\ mask})
+        \frac{\partial L}{\partial x_{p_n}} = \frac{\partial L}{\partial y_n}
+        \frac{\partial L}{\partial x_p} = 0 \quad (\mathrm{mask}_p\ \mathrm{False})
+    """
 
     @staticmethod
     def forward(ctx, x, mask):

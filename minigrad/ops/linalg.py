@@ -18,11 +18,14 @@ from minigrad.ops.reductions import reduction_args
 
 class Tril(Function):
     """y = x with the elements above diagonal `k` set to 0 (the last two dims are the matrix).
-
     dL/dx = tril(dL/dy): the kept elements pass their gradient, the zeroed ones get 0.
     """
 
     name = "tril"
+    latex = r"""
+        y_{ij} = x_{ij}\,[j - i \leq k]
+        \frac{\partial L}{\partial x_{ij}} = \frac{\partial L}{\partial y_{ij}}\,[j - i \leq k]
+    """
 
     @staticmethod
     def forward(ctx, x, diagonal):
@@ -38,6 +41,10 @@ class Triu(Function):
     """y = x with the elements below diagonal `k` set to 0.    dL/dx = triu(dL/dy)."""
 
     name = "triu"
+    latex = r"""
+        y_{ij} = x_{ij}\,[j - i \geq k]
+        \frac{\partial L}{\partial x_{ij}} = \frac{\partial L}{\partial y_{ij}}\,[j - i \geq k]
+    """
 
     @staticmethod
     def forward(ctx, x, diagonal):
@@ -66,6 +73,12 @@ class Diag(Function):
     """
 
     name = "diag"
+    latex = r"""
+        y_{i,\,i+k} = v_i \quad (\mathrm{vector}\ v \to \mathrm{matrix}\ y)
+        \frac{\partial L}{\partial v_i} = \frac{\partial L}{\partial y_{i,\,i+k}}
+        y_i = m_{i,\,i+k} \quad (\mathrm{matrix}\ m \to \mathrm{vector}\ y)
+        \frac{\partial L}{\partial m_{i,\,i+k}} = \frac{\partial L}{\partial y_i}
+    """
 
     @staticmethod
     def forward(ctx, x, diagonal):
@@ -99,6 +112,11 @@ class Outer(Function):
     """y_ij = a_i b_j.     dL/da_i = sum_j dL/dy_ij b_j,   dL/db_j = sum_i dL/dy_ij a_i."""
 
     name = "outer"
+    latex = r"""
+        y_{ij} = a_i\,b_j
+        \frac{\partial L}{\partial a_i} = \sum_j \frac{\partial L}{\partial y_{ij}} b_j
+        \frac{\partial L}{\partial b_j} = \sum_i \frac{\partial L}{\partial y_{ij}} a_i
+    """
 
     @staticmethod
     def forward(ctx, a, b):
@@ -115,7 +133,6 @@ class Outer(Function):
 
 class Norm(Function):
     """The vector p-norm over `axis` (all elements when None):
-
       p = 2 ('fro'):  y = sqrt(sum x_i^2)          dy/dx_i = x_i / y
       p = inf:        y = max |x_i|                dy/dx_i = sign(x_i), shared among the ties
       p = 0:          y = number of x_i != 0       dy/dx_i = 0
@@ -127,6 +144,11 @@ class Norm(Function):
     """
 
     name = "norm"
+    latex = r"""
+        y = \left(\sum_i |x_i|^p\right)^{1/p}
+        \frac{\partial y}{\partial x_i} = \frac{\mathrm{sign}(x_i)\,|x_i|^{p-1}}{y^{p-1}}
+        p = 2:\ \frac{\partial y}{\partial x_i} = \frac{x_i}{y}
+    """
 
     @staticmethod
     def forward(ctx, x, p, axis, keepdims):
@@ -180,7 +202,6 @@ def _drop_axes(y, axis):
 class Einsum(Function):
     """y = einsum(equation, *operands): multiply the operands element by element along
     matching subscripts, and sum over the subscripts that are not in the output.
-
     y is linear in each operand, so dL/d(operand k) is an einsum too: the one that multiplies
     dL/dy (subscripts: the output's) with all the other operands and keeps operand k's
     subscripts. For 'ij,jk->ik' (a matmul) that is dL/dA = einsum('ik,jk->ij', dL/dy, B).
@@ -193,6 +214,11 @@ class Einsum(Function):
     """
 
     name = "einsum"
+    latex = r"""
+        \mathrm{e.g.}\ y_{ik} = \sum_j A_{ij} B_{jk} \quad (\mathrm{ij,jk} \to \mathrm{ik})
+        \frac{\partial L}{\partial A_{ij}} = \sum_k \frac{\partial L}{\partial y_{ik}} B_{jk}
+        \frac{\partial L}{\partial B_{jk}} = \sum_i A_{ij} \frac{\partial L}{\partial y_{ik}}
+    """
 
     @staticmethod
     def forward(ctx, *operands, inputs, output):

@@ -22,6 +22,10 @@ class Flip(Function):
     dL/dx = flip(dL/dy) along the same dims (flipping twice is the identity)."""
 
     name = "flip"
+    latex = r"""
+        y_i = x_{n-1-i}
+        \frac{\partial L}{\partial x_i} = \frac{\partial L}{\partial y_{n-1-i}}
+    """
 
     @staticmethod
     def forward(ctx, x, dims):
@@ -38,6 +42,10 @@ class Roll(Function):
     other: y[(i + s) mod n] = x[i].     dL/dx = dL/dy rolled by -shifts."""
 
     name = "roll"
+    latex = r"""
+        y_{(i + s)\ \mathrm{mod}\ n} = x_i
+        \frac{\partial L}{\partial x_i} = \frac{\partial L}{\partial y_{(i + s)\ \mathrm{mod}\ n}}
+    """
 
     @staticmethod
     def forward(ctx, x, shifts, dims):
@@ -53,12 +61,15 @@ class Roll(Function):
 class Repeat(Function):
     """y = x tiled: sizes[d] copies of x side by side along each dimension d (x first gets
     leading size-1 dimensions when sizes is longer than x.shape). PyTorch's repeat; np.tile.
-
     dL/dx = the sum of dL/dy over the copies: reshape dL/dy so that each dimension of size
     sizes[d] * n_d splits into (sizes[d], n_d), then sum over the copy axes.
     """
 
     name = "repeat"
+    latex = r"""
+        y_{c\,n + i} = x_i \quad (c = 0, \ldots, \mathrm{sizes}_d - 1;\ n = \mathrm{x's\ size})
+        \frac{\partial L}{\partial x_i} = \sum_c \frac{\partial L}{\partial y_{c\,n + i}}
+    """
 
     @staticmethod
     def forward(ctx, x, sizes):

@@ -19,7 +19,6 @@ MODES = ("constant", "reflect", "replicate", "circular")
 class Pad(Function):
     """Constant padding: y = x surrounded by `value` (widths (before, after) per axis; a
     negative width removes that many elements instead).
-
     Forward:  y = full(padded shape, value);   y[inner] = x[kept]
     Backward: ∂L/∂x[kept] = ∂L/∂y[inner], and 0 for cropped elements
               (the border is a constant: no gradient flows to it from anywhere)
@@ -27,6 +26,11 @@ class Pad(Function):
     """
 
     name = "pad"
+    latex = r"""
+        y_{\mathrm{inner}} = x_{\mathrm{kept}}, \quad y_{\mathrm{border}} = v
+        \partial L / \partial x_{\mathrm{kept}} = \partial L / \partial y_{\mathrm{inner}}
+        \frac{\partial L}{\partial x_{\mathrm{cropped}}} = 0
+    """
 
     @staticmethod
     def forward(ctx, x, widths, value):

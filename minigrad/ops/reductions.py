@@ -136,6 +136,10 @@ class Amax(Function):
     """
 
     name = "amax"
+    latex = r"""
+        y = \max_i x_i
+        \frac{\partial y}{\partial x_i} = \frac{[x_i = y]}{k} \quad (k\ \mathrm{ties\ at\ the\ max})
+    """
 
     @staticmethod
     def forward(ctx, x, axis=None, keepdims=False):
@@ -155,6 +159,10 @@ class Amin(Function):
     a NaN is the minimum and takes the gradient), 0 for the others."""
 
     name = "amin"
+    latex = r"""
+        y = \min_i x_i
+        \frac{\partial y}{\partial x_i} = \frac{[x_i = y]}{k} \quad (k\ \mathrm{ties\ at\ the\ min})
+    """
 
     @staticmethod
     def forward(ctx, x, axis=None, keepdims=False):

@@ -21,6 +21,10 @@ class CumSum(Function):
     """y_i = sum_(j <= i) x_j along dim.     dL/dx_j = sum_(i >= j) dL/dy_i   (a reverse cumsum)."""
 
     name = "cumsum"
+    latex = r"""
+        y_i = \sum_{j \leq i} x_j
+        \frac{\partial L}{\partial x_j} = \sum_{i \geq j} \frac{\partial L}{\partial y_i}
+    """
 
     @staticmethod
     def forward(ctx, x, dim):
@@ -45,6 +49,10 @@ class CumProd(Function):
     """
 
     name = "cumprod"
+    latex = r"""
+        y_i = \prod_{j \leq i} x_j
+        \partial L / \partial x_j = \sum_{i \geq j} (\partial L / \partial y_i)\; y_i / x_j
+    """
 
     @staticmethod
     def forward(ctx, x, dim):

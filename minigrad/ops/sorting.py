@@ -39,11 +39,14 @@ def _put_back(ctx, grad):
 
 class Sort(Function):
     """y = x sorted along dim:  y[..., j, ...] = x[..., indices[j], ...], indices a permutation.
-
     dL/dx[..., indices[j], ...] = dL/dy[..., j, ...]   (the permutation undone).
     """
 
     name = "sort"
+    latex = r"""
+        y_j = x_{\pi_j} \quad (\pi = \mathrm{indices},\ \mathrm{a\ permutation})
+        \frac{\partial L}{\partial x_{\pi_j}} = \frac{\partial L}{\partial y_j}
+    """
 
     @staticmethod
     def forward(ctx, x, indices, dim):
@@ -57,11 +60,15 @@ class Sort(Function):
 class TopK(Function):
     """y = the k largest (or smallest) elements along dim:
     y[..., j, ...] = x[..., indices[j], ...].
-
     dL/dx = dL/dy at the k chosen positions, 0 at the others.
     """
 
     name = "topk"
+    latex = r"""
+        y_j = x_{\pi_j}, \quad j < k \quad (\pi = \mathrm{indices})
+        \frac{\partial L}{\partial x_{\pi_j}} = \frac{\partial L}{\partial y_j}
+        \frac{\partial L}{\partial x_i} = 0 \quad (i\ \mathrm{not\ chosen})
+    """
 
     @staticmethod
     def forward(ctx, x, indices, dim):
@@ -74,12 +81,15 @@ class TopK(Function):
 
 class KthValue(Function):
     """y = the k-th smallest element along dim:  y[...] = x[..., index, ...].
-
     dL/dx = dL/dy at that one position, 0 at the others. (indices arrive with a size-1 `dim`,
     which keepdim=False removes from y, and backward puts back.)
     """
 
     name = "kthvalue"
+    latex = r"""
+        y = x_i \quad (i = \mathrm{index\ of\ the\ } k\mathrm{th\ smallest})
+        \frac{\partial L}{\partial x_i} = \frac{\partial L}{\partial y}, \quad 0\ \mathrm{elsewhere}
+    """
 
     @staticmethod
     def forward(ctx, x, indices, dim, keepdim):

@@ -256,6 +256,7 @@ class Log2(Function):
     """y = log2 x = ln x / ln 2.       dy/dx = 1 / (x ln 2)."""
 
     name = "log2"
+    latex = r"y = \log_2 x \qquad \frac{dy}{dx} = \frac{1}{x \ln 2}"
 
     @staticmethod
     def forward(ctx, x):
@@ -272,6 +273,7 @@ class Log10(Function):
     """y = log10 x = ln x / ln 10.     dy/dx = 1 / (x ln 10)."""
 
     name = "log10"
+    latex = r"y = \log_{10} x \qquad \frac{dy}{dx} = \frac{1}{x \ln 10}"
 
     @staticmethod
     def forward(ctx, x):
@@ -292,6 +294,7 @@ class Exp2(Function):
     """y = 2^x.        dy/dx = 2^x ln 2 = y ln 2."""
 
     name = "exp2"
+    latex = r"y = 2^x \qquad \frac{dy}{dx} = 2^x \ln 2 = y \ln 2"
 
     @staticmethod
     def forward(ctx, x):
@@ -309,6 +312,7 @@ class Log1p(Function):
     """y = ln(1 + x), accurate for tiny x (where 1 + x rounds to 1).     dy/dx = 1 / (1 + x)."""
 
     name = "log1p"
+    latex = r"y = \ln(1 + x) \qquad \frac{dy}{dx} = \frac{1}{1 + x}"
 
     @staticmethod
     def forward(ctx, x):
@@ -325,6 +329,7 @@ class Expm1(Function):
     """y = e^x - 1, accurate for tiny x.     dy/dx = e^x = y + 1."""
 
     name = "expm1"
+    latex = r"y = e^x - 1 \qquad \frac{dy}{dx} = e^x = y + 1"
 
     @staticmethod
     def forward(ctx, x):
@@ -342,6 +347,7 @@ class Sin(Function):
     """y = sin x.      dy/dx = cos x."""
 
     name = "sin"
+    latex = r"y = \sin x \qquad \frac{dy}{dx} = \cos x"
 
     @staticmethod
     def forward(ctx, x):
@@ -358,6 +364,7 @@ class Cos(Function):
     """y = cos x.      dy/dx = -sin x."""
 
     name = "cos"
+    latex = r"y = \cos x \qquad \frac{dy}{dx} = -\sin x"
 
     @staticmethod
     def forward(ctx, x):
@@ -374,6 +381,7 @@ class Tan(Function):
     """y = tan x.      dy/dx = 1 + tan^2 x = 1 + y^2."""
 
     name = "tan"
+    latex = r"y = \tan x \qquad \frac{dy}{dx} = 1 + \tan^2 x = 1 + y^2"
 
     @staticmethod
     def forward(ctx, x):
@@ -398,6 +406,7 @@ class Sign(Function):
     """y = sign x in {-1, 0, 1}.     dy/dx = 0."""
 
     name = "sign"
+    latex = r"y = \mathrm{sign}\,x \in \{-1, 0, 1\} \qquad \frac{dy}{dx} = 0"
 
     @staticmethod
     def forward(ctx, x):
@@ -414,6 +423,7 @@ class Floor(Function):
     """y = the largest integer <= x.     dy/dx = 0."""
 
     name = "floor"
+    latex = r"y = \lfloor x \rfloor \qquad \frac{dy}{dx} = 0"
 
     @staticmethod
     def forward(ctx, x):
@@ -428,6 +438,7 @@ class Ceil(Function):
     """y = the smallest integer >= x.    dy/dx = 0."""
 
     name = "ceil"
+    latex = r"y = \lceil x \rceil \qquad \frac{dy}{dx} = 0"
 
     @staticmethod
     def forward(ctx, x):
@@ -443,6 +454,7 @@ class Round(Function):
     and NumPy do).     dy/dx = 0."""
 
     name = "round"
+    latex = r"y = \mathrm{round}(x) \quad (\mathrm{halves\ to\ even}) \qquad \frac{dy}{dx} = 0"
 
     @staticmethod
     def forward(ctx, x, decimals=0):
@@ -457,6 +469,7 @@ class Trunc(Function):
     """y = x with its fractional part dropped (towards zero).     dy/dx = 0."""
 
     name = "trunc"
+    latex = r"y = \mathrm{trunc}(x) \qquad \frac{dy}{dx} = 0"
 
     @staticmethod
     def forward(ctx, x):
