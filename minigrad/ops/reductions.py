@@ -188,8 +188,8 @@ class Max(Function):
 
     name = "max"
     latex = r"""
-        y = \max_i x_i
-        \frac{\partial y}{\partial x_i} = [x_i = y] \quad (\mathrm{ties\ share})
+        y = x_{\mathrm{index}} = \max_i x_i
+        \frac{\partial y}{\partial x_i} = [i = \mathrm{index}]
     """
 
     @staticmethod
@@ -210,8 +210,8 @@ class Min(Function):
 
     name = "min"
     latex = r"""
-        y = \min_i x_i
-        \frac{\partial y}{\partial x_i} = [x_i = y] \quad (\mathrm{ties\ share})
+        y = x_{\mathrm{index}} = \min_i x_i
+        \frac{\partial y}{\partial x_i} = [i = \mathrm{index}]
     """
 
     @staticmethod
