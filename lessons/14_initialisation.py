@@ -294,7 +294,8 @@ for i in range(LAYERS):
 right.axhline(-3, color="black", linestyle="--", linewidth=0.8)
 right.set_title("gain 0.5: log10(update / weight)")
 right.set_xlabel("step")
-right.sharey(middle)
+for ax in (middle, right):  # the same scale side by side
+    ax.set_ylim(-4.5, -1.5)
 viz.save_figure(fig, OUT / "training_and_update_ratios.png")
 
 # %% [markdown]
