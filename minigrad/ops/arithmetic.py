@@ -7,6 +7,7 @@ sums them back to each input's shape (see autograd.unbroadcast), so broadcasting
 
 from minigrad._coerce import as_float, binary_operands
 from minigrad.autograd import Function
+from minigrad.ops import kernels
 
 
 class Add(Function):
@@ -151,6 +152,18 @@ class Neg(Function):
         return -grad
 
 
+def _shared(ctx, grad, share_a):
+    """maximum/minimum's gradients: share_a of it to a (1, 1/2 on a tie, or 0), the rest to b.
+    Selected with where, not multiplied, so that a NaN gradient gives 0 to the loser, as in
+    PyTorch (NaN * 0 is NaN)."""
+    xp = ctx.xp
+    # Reference: xp.where(share_a != 0, grad * share_a, 0), and likewise for b
+    grad_a = kernels.select(xp, share_a != 0, grad * share_a) if ctx.needs_input_grad[0] else None
+    wins_b = share_a != 1
+    grad_b = kernels.select(xp, wins_b, grad * (1 - share_a)) if ctx.needs_input_grad[1] else None
+    return grad_a, grad_b
+
+
 class Maximum(Function):
     """z = max(a, b) elementwise.   dz/da = [a > b],  dz/db = [b > a];  a tie splits it 1/2, 1/2."""
 
@@ -171,9 +184,7 @@ class Maximum(Function):
         a, b = ctx.saved_tensors
         # 1 where a wins, 1/2 on a tie, 0 where b wins (cast: 0.5 * a bool array is float64)
         share_a = (a > b).astype(grad.dtype) + (a == b).astype(grad.dtype) * 0.5
-        grad_a = grad * share_a if ctx.needs_input_grad[0] else None
-        grad_b = grad * (1 - share_a) if ctx.needs_input_grad[1] else None
-        return grad_a, grad_b
+        return _shared(ctx, grad, share_a)
 
 
 class Minimum(Function):
@@ -195,9 +206,7 @@ class Minimum(Function):
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
         share_a = (a < b).astype(grad.dtype) + (a == b).astype(grad.dtype) * 0.5
-        grad_a = grad * share_a if ctx.needs_input_grad[0] else None
-        grad_b = grad * (1 - share_a) if ctx.needs_input_grad[1] else None
-        return grad_a, grad_b
+        return _shared(ctx, grad, share_a)
 
 
 class Remainder(Function):

@@ -9,6 +9,7 @@ Axes arrive normalised by the Tensor method: None or a sorted tuple of non-negat
 from minigrad import dtypes, return_types
 from minigrad._coerce import as_float, single_axis
 from minigrad.autograd import Function, TensorBase
+from minigrad.ops import kernels
 from minigrad.ops.arithmetic import maximum, minimum
 
 
@@ -245,7 +246,8 @@ def _extreme_backward(ctx, grad):
     (is_extreme,) = ctx.saved_tensors
     grad = _expand(ctx.xp, grad, is_extreme.shape, ctx.axis, ctx.keepdims)
     ties = is_extreme.sum(axis=ctx.axis, keepdims=True)
-    return grad * is_extreme / ties.astype(grad.dtype)
+    # Reference: xp.where(is_extreme, grad / ties, 0) (select: NaN * 0 would leak a NaN)
+    return kernels.select(ctx.xp, is_extreme, grad / ties.astype(grad.dtype))
 
 
 def _selected_backward(ctx, grad):

@@ -153,7 +153,9 @@ class ReLU(Function):
     @staticmethod
     def backward(ctx, grad):
         (positive,) = ctx.saved_tensors
-        return grad * positive
+        # Reference: xp.where(positive, grad, 0). Select, not multiply: a NaN arriving where
+        # x <= 0 gives 0 there, as in PyTorch (NaN * 0 would be NaN).
+        return kernels.select(ctx.xp, positive, grad)
 
 
 class GELU(Function):
@@ -249,7 +251,9 @@ class Clip(Function):
     @staticmethod
     def backward(ctx, grad):
         x_mask, lo_mask, hi_mask = ctx.saved_tensors
-        return tuple(None if mask is None else grad * mask for mask in (x_mask, lo_mask, hi_mask))
+        # Reference: xp.where(mask, grad, 0) (select: NaN * 0 would leak a NaN where it is 0)
+        masks = (x_mask, lo_mask, hi_mask)
+        return tuple(None if mask is None else kernels.select(ctx.xp, mask, grad) for mask in masks)
 
 
 class Log2(Function):

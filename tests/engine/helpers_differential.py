@@ -378,7 +378,6 @@ class Builder:
         self.program = Program(seed=draw(st.integers(0, 2**16)))
         self.values = []  # PyTorch's tensor for each program value (no gradients)
         self.finished = False  # the last step is an expected error
-        self.finite_only = False  # after a mask op: see known_mask_times_nan_gradient
 
     def new_input(self, shape, dtype=None):
         """Add an input of this shape (and dtype, else a drawn one); return its position."""
@@ -389,13 +388,10 @@ class Builder:
         return len(self.values) - 1
 
     def mask_op(self, *positions):
-        """Whether a mask op (relu, clip, maximum, max, ...) may take these values: only finite
-        ones, and from then on the program keeps every value finite (known_mask_times_nan_gradient).
-        """
-        if not all(bool(torch.isfinite(self.values[a]).all()) for a in positions):
-            return False
-        self.finite_only = True
-        return True
+        """Whether a mask op (relu, clip, maximum, max, ...) may take these values: finite ones
+        (their gradients at NaN and inf inputs are known differences: known_relu_nan, ...). A NaN
+        gradient arriving later passes through their masks as in PyTorch (fixed: they select)."""
+        return all(bool(torch.isfinite(self.values[a]).all()) for a in positions)
 
     def pick(self, condition=lambda t: True):
         """The position of a drawn earlier value that satisfies `condition`, or None."""
@@ -414,8 +410,6 @@ class Builder:
                 return
             step.expect_error = "PyTorch raises"
         else:
-            if self.finite_only and not bool(torch.isfinite(result).all()):
-                return  # see known_mask_times_nan_gradient
             step.expect_error = deliberate_difference(op, operands)
             self.values.append(result)
         self.program.steps.append(step)
@@ -553,9 +547,8 @@ def step_binary(b: Builder):
     op = b.draw(st.sampled_from(BINARY))
     other = _broadcast_partner(b, tuple(b.values[a].shape))
     x = b.values[a]
-    if op == "pow" and (not x.dtype.is_floating_point or known_pow_at_zero(x) or (x < 0).any()):
-        return  # integers to negative powers are refused by PyTorch; a negative base gives a
-        # NaN exponent gradient, which meets known_mask_times_nan_gradient
+    if op == "pow" and (not x.dtype.is_floating_point or (x < 0).any()):
+        return  # integers to negative powers: a known difference; a negative base: NaN values
     if op == "pow" and not b.values[other].dtype.is_floating_point:
         return  # PyTorch's backward fails for a bool exponent (its own limitation)
     if op in ("maximum", "minimum") and not b.mask_op(a, other):
@@ -756,11 +749,6 @@ def programs(draw, kinds=tuple(STEP_KINDS), dtypes=("float64",), specials=None, 
 # Each has an explicit xfail example in test_engine_differential_torch.py.
 
 
-def known_pow_at_zero(base):
-    """pow's gradient where the base is 0."""
-    return bool((base == 0).any())
-
-
 def known_max_min_nan(*ts):
     """max/min (and maximum/minimum) gradients where the input has a NaN."""
     return any(t.dtype.is_floating_point and bool(torch.isnan(t).any()) for t in ts)
@@ -807,9 +795,3 @@ def known_integer_refused(operands):
     """Ops PyTorch refuses for bool or integer tensors (mean, var, softmax of integers; -, abs,
     relu of booleans; ...), which minigrad computes."""
     return any(not t.dtype.is_floating_point for t in operands)
-
-
-# known_mask_times_nan_gradient: relu, clip, maximum, minimum, max and min (also with dim) pass
-# the incoming gradient through a 0/1 mask: PyTorch selects (0 where the mask is 0), minigrad
-# multiplies, and NaN * 0 is NaN. So after one of them the drawn programs keep every value finite
-# (Builder.mask_op), and the incoming gradients stay finite.

@@ -175,3 +175,24 @@ def test_max_pool2d_tiles_backward_is_col2im_of_the_masked_gradient(device, shap
     )
     result = kernels.max_pool2d_tiles_backward(backend.xp, one_hot_on, grad_on, kernel)
     _check(result, expected, backend, dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_select_is_where_mask_values_zero_with_nan_and_inf(device, dtype):
+    """kernels.select equals its reference xp.where(mask, values, 0), with finite values (the
+    multiply path) and with a NaN and an inf where the mask is 0 (the select path)."""
+    rng = np.random.default_rng(0)
+    backend = get_backend(device)
+    for values in (
+        rng.standard_normal((5, 7)),
+        np.array([[np.nan, 1.0, np.inf], [2.0, -np.inf, 3.0]]),
+        np.zeros((0, 3)),
+    ):
+        values = values.astype(dtype)
+        mask = rng.random(values.shape) > 0.5
+        if values.size:
+            mask[0, 0] = False  # the NaN (or a number) is blocked
+        got = kernels.select(backend.xp, backend.asarray(mask), backend.asarray(values))
+        expected = np.where(mask, values, 0)
+        np.testing.assert_array_equal(backend.to_numpy(got), expected)
+        assert backend.to_numpy(got).dtype == dtype
