@@ -7,10 +7,12 @@ Needs the notebooks tools: jupytext, nbclient, ipykernel (in the test extra).
 """
 
 import sys
+import tempfile
 from pathlib import Path
 
 import jupytext
 import nbformat
+from jupyter_client.manager import KernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
@@ -20,10 +22,14 @@ def main(lesson, output):
     notebook = jupytext.read(lesson)
     # Cells run with the lesson's folder's parent as the working directory, as `minigrad lesson`
     # runs the script; the kernel inherits this process's environment (MINIGRAD_FAST, ...).
+    # The kernel talks over Unix sockets in a folder of its own: with TCP, two kernels started
+    # side by side can pick the same free port ("Address already in use").
+    sockets = Path(tempfile.mkdtemp(prefix="minigrad-kernel-")) / "kernel"
+    kernel = KernelManager(kernel_name="python3", transport="ipc", ip=str(sockets))
     client = NotebookClient(
         notebook,
+        km=kernel,
         timeout=600,
-        kernel_name="python3",
         resources={"metadata": {"path": str(lesson.parent.parent)}},
     )
     try:
