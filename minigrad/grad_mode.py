@@ -109,12 +109,11 @@ def _decorate_generator(make_context, function):
 # --------------------------------------------------------------------------------------------
 
 
-class no_grad:
-    """`with minigrad.no_grad():`, `@minigrad.no_grad` or `@minigrad.no_grad()`: record no graph.
+class _GradSwitch:
+    """What no_grad and enable_grad share: a context manager that sets recording to `enabled`
+    (restoring the previous mode after), also usable as a decorator with or without ()."""
 
-    Results computed inside have requires_grad=False. Use it for evaluation and for updating
-    parameters by hand (`p -= lr * p.grad`).
-    """
+    enabled = True
 
     def __new__(cls, function=None):
         # `@no_grad` without parentheses calls no_grad(function): decorate it right away.
@@ -124,7 +123,7 @@ class no_grad:
 
     def __enter__(self):
         self._previous = is_grad_enabled()
-        _set_enabled(False)
+        _set_enabled(self.enabled)
 
     def __exit__(self, *exc_info):
         _set_enabled(self._previous)
@@ -134,24 +133,20 @@ class no_grad:
         return _decorate(type(self), function)
 
 
-class enable_grad:
+class no_grad(_GradSwitch):
+    """`with minigrad.no_grad():`, `@minigrad.no_grad` or `@minigrad.no_grad()`: record no graph.
+
+    Results computed inside have requires_grad=False. Use it for evaluation and for updating
+    parameters by hand (`p -= lr * p.grad`).
+    """
+
+    enabled = False
+
+
+class enable_grad(_GradSwitch):
     """Turn recording back on inside a no_grad block (or for a decorated function)."""
 
-    def __new__(cls, function=None):
-        if function is None:
-            return super().__new__(cls)
-        return _decorate(cls, function)
-
-    def __enter__(self):
-        self._previous = is_grad_enabled()
-        _set_enabled(True)
-
-    def __exit__(self, *exc_info):
-        _set_enabled(self._previous)
-        return False
-
-    def __call__(self, function):
-        return _decorate(type(self), function)
+    enabled = True
 
 
 class set_grad_enabled:
