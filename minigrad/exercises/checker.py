@@ -145,18 +145,23 @@ def _find_class(module, exercise, where):
 # ============================================================================================
 
 
-def _location_in(error, filename):
-    """'line N: <code>' of the deepest frame of the traceback that lies in the student's file."""
+def _student_frame(error, filename):
+    """The deepest frame of the traceback that lies in the student's file, or None."""
     if not filename:
-        return ""
+        return None
     frames = [
         f
         for f in traceback.extract_tb(error.__traceback__)
         if Path(f.filename).resolve() == Path(filename).resolve()
     ]
-    if not frames:
+    return frames[-1] if frames else None
+
+
+def _location_in(error, filename):
+    """'line N: <code>' of the deepest frame of the traceback that lies in the student's file."""
+    frame = _student_frame(error, filename)
+    if frame is None:
         return ""
-    frame = frames[-1]
     return f"\n    in {Path(filename).name}, line {frame.lineno}: {frame.line}"
 
 
@@ -180,16 +185,6 @@ _USES_NUMPY = (
 )
 
 
-def _failing_line(error, filename):
-    """The line of the student's file where the error was raised ('' if not in their file)."""
-    if not filename:
-        return ""
-    for frame in reversed(traceback.extract_tb(error.__traceback__)):
-        if Path(frame.filename).resolve() == Path(filename).resolve():
-            return frame.line or ""
-    return ""
-
-
 def _broadcasts_to(shape, target):
     """True if an array of `shape` broadcasts to `target` (its gradient may come back so)."""
     try:
@@ -200,7 +195,8 @@ def _broadcasts_to(shape, target):
 
 def _specific_error_hint(error, filename, arrays):
     """A hint naming the mistake behind an error, when its message or line gives it away."""
-    message, line = str(error), _failing_line(error, filename)
+    frame = _student_frame(error, filename)
+    message, line = str(error), (frame.line or "") if frame else ""
     returned = re.search(r"returned a gradient of shape (\(.*?\)) for input (\d+)", message)
     if returned and arrays is not None:
         shape, i = ast.literal_eval(returned.group(1)), int(returned.group(2))
