@@ -231,9 +231,13 @@ def cmd_demo(args):
     return gpt_demo(seconds=args.seconds, output=args.output, fast=args.fast)
 
 
+# A word: an identifier or keyword of 2 characters or more.
+_WORD = re.compile(r"[A-Za-z_][A-Za-z_0-9]+")
+
+
 def known_words(text):
     """The identifiers and keywords of a text (2 letters or more): the words it can spell."""
-    return set(re.findall(r"[A-Za-z_][A-Za-z_0-9]+", text))
+    return set(_WORD.findall(text))
 
 
 def real_word_rate(sample, words):
@@ -243,7 +247,7 @@ def real_word_rate(sample, words):
     corpus spells most of its words right even when the code makes no sense. A number to watch
     next to the loss, and one that a student can check by reading the sample.
     """
-    found = re.findall(r"[A-Za-z_][A-Za-z_0-9]+", sample)
+    found = _WORD.findall(sample)
     return sum(word in words for word in found) / max(len(found), 1)
 
 
