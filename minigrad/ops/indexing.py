@@ -36,6 +36,24 @@ def along_dim(xp, index, dim):
     return tuple(parts)
 
 
+def take_at(ctx, x, indices, dim):
+    """x's values at `indices` along dim (indices shaped like the result, one position chosen
+    per place); remembers in ctx what put_back_at needs. The forward of ops that select by an
+    index they were given: sort, topk, kthvalue, max(dim), min(dim)."""
+    ctx.shape, ctx.dim = x.shape, dim
+    ctx.save_for_backward(indices)
+    return x[along_dim(ctx.xp, indices, dim)]
+
+
+def put_back_at(ctx, grad):
+    """take_at's backward, dL/dx: zeros, with dL/dy at the positions the values were taken from.
+    Each position is chosen at most once, so the gradient is assigned: nothing adds up."""
+    (indices,) = ctx.saved_tensors
+    grad_x = ctx.xp.zeros(ctx.shape, dtype=grad.dtype)
+    grad_x[along_dim(ctx.xp, indices, ctx.dim)] = grad
+    return grad_x
+
+
 class Gather(Function):
     """y[p] = x[p with its `dim` coordinate replaced by index[p]]   (y is shaped like index).
     dL/dx = zeros, with dL/dy[p] added at each place read (positions read twice add up).

@@ -11,6 +11,7 @@ from minigrad._coerce import as_float, single_axis
 from minigrad.autograd import Function, TensorBase
 from minigrad.ops import kernels
 from minigrad.ops.arithmetic import maximum, minimum
+from minigrad.ops.indexing import put_back_at, take_at
 
 
 def _expand(xp, grad, shape, axis, keepdims):
@@ -195,14 +196,13 @@ class Max(Function):
 
     @staticmethod
     def forward(ctx, x, index, axis, keepdims):
-        ctx.save_for_backward(index)
-        ctx.shape, ctx.axis, ctx.keepdims = x.shape, axis, keepdims
-        values = ctx.xp.take_along_axis(x, index, axis=axis)
+        ctx.keepdims = keepdims
+        values = take_at(ctx, x, index, axis)  # index keeps the axis (size 1)
         return values if keepdims else ctx.xp.squeeze(values, axis=axis)
 
     @staticmethod
     def backward(ctx, grad):
-        return _selected_backward(ctx, grad), None, None, None
+        return _chosen_backward(ctx, grad), None, None, None
 
 
 class Min(Function):
@@ -217,14 +217,13 @@ class Min(Function):
 
     @staticmethod
     def forward(ctx, x, index, axis, keepdims):
-        ctx.save_for_backward(index)
-        ctx.shape, ctx.axis, ctx.keepdims = x.shape, axis, keepdims
-        values = ctx.xp.take_along_axis(x, index, axis=axis)
+        ctx.keepdims = keepdims
+        values = take_at(ctx, x, index, axis)  # index keeps the axis (size 1)
         return values if keepdims else ctx.xp.squeeze(values, axis=axis)
 
     @staticmethod
     def backward(ctx, grad):
-        return _selected_backward(ctx, grad), None, None, None
+        return _chosen_backward(ctx, grad), None, None, None
 
 
 def _squeeze(xp, out, axis, keepdims):
@@ -250,16 +249,11 @@ def _extreme_backward(ctx, grad):
     return kernels.select(ctx.xp, is_extreme, grad / ties.astype(grad.dtype))
 
 
-def _selected_backward(ctx, grad):
-    """Scatter the gradient of the values to the positions `index` chose along the axis."""
-    xp, axis = ctx.xp, ctx.axis
-    (index,) = ctx.saved_tensors
+def _chosen_backward(ctx, grad):
+    """max(dim)/min(dim): the gradient of the values goes back to the positions `index` chose."""
     if not ctx.keepdims:
-        grad = xp.expand_dims(grad, axis)
-    # positions[..., j, ...] = j along the reduced axis; == index marks the chosen element
-    along = [-1 if a == axis else 1 for a in range(len(ctx.shape))]
-    positions = xp.arange(ctx.shape[axis]).reshape(along)
-    return xp.where(positions == index, grad, xp.zeros((), dtype=grad.dtype))
+        grad = ctx.xp.expand_dims(grad, ctx.dim)
+    return put_back_at(ctx, grad)
 
 
 # --------------------------------------------------------------------------------------------

@@ -19,22 +19,7 @@ always does it, so results are reproducible).
 
 from minigrad import return_types
 from minigrad.autograd import Function
-from minigrad.ops.indexing import along_dim, required_dim
-
-
-def _take(ctx, x, indices, dim):
-    """The values of x at `indices` along dim; remembers what backward needs to put them back."""
-    ctx.shape, ctx.dim = x.shape, dim
-    ctx.save_for_backward(indices)
-    return x[along_dim(ctx.xp, indices, dim)]
-
-
-def _put_back(ctx, grad):
-    """dL/dx: zeros, with dL/dy at the positions the values were taken from."""
-    (indices,) = ctx.saved_tensors
-    grad_x = ctx.xp.zeros(ctx.shape, dtype=grad.dtype)
-    grad_x[along_dim(ctx.xp, indices, ctx.dim)] = grad
-    return grad_x
+from minigrad.ops.indexing import put_back_at, required_dim, take_at
 
 
 class Sort(Function):
@@ -50,11 +35,11 @@ class Sort(Function):
 
     @staticmethod
     def forward(ctx, x, indices, dim):
-        return _take(ctx, x, indices, dim)
+        return take_at(ctx, x, indices, dim)
 
     @staticmethod
     def backward(ctx, grad):
-        return _put_back(ctx, grad), None, None
+        return put_back_at(ctx, grad), None, None
 
 
 class TopK(Function):
@@ -72,11 +57,11 @@ class TopK(Function):
 
     @staticmethod
     def forward(ctx, x, indices, dim):
-        return _take(ctx, x, indices, dim)
+        return take_at(ctx, x, indices, dim)
 
     @staticmethod
     def backward(ctx, grad):
-        return _put_back(ctx, grad), None, None
+        return put_back_at(ctx, grad), None, None
 
 
 class KthValue(Function):
@@ -94,14 +79,14 @@ class KthValue(Function):
     @staticmethod
     def forward(ctx, x, indices, dim, keepdim):
         ctx.keepdim = keepdim
-        y = _take(ctx, x, indices, dim)
+        y = take_at(ctx, x, indices, dim)
         return y if keepdim else y.squeeze(dim)
 
     @staticmethod
     def backward(ctx, grad):
         if not ctx.keepdim:
             grad = ctx.xp.expand_dims(grad, ctx.dim)
-        return _put_back(ctx, grad), None, None, None
+        return put_back_at(ctx, grad), None, None, None
 
 
 def _order(xp, x, dim, descending):
