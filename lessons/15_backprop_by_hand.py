@@ -183,11 +183,8 @@ def check(name, mine):
     difference = float(np.abs(mine - retained).max()) if mine.shape == retained.shape else np.inf
     ok = bool(comparison) and difference < 1e-10
     rows.append((name, tuple(retained.shape), difference, ok))
-    print(
-        f"{name:<8}{str(tuple(retained.shape)):<13}max |mine - minigrad| {difference:8.1e}  ",
-        end="",
-    )
-    print("ok" if ok else "WRONG")
+    shape, verdict = str(tuple(retained.shape)), "ok" if ok else "WRONG"
+    print(f"{name:<8}{shape:<13}max |mine - minigrad| {difference:8.1e}  {verdict}")
     if not comparison:
         print(comparison)
     return ok
