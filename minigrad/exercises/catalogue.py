@@ -720,6 +720,222 @@ CONV1D = Exercise(
 )
 
 # --------------------------------------------------------------------------------------------
+# batch normalisation in training mode (BatchNorm1d; lessons 12, 14 and 15)
+# --------------------------------------------------------------------------------------------
+
+BATCH_NORM_EPS = 1e-5  # the stub's BatchNorm uses the same epsilon, as nn.BatchNorm1d does
+
+
+def _batch_norm_case(sizes, rng):
+    """x (N, C) or (N, C, L), with an offset and a scale of its own for every channel."""
+    ndim, n, c, length = sizes
+    shape = (n, c) if ndim == 2 else (n, c, length)
+    channel = (1, c) + (1,) * (ndim - 2)
+    x = _normal(rng, shape) * rng.uniform(0.5, 3.0, channel) + _normal(rng, channel)
+    gamma = 1.0 + 0.5 * _normal(rng, (c,))
+    beta = 0.5 * _normal(rng, (c,))
+    return x, gamma, beta
+
+
+def _batch_axes(x):
+    """The axes BatchNorm1d averages over: all but the channels (axis 1)."""
+    return (0,) if x.ndim == 2 else (0, 2)
+
+
+def _channel_shape(x):
+    """(1, C) or (1, C, 1): a per-channel vector reshaped to broadcast against x."""
+    return (1, -1) + (1,) * (x.ndim - 2)
+
+
+def _batch_norm_reference(x, gamma, beta):
+    axes, shape = _batch_axes(x), _channel_shape(x)
+    mean = x.mean(axis=axes, keepdims=True)
+    centred = x - mean
+    var = (centred * centred).mean(axis=axes, keepdims=True)
+    x_hat = centred / (var + BATCH_NORM_EPS).sqrt()
+    return x_hat * gamma.reshape(shape) + beta.reshape(shape)
+
+
+def _batch_norm_parts(inputs, g):
+    x, gamma, _ = inputs
+    axes = _batch_axes(x)
+    mean = x.mean(axis=axes, keepdims=True)
+    inv_std = 1 / np.sqrt(((x - mean) ** 2).mean(axis=axes, keepdims=True) + BATCH_NORM_EPS)
+    x_hat = (x - mean) * inv_std
+    g_hat = g * gamma.reshape(_channel_shape(x))
+    return axes, x_hat, g_hat, inv_std, (g * x_hat).sum(axis=axes), g.sum(axis=axes)
+
+
+def _batch_norm_dx(x_hat, g_hat, inv_std, axes, second_mean=None):
+    """inv_std (ĝ - mean(ĝ) - x̂ mean(ĝ x̂)), the means over `axes` (a mistake may change the
+    second one)."""
+    first = g_hat.mean(axis=axes, keepdims=True)
+    if second_mean is None:
+        second_mean = (g_hat * x_hat).mean(axis=axes, keepdims=True)
+    return inv_std * (g_hat - first - x_hat * second_mean)
+
+
+def _batch_norm_constant_stats(inputs, g):
+    axes, x_hat, g_hat, inv_std, dgamma, dbeta = _batch_norm_parts(inputs, g)
+    return [g_hat * inv_std, dgamma, dbeta]
+
+
+def _batch_norm_unbiased(inputs, g):
+    axes, x_hat, g_hat, inv_std, dgamma, dbeta = _batch_norm_parts(inputs, g)
+    m = inputs[0].size // inputs[0].shape[1]
+    second = (g_hat * x_hat).sum(axis=axes, keepdims=True) / (m - 1)
+    return [_batch_norm_dx(x_hat, g_hat, inv_std, axes, second), dgamma, dbeta]
+
+
+def _batch_norm_feature_axis(inputs, g):
+    axes, x_hat, g_hat, inv_std, dgamma, dbeta = _batch_norm_parts(inputs, g)
+    return [_batch_norm_dx(x_hat, g_hat, inv_std, -1), dgamma, dbeta]
+
+
+def _batch_norm_batch_axis_only(inputs, g):
+    if inputs[0].ndim < 3:
+        return [None, None, None]
+    axes, x_hat, g_hat, inv_std, dgamma, dbeta = _batch_norm_parts(inputs, g)
+    return [_batch_norm_dx(x_hat, g_hat, inv_std, 0), dgamma, dbeta]
+
+
+def _batch_norm_forgot_gamma(inputs, g):
+    axes, x_hat, g_hat, inv_std, dgamma, dbeta = _batch_norm_parts(inputs, g)
+    return [_batch_norm_dx(x_hat, g, inv_std, axes), dgamma, dbeta]
+
+
+def _values_per_channel(inputs):
+    return inputs[0].size // inputs[0].shape[1]
+
+
+BATCH_NORM = Exercise(
+    derivation="Batch normalisation",
+    name="batch_norm",
+    class_name="BatchNorm",
+    title="batch normalisation in training mode (BatchNorm1d: statistics over the batch)",
+    formula=(
+        "x̂ = (x - μ_B)/σ_B, y = γ x̂ + β, statistics per channel over the m = N (·L) values of "
+        "the batch;  with ĝ = g γ:  dL/dx = (ĝ - mean_B(ĝ) - x̂ mean_B(ĝ x̂)) / σ_B,  "
+        "dL/dγ = Σ_B g x̂,  dL/dβ = Σ_B g"
+    ),
+    formula_ids="F7, F13",
+    inputs=("x", "gamma", "beta"),
+    sizes=((2, 3), (2, 5), (1, 4), (1, 3)),  # ndim, N, C, L
+    fixed_sizes=(2, 5, 3, 1),  # x (5, 3), as in lesson 15
+    make_case=_batch_norm_case,
+    reference=_batch_norm_reference,
+    mistakes=(
+        Mistake(
+            "you treated the batch mean μ_B and standard deviation σ_B as constants. They are "
+            "computed from x, every row of the batch: dL/dx = (ĝ - mean_B(ĝ) - x̂ · "
+            "mean_B(ĝ · x̂)) / σ_B has two more terms, one through μ_B, one through σ_B.",
+            _batch_norm_constant_stats,
+        ),
+        Mistake(
+            "the last term divides by m - 1: that is the unbiased variance. BatchNorm "
+            "normalises with the biased batch variance (1/m, m = the values per channel), so "
+            "the backward must too: x̂ · mean_B(ĝ · x̂), a mean over m values.",
+            _batch_norm_unbiased,
+        ),
+        Mistake(
+            "you took the means along the last axis, as LayerNorm does. BatchNorm's "
+            "statistics run down the batch, one mean per channel: axis 0 for (N, C), axes "
+            "(0, 2) for (N, C, L), with keepdims=True.",
+            _batch_norm_feature_axis,
+        ),
+        Mistake(
+            "on an (N, C, L) input BatchNorm1d's statistics run over the batch AND the length: "
+            "axes (0, 2), m = N·L values per channel. Your means in dL/dx used axis 0 only.",
+            _batch_norm_batch_axis_only,
+        ),
+        Mistake(
+            "the gradient reaching x̂ is g · γ (y = γ x̂ + β): multiply by gamma (reshaped to "
+            "broadcast over the channel axis) before the normalisation's backward.",
+            _batch_norm_forgot_gamma,
+        ),
+    ),
+    factors=lambda inputs: [
+        (
+            1 / _values_per_channel(inputs),
+            f"this gradient is m = {_values_per_channel(inputs)} times too small (m = the "
+            "values per channel in the batch): did you average (.mean) where a sum belongs? "
+            "gamma and beta are used at every one of the m positions, so their gradients add "
+            "up.",
+        ),
+    ],
+    error_hint=(
+        "backward returns (dL/dx, dL/dgamma, dL/dbeta) in this order, shaped like x (N, C) or "
+        "(N, C, L), gamma (C,) and beta (C,): sum dL/dgamma and dL/dbeta over every axis but "
+        "the channels (axis 1), i.e. axis 0 for (N, C) and axes (0, 2) for (N, C, L). To "
+        "multiply by gamma, reshape it to (1, C) or (1, C, 1) first."
+    ),
+)
+
+# --------------------------------------------------------------------------------------------
+# embedding lookup (lesson 15): indexing forward, scatter-add backward
+# --------------------------------------------------------------------------------------------
+
+
+def _embedding_case(sizes, rng):
+    """indices of 1 to 3 axes, drawn from a small table so that rows repeat."""
+    ndim, num_embeddings, dim, *axes = sizes
+    indices = rng.integers(0, num_embeddings, size=tuple(axes[:ndim])).astype(np.int64)
+    weight = _normal(rng, (num_embeddings, dim))
+    return indices, weight
+
+
+def _embedding_fancy_add(inputs, g):
+    indices, weight = inputs
+    grad_weight = np.zeros_like(weight)
+    grad_weight[indices] += g  # buffered: one addition per repeated row survives
+    return [None, grad_weight]
+
+
+def _embedding_returns_grad(inputs, g):
+    indices, weight = inputs
+    return [None, g if g.shape == weight.shape else None]
+
+
+EMBEDDING = Exercise(
+    derivation="Embedding lookup",
+    name="embedding",
+    class_name="Embedding",
+    title="an embedding lookup (indexing rows of a table; its backward is a scatter-add)",
+    formula=(
+        "out[p] = weight[indices[p]] for every position p;  dL/dweight[i] = Σ over the "
+        "positions p with indices[p] = i of g[p]  (xp.add.at(dW, indices, grad))"
+    ),
+    formula_ids="F7",
+    inputs=("indices", "weight"),
+    # ndim of indices, V (rows of the table), D, then the sizes of the index's axes
+    sizes=((1, 3), (2, 6), (1, 4), (1, 5), (1, 4), (1, 3)),
+    fixed_sizes=(2, 5, 3, 2, 4, 1),  # indices (2, 4) into 5 rows: some row repeats
+    make_case=_embedding_case,
+    reference=lambda indices, weight: weight[indices],
+    mistakes=(
+        Mistake(
+            "the rows read more than once are wrong: `dW[indices] += grad` "
+            "(or `dW[indices] = grad`) reads all the rows first and writes them back one after "
+            "the other, so for a repeated index only one of the additions survives. Add every "
+            "position's gradient: xp.add.at(dW, indices, grad), a scatter-add.",
+            _embedding_fancy_add,
+        ),
+        Mistake(
+            "you returned grad itself: that is dL/d(output), one row per position. dL/dweight "
+            "has weight's shape (V, D): start from zeros and add each position's row of grad "
+            "into the row of the table it came from (xp.add.at).",
+            _embedding_returns_grad,
+        ),
+    ),
+    error_hint=(
+        "backward returns (None, dL/dweight): None for the integer indices, and dL/dweight "
+        "shaped like weight (V, D). grad has shape indices.shape + (D,). xp.add.at(dW, indices, "
+        "grad) works for indices of any shape; with a matrix product, flatten first: "
+        "indices.reshape(-1) and grad.reshape(-1, D)."
+    ),
+)
+
+# --------------------------------------------------------------------------------------------
 # a Function of the student's own
 # --------------------------------------------------------------------------------------------
 
@@ -747,6 +963,8 @@ EXERCISES = {
         CROSS_ENTROPY,
         ATTENTION,
         CONV1D,
+        BATCH_NORM,
+        EMBEDDING,
         CUSTOM,
     )
 }

@@ -92,6 +92,32 @@ PLANTED = [
     ("custom", "custom_mutates_saved", ["changed array 0 of ctx.saved_tensors in place"]),
     ("custom", "custom_ignores_upstream", ["multiply by `grad`"]),
     ("custom", "custom_swapped_outputs", ["this is the gradient of input1", "in the order"]),
+    # Lesson 15's exercises: BatchNorm in training mode, and the embedding lookup's scatter-add
+    ("batch_norm", "batch_norm_constant_stats", ["gradient for x is wrong", "as constants"]),
+    ("batch_norm", "batch_norm_unbiased_var", ["divides by m - 1", "biased batch variance"]),
+    ("batch_norm", "batch_norm_feature_axis", ["along the last axis, as LayerNorm does"]),
+    (
+        "batch_norm",
+        "batch_norm_batch_axis_only",
+        ["generated case", "the batch AND the length", "axes (0, 2)"],
+    ),
+    (
+        "batch_norm",
+        "batch_norm_dgamma_wrong_axis",
+        ["shape (5,) for input 1", "every axis but the channels"],
+    ),
+    ("batch_norm", "batch_norm_dbeta_mean", ["m = 5 times too small", "where a sum belongs"]),
+    ("batch_norm", "batch_norm_forgot_gamma", ["multiply by gamma"]),
+    ("batch_norm", "batch_norm_uses_numpy", ["'strict' device", "np.mean", "ctx.xp"]),
+    (
+        "embedding",
+        "embedding_fancy_add",
+        ["gradient for weight is wrong", "`dW[indices] += grad`", "xp.add.at"],
+    ),
+    ("embedding", "embedding_returns_grad", ["shape (2, 4, 3) for input 1", "shaped like weight"]),
+    ("embedding", "embedding_ignores_upstream", ["multiply by `grad`"]),
+    ("embedding", "embedding_onehot_transposed", ["`.T` reverses ALL the axes", "flatten first"]),
+    ("embedding", "embedding_uses_numpy", ["'strict' device", "np.add", "ctx.xp"]),
 ]
 
 
@@ -121,6 +147,8 @@ def test_exercises_catalogue_matches_the_stubs():
         "cross_entropy",
         "attention",
         "conv1d",
+        "batch_norm",
+        "embedding",
         "custom",
     }
     for name, exercise in EXERCISES.items():
@@ -316,7 +344,7 @@ def test_exercises_solutions_run_on_the_strict_device():
     """Solutions use ctx.xp only, so they would run on a GPU (checked on the CuPy stand-in)."""
     import importlib.util
 
-    for name in ("softmax", "layer_norm", "attention", "matmul", "conv1d"):
+    for name in ("softmax", "layer_norm", "attention", "matmul", "conv1d", "batch_norm"):
         spec = importlib.util.spec_from_file_location(f"solution_{name}", SOLUTIONS / f"{name}.py")
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
@@ -381,3 +409,61 @@ def test_exercises_conv1d_reference_matches_the_formula():
     for i, j, l in np.ndindex(*expected.shape):
         expected[i, j, l] = np.sum(weight[j] * x[i, :, l : l + kernel])
     assert np.allclose(got, expected, rtol=1e-12, atol=1e-12)
+
+
+def test_exercises_batch_norm_reference_is_pytorchs_batch_norm():
+    """The catalogue's BatchNorm (its values and gradients) is torch's F.batch_norm in training
+    mode, on (N, C) and (N, C, L) inputs."""
+    torch = pytest.importorskip("torch")
+    exercise = EXERCISES["batch_norm"]
+    for sizes in [(2, 5, 3, 1), (3, 4, 2, 3), (3, 2, 1, 4)]:
+        x, gamma, beta = exercise.make_case(sizes, np.random.default_rng(3))
+        upstream = np.random.default_rng(4).standard_normal(x.shape)
+        ours = [minigrad.tensor(a, requires_grad=True) for a in (x, gamma, beta)]
+        out = exercise.reference(*ours)
+        out.backward(minigrad.tensor(upstream))
+        theirs = [torch.tensor(a, requires_grad=True) for a in (x, gamma, beta)]
+        expected = torch.nn.functional.batch_norm(
+            theirs[0], None, None, theirs[1], theirs[2], training=True, eps=1e-5
+        )
+        expected.backward(torch.tensor(upstream))
+        assert np.allclose(out.numpy(), expected.detach().numpy(), rtol=1e-10, atol=1e-12)
+        for mine, reference in zip(ours, theirs):
+            assert np.allclose(mine.grad.numpy(), reference.grad.numpy(), rtol=1e-9, atol=1e-12)
+
+
+def test_exercises_embedding_reference_is_pytorchs_embedding():
+    torch = pytest.importorskip("torch")
+    exercise = EXERCISES["embedding"]
+    indices, weight = exercise.make_case(exercise.fixed_sizes, np.random.default_rng(0))
+    upstream = np.random.default_rng(1).standard_normal(indices.shape + (weight.shape[1],))
+    ours = minigrad.tensor(weight, requires_grad=True)
+    exercise.reference(minigrad.tensor(indices), ours).backward(minigrad.tensor(upstream))
+    theirs = torch.tensor(weight, requires_grad=True)
+    torch.nn.functional.embedding(torch.tensor(indices), theirs).backward(torch.tensor(upstream))
+    assert np.allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-12, atol=1e-12)
+
+
+def test_exercises_embedding_first_case_repeats_an_index():
+    """`dW[idx] += g` is right when no index repeats: the fixed case must repeat one (8
+    positions into 5 rows always do), or that mistake could pass the first case."""
+    exercise = EXERCISES["embedding"]
+    indices, weight = exercise.make_case(exercise.fixed_sizes, np.random.default_rng(0))
+    assert indices.size > weight.shape[0]
+    assert np.bincount(indices.ravel()).max() > 1
+
+
+def test_exercises_batch_norm_gradient_sums_vanish():
+    """Closed-form facts of BatchNorm's dL/dx (lessons/DERIVATIONS.md): per channel, the sum of
+    dL/dx is 0 and the sum of x̂ dL/dx is 0 up to epsilon; the solution satisfies both."""
+    exercise = EXERCISES["batch_norm"]
+    solution = _load(SOLUTIONS / "batch_norm.py", "batch_norm_solution").BatchNorm
+    x, gamma, beta = exercise.make_case((3, 4, 3, 2), np.random.default_rng(5))
+    tensors = [minigrad.tensor(a, requires_grad=True) for a in (x, gamma, beta)]
+    out = solution.apply(*tensors)
+    out.backward(minigrad.tensor(np.random.default_rng(6).standard_normal(out.shape)))
+    grad_x = tensors[0].grad.numpy()
+    mean = x.mean(axis=(0, 2), keepdims=True)
+    x_hat = (x - mean) / np.sqrt(((x - mean) ** 2).mean(axis=(0, 2), keepdims=True) + 1e-5)
+    assert np.abs(grad_x.sum(axis=(0, 2))).max() < 1e-12
+    assert np.abs((x_hat * grad_x).sum(axis=(0, 2))).max() < 1e-3 * np.abs(grad_x).max()
