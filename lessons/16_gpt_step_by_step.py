@@ -111,8 +111,8 @@ def climb(name, model, lr):
     seconds = time.process_time() - start
     ladder.append((name, model.num_parameters(), lr, before, evaluate(model)))
     print(f"{'model':<24}{'parameters':>11}{'lr':>7}{'val loss at init':>18}{'after training':>16}")
-    for name, parameters, lr, before, after in ladder:
-        print(f"{name:<24}{parameters:>11,}{lr:>7g}{before:>18.3f}{after:>16.3f}")
+    for row_name, parameters, row_lr, loss_before, loss_after in ladder:
+        print(f"{row_name:<24}{parameters:>11,}{row_lr:>7g}{loss_before:>18.3f}{loss_after:>16.3f}")
     print(f"({STEPS} steps in {seconds:.1f} s of CPU time)")
 
 
@@ -149,8 +149,9 @@ climb("1 bigram", bigram, lr=0.1)
 # $-\ln(1/V) = \ln V$. What is the best a bigram can do? The table that minimises the
 # training loss is known in closed form: row $c$ holds the log of how often each character
 # followed $c$ in the training text, $p(b \mid c) = n_{cb} / \sum_{b'} n_{cb'}$. Its
-# validation loss is the floor of step 1 (a tiny count $\alpha = 0.01$ is added everywhere so
-# that a pair never seen in training does not cost $-\ln 0 = \infty$). The lookup table is
+# validation loss is the mark a trained bigram can hope to reach (a tiny count
+# $\alpha = 0.01$ is added everywhere so that a pair never seen in training does not cost
+# $-\ln 0 = \infty$). The lookup table is
 # trained with a large learning rate (0.1): each entry only receives a gradient when its
 # character occurs, and has far to go from 0.
 
@@ -535,6 +536,7 @@ print(f"largest difference between the two models' logits: {same_logits_gap:.1e}
 # **Top-k** sets every probability outside the $k$ largest to zero and renormalises the rest:
 # $p_i \propto e^{z_i/T}$ if $z_i$ is among the $k$ largest, else 0. It cuts off the long
 # tail of unlikely characters, each of which is rare but together are drawn now and then.
+# (Logits that tie with the $k$-th largest are all kept, here and in minigrad.)
 
 # %%
 prompt = "    def __init__(self, na"
