@@ -473,7 +473,7 @@ after = [row[4] for row in ladder]
 bars = ax.barh(names, after, color="tab:blue")
 ax.bar_label(bars, labels=[f"{v:.2f}" for v in after], label_type="center", color="white")
 ax.axvline(math.log(V), color="grey", linestyle="--", label=f"uniform guess, ln {V}")
-ax.axvline(best_bigram, color="tab:orange", linestyle=":", label="best possible bigram (counts)")
+ax.axvline(best_bigram, color="tab:orange", linestyle=":", label="bigram from counts")
 ax.invert_yaxis()
 ax.set_xlim(0, math.log(V) + 0.4)
 ax.set_xlabel("validation cross-entropy (nats per character)")
@@ -770,11 +770,11 @@ viz.save_figure(fig, OUT / "kv_cache_timing.png")
 # Without the cache the time per token grows with the context: slowly at first, where the
 # fixed cost of a forward pass (about a millisecond, mostly Python bookkeeping)
 # dominates, then like $t^2$ once the $t \times t$ attention scores take over — from 256 to
-# 512 tokens it grew about four times (10 ms to 46 ms in our run). Generating $n$ tokens
-# costs the sum, $O(n^3)$ for long texts. With the cache it stays almost flat: one token's
-# worth of work plus one row of $t$ scores, too small to see next to the fixed cost. What the
-# cache costs is memory: a key and a value tensor of $t \times C$ numbers per layer, for every
-# sequence being generated.
+# 512 tokens it grew about four times (7.5 ms to 31 ms in our run; the numbers depend on the
+# machine). Generating $n$ tokens costs the sum, $O(n^3)$ for long texts. With the cache it
+# stays almost flat: one token's worth of work plus one row of $t$ scores, too small to see
+# next to the fixed cost. What the cache costs is memory: a key and a value tensor of
+# $t \times C$ numbers per layer, for every sequence being generated.
 
 # %% [markdown]
 # ## Check yourself
