@@ -280,10 +280,14 @@ d_loss.backward()
 print("with .detach():    G's first weight has a grad:", G[0].weight.grad is not None)
 
 D.zero_grad()
-d_loss, _, fake_logits = discriminator_loss(D, real, fake)  # no detach
+d_loss, _, _ = discriminator_loss(D, real, fake)  # no detach
 d_loss.backward()
 leaked = G[0].weight.grad.numpy().copy()
-print("without .detach(): G's first weight has a grad:", G[0].weight.grad is not None)
+print(
+    "without .detach(): G's first weight has a grad:",
+    G[0].weight.grad is not None,
+    f"(largest entry {np.abs(leaked).max():.4f})",
+)
 
 # The generator's own (original, saturating) objective log(1 - D(G(z))), differentiated alone:
 G.zero_grad()
@@ -291,7 +295,8 @@ own = -F.binary_cross_entropy_with_logits(D(G(z)), minigrad.zeros(128, 1))
 own.backward()
 own_grad = G[0].weight.grad.numpy()
 print(
-    "leaked grad = -(grad of G's loss log(1 - D(G(z)))):", np.allclose(leaked, -own_grad, atol=1e-6)
+    "leaked grad = -(grad of G's loss log(1 - D(G(z)))):",
+    np.allclose(leaked, -own_grad, rtol=1e-4, atol=1e-7),
 )
 
 # %% [markdown]
@@ -486,14 +491,14 @@ viz.save_figure(fig, OUT / "modes_covered.png")
 # at, the equilibrium: $D$ still tells the remaining haze between the modes from the data, and
 # the off-mode share keeps falling towards that of the real data.
 #
-# Is this one lucky seed? In the lesson author's runs with seeds 0–5 (3000 steps each), the
-# slow discriminator's GAN stayed at 0 or 1 covered modes in five seeds (seed 5 spread to 6
-# modes near the end); with $D$ keeping up, five seeds ended with all 8 modes and the sixth
-# had all 8 between steps 1500 and 2750 and ended with 5. A remedy that helps, not a cure:
-# GAN training stays a fragile game. Other remedies attack the cause more directly, by letting
-# $D$ look at the whole batch (minibatch discrimination; the minibatch standard deviation
-# feature of Karras et al. 2018) or by letting $G$ anticipate $D$'s reply (unrolled GANs,
-# Metz et al. 2017).
+# Is this one lucky seed? The same two runs with seeds 0–5 (run by the lesson's author, 3000
+# steps each): with the slow discriminator no seed ever covered more than one mode at any
+# evaluation; with $D$ keeping up, five seeds ended with all 8 modes and the sixth with 7
+# (it had covered 8 on the way), with a mean off-mode share over the last 1000 steps of 12–48%
+# against 73–91%. A remedy that helps, not a cure: GAN training stays a fragile game. Other
+# remedies attack the cause more directly, by letting $D$ look at the whole batch (minibatch
+# discrimination; the minibatch standard deviation feature of Karras et al. 2018) or by letting
+# $G$ anticipate $D$'s reply (unrolled GANs, Metz et al. 2017).
 #
 # ## Check yourself
 
@@ -505,7 +510,10 @@ assert abs(loss_at_m - (math.log(4) - 2 * js[20])) < 0.03, "the trained D's loss
 ratio = grad_non_saturating.numpy() / grad_saturating.numpy()
 assert np.allclose(ratio, (1 - np.array(probabilities)) / np.array(probabilities), rtol=1e-4)
 assert abs(grad_saturating.tolist()[-1]) < 0.002, "log(1 - D) saturates when D rejects"
-assert np.allclose(leaked, -own_grad, atol=1e-6), "without detach, D's loss reaches G"
+assert np.abs(leaked).max() > 1e-4, "without detach, D's loss reaches G"
+assert np.allclose(leaked, -own_grad, rtol=1e-4, atol=1e-7), (
+    "... as minus the gradient of log(1 - D(G(z)))"
+)
 assert max(plain["modes"]) <= 1, "the slow discriminator's GAN collapses"
 if not FAST:  # 500 steps are too few for the balanced GAN to spread over the ring
     assert remedy["modes"][-1] == MODES and remedy["off"][-1] < 0.5, "the remedy covers all"
