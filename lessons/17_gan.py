@@ -42,10 +42,10 @@ plt = viz.pyplot()
 # %% [markdown]
 # ## 1. The data: a ring of eight Gaussians
 #
-# Eight *modes*: the centres $\mu_k = 2(\cos\frac{2\pi k}{8}, \sin\frac{2\pi k}{8})$, each
-# with a little round Gaussian noise of standard deviation $\sigma = 0.1$, chosen with equal
-# probability. A good generator must put its samples on all eight, in equal shares, and
-# nowhere in between. To measure that we define two numbers, computed on 1000 generated points:
+# Eight *modes*, the centres $\mu_k = 2(\cos\frac{2\pi k}{8}, \sin\frac{2\pi k}{8})$: each
+# point picks one of them with equal probability and adds round Gaussian noise of standard
+# deviation $\sigma = 0.1$. A good generator must put its samples on all eight, in equal
+# shares, and nowhere in between. To measure that, on 1000 generated points:
 #
 # * a sample is **on mode $k$** if it lies within $3\sigma$ of $\mu_k$ (a real sample is, with
 #   probability $1 - e^{-9/2} \approx 98.9\%$: in 2-D the squared distance over $\sigma^2$ is
@@ -321,6 +321,8 @@ def train_gan(seed, lr_g, lr_d, steps=STEPS, batch=128):
     opt_g = minigrad.optim.Adam(G.parameters(), lr=lr_g, betas=(0.5, 0.999))
     opt_d = minigrad.optim.Adam(D.parameters(), lr=lr_d, betas=(0.5, 0.999))
     z_fixed = minigrad.randn(1000, 2)  # the same noise at every evaluation
+    # samples kept for the scatter plots: at 0, ~10%, ~25%, 50% and 100% of the run, rounded
+    # down to multiples of 50 (the steps at which we evaluate)
     snapshot_at = {0, steps // 10 // 50 * 50, steps // 4 // 50 * 50, steps // 2, steps}
     history = {key: [] for key in ("d_loss", "g_loss", "d_real", "d_fake")}
     history.update(eval_steps=[], modes=[], off=[], snapshots={})
