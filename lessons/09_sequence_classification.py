@@ -198,10 +198,11 @@ viz.plot_loss_curves(history, OUT / "loss.png", title="training loss (BCE)", log
 # %% [markdown]
 # Compare the milliseconds per step printed above. The LSTM's 16 time steps must run one after
 # another (each needs the previous state): 16 small matrix products in a row. Attention handles
-# all 16 positions at once in a few large ones. At this tiny size the two cost about the same;
-# on long sequences and big batches on a GPU, where large products are cheap and a chain of
-# small ones is not, this is the main practical reason Transformers replaced recurrent
-# networks.
+# all 16 positions at once in a few large ones. At this tiny size the two costs are of the same
+# order, and which one is cheaper depends on the machine (and on how many threads NumPy's
+# matrix library uses); on long sequences and big batches on a GPU, where large products are
+# cheap and a chain of small ones is not, this is the main practical reason Transformers
+# replaced recurrent networks. Section 6 shows what the recurrence buys in exchange.
 #
 # ## 5. Evaluation on sentences like the training ones
 #
