@@ -91,6 +91,24 @@ def run(make_optimizer, f, start, steps):
     return np.array(path), losses
 
 
+COLOURS = {"SGD": "tab:blue", "momentum": "tab:orange", "Adam": "tab:green"}
+WIDTHS = {"SGD": 1.2, "momentum": 2.0, "Adam": 4.5}  # drawn widest first, so none hides another
+
+
+def draw_paths(ax, runs):
+    """Each optimiser's path on the contour plot: Adam wide and pale underneath, SGD thin on
+    top (on Rosenbrock all three follow the same valley floor), a dot where each one ended."""
+    for name in sorted(runs, key=lambda name: -WIDTHS[name.split()[0]]):
+        kind = name.split()[0]
+        path = runs[name][0]
+        ax.plot(path[:, 0], path[:, 1], color=COLOURS[kind], linewidth=WIDTHS[kind],
+                alpha=0.5 if kind == "Adam" else 0.9, label=name)  # fmt: skip
+        ax.plot(*path[-1], marker="o", markersize=7, color=COLOURS[kind], markeredgecolor="k")
+    ax.set_xlabel("x")
+    ax.set_ylabel("y")
+    ax.legend(fontsize=8, loc="upper right")
+
+
 by_hand = adam_by_hand([-1.2, 1.0], lr=0.05, steps=20)
 library_path, _ = run(lambda ps: minigrad.optim.Adam(ps, lr=0.05), rosenbrock, [-1.2, 1.0], 20)
 print("Adam by hand after 20 steps:     ", by_hand)
@@ -105,6 +123,10 @@ print("minigrad.optim.Adam after 20 steps:", library_path[-1])
 # is stable only for $\alpha < 2/4 = 0.5$ (lesson 2), and with $\alpha = 0.45$ it zig-zags
 # across the valley while creeping along it ($x$ shrinks by only $1 - 0.45 \cdot 0.1$ per
 # step). All three start at $(-9, 2)$.
+#
+# **Predict, then run.** One SGD step multiplies $y$ by $1 - 0.45 \cdot 4 = -0.8$ and $x$ by
+# $1 - 0.45 \cdot 0.1 = 0.955$. After 60 steps, is SGD's loss limited by the $y$ part (across
+# the valley) or by the $x$ part (along it)? And will the zig-zag make it diverge?
 
 
 # %%
@@ -129,20 +151,27 @@ for name, (_, losses) in valley_runs.items():
 
 plt = viz.pyplot()
 fig, (left, right) = plt.subplots(1, 2, figsize=(13, 4.5))
-viz.plot_contours(
-    valley_numpy,
-    (-10, 2),
-    (-3, 3),
-    {k: v[0] for k, v in valley_runs.items()},
-    ax=left,
-    title="f(x, y) = 0.05 x² + 2 y²",
-)
+viz.plot_contours(valley_numpy, (-10, 2), (-3, 3), ax=left, title="f(x, y) = 0.05 x² + 2 y²")
+draw_paths(left, valley_runs)
 viz.plot_loss_curves(
     {k: v[1] for k, v in valley_runs.items()}, ax=right, log_scale=True, title="loss on the valley"
+)
+for line in right.get_lines():
+    line.set_color(COLOURS[line.get_label().split()[0]])
+right.legend()
+sgd_end = valley_runs["SGD lr=0.45"][0][-1]
+print(
+    f"SGD after {VALLEY_STEPS} steps: x = {sgd_end[0]:.3f} (-9 * 0.955^60 = "
+    f"{-9 * 0.955**VALLEY_STEPS:.3f}), y = {sgd_end[1]:.1e} (2 * (-0.8)^60 = {2 * 0.8**60:.1e})"
 )
 viz.save_figure(fig, OUT / "valley.png")
 
 # %% [markdown]
+# SGD does not diverge: $|{-0.8}| < 1$, so each bounce is smaller than the last, and after 60
+# steps $y$ is a few millionths. What is left of its loss is almost all $0.05\,x^2$: $x$ has only
+# shrunk to $0.955^{60} \cdot 9 \approx 0.57$. The steep direction sets the largest safe
+# learning rate, the flat one then sets the time.
+#
 # SGD bounces between the walls and crawls; momentum's velocity builds up along the valley
 # floor; Adam moves both coordinates at about the same speed from the start. (Momentum is a
 # knob too: with the common default $\beta = 0.9$ the path here overshoots and spirals for a
@@ -155,6 +184,9 @@ viz.save_figure(fig, OUT / "valley.png")
 # A curved valley: easy to fall into, slow to follow to the minimum at $(1, 1)$. Starting at
 # $(-1.2, 1)$, SGD needs a small learning rate (the walls are steep: a larger one diverges),
 # and then makes slow progress along the curved floor.
+#
+# **Predict, then run.** Near the minimum the gradient of Rosenbrock is tiny. Does Adam slow
+# down there as much as SGD does, and why (or why not)?
 
 
 # %%
@@ -179,28 +211,43 @@ for name, (path, losses) in rosenbrock_runs.items():
 
 fig, (left, right) = plt.subplots(1, 2, figsize=(13, 4.5))
 viz.plot_contours(
-    rosenbrock_numpy,
-    (-2, 2),
-    (-1, 3),
-    {k: v[0] for k, v in rosenbrock_runs.items()},
-    ax=left,
-    title="Rosenbrock (minimum at (1, 1))",
+    rosenbrock_numpy, (-2, 2), (-1, 3), ax=left, title="Rosenbrock (minimum at (1, 1))"
 )
-left.plot([1], [1], marker="*", color="red", markersize=12)
+draw_paths(left, rosenbrock_runs)
+left.plot([1], [1], marker="*", color="red", markersize=14, zorder=5)
 viz.plot_loss_curves(
     {k: v[1] for k, v in rosenbrock_runs.items()},
     ax=right,
     log_scale=True,
     title="loss on Rosenbrock",
 )
+for line in right.get_lines():
+    line.set_color(COLOURS[line.get_label().split()[0]])
+right.legend()
 viz.save_figure(fig, OUT / "rosenbrock.png")
 
 # %% [markdown]
+# Adam does not slow down: its step is $\alpha\,\hat m/\sqrt{\hat v}$, a ratio, so a small
+# gradient divided by its own small typical size still gives a step of about $\alpha$. Its loss
+# keeps falling steeply to $10^{-19}$, while SGD, whose step is $\alpha g$, stalls on the flat
+# floor (the blue dot, short of the star). Momentum sits between the two: its velocity adds
+# up many small gradients.
+#
 # No optimiser wins everywhere. Adam's per-coordinate steps are why it is the default for
 # Transformers (the documents train with Adam at lr 0.001 and 2e-5, F5); SGD with momentum is
 # still the choice for many vision models. Try other learning rates above and see.
 #
 # ## Check yourself
+#
+# 1. Why does SGD on the valley need $\alpha < 0.5$, even though the flat direction would
+#    tolerate $\alpha < 20$? *Answer: one learning rate serves every direction, and the
+#    steepest one (curvature 4) diverges above $2/4$.*
+# 2. Adam's first step, with the bias correction, is almost exactly $\alpha$ in every
+#    coordinate whatever the gradient. Why? *Answer: $\hat m_1 = g$ and $\hat v_1 = g^2$, so
+#    the step is $\alpha\, g/|g| = \pm\alpha$.*
+# 3. What would go wrong without the correction $1 - \beta_2^t$? *Answer: $v$ starts at 0, so
+#    $\sqrt v$ is far too small in the first steps and the first steps are far too large
+#    (about $\sqrt{1000} \approx 32$ times at $t = 1$, with the correction of $m$ kept).*
 
 # %%
 assert np.allclose(by_hand, library_path[-1], atol=1e-10), "Adam by hand = optim.Adam"

@@ -53,6 +53,9 @@ def f64(values):
 # Word 1's scores against the five words are 2, 3, 1, 4, 6. Its first weight is
 #
 # $$\text{attention}_{11} = \frac{e^2}{e^2 + e^3 + e^1 + e^4 + e^6}.$$
+#
+# **Predict, then run.** Word 5's score, 6, is 37.5% of the total score $2+3+1+4+6 = 16$.
+# Will its attention weight be about 37.5%, or much more? And word 3's (score 1)?
 
 # %%
 scores_f9 = f64([2.0, 3.0, 1.0, 4.0, 6.0])
@@ -63,8 +66,9 @@ print("softmax(2, 3, 1, 4, 6) =", np.round(weights_f9, 6))
 print(f"attention_11 by hand   = {by_hand_f9:.6f}")
 
 # %% [markdown]
-# Word 5 with score 6 takes 83% of the attention: the softmax exaggerates differences, because
-# $e^{6-4} \approx 7.4$.
+# Word 5 with score 6 takes 83% of the attention, not 37.5%, and word 3 gets half a percent:
+# the softmax compares scores by their *differences*, exponentiated. Word 5 beats the runner-up
+# (score 4) by $e^{6-4} \approx 7.4$ times, and word 3 by $e^{6-1} \approx 148$ times.
 #
 # ## 3. Worked example 2 (F10), as printed and as F8 says
 #
@@ -133,6 +137,10 @@ viz.plot_attention(
 # We measure it: for each $d$, 256 random query rows against 16 keys; the average largest
 # weight per row (1.0 = one-hot) and the size of the gradient that flows back to a row of
 # scores (the median over the rows, for a random upstream gradient).
+#
+# **Predict, then run.** With 16 keys, a uniform row has largest weight $1/16 \approx 0.06$.
+# For $d = 1024$ *unscaled*, where will the mean largest weight be? And scaled by $1/\sqrt d$:
+# will it change as $d$ grows from 4 to 1024?
 
 # %%
 dims = [4, 16, 64, 256, 1024]
@@ -162,8 +170,9 @@ for name in saturation:
     left.plot(dims, saturation[name], marker="o", label=name)
     right.plot(dims, gradient_size[name], marker="o", label=name)
 left.set_title("softmax saturation: mean of the largest weight")
-left.set_ylabel("1.0 = one-hot")
+left.set_ylabel("largest weight in a row (1.0 = one-hot)")
 right.set_title("gradient reaching a row of scores (median)")
+right.set_ylabel("‖∂loss/∂scores‖ of a row")
 right.set_yscale("log")
 for ax in (left, right):
     ax.set_xscale("log", base=2)
@@ -173,6 +182,12 @@ for ax in (left, right):
 viz.save_figure(fig, OUT / "softmax_saturation.png")
 
 # %% [markdown]
+# Unscaled, the rows become one-hot: the mean largest weight climbs from about 0.46 at $d = 4$
+# to 0.97 at $d = 1024$, and the gradient reaching the scores falls about ten thousand times,
+# because a saturated softmax is flat. Scaled, nothing depends on $d$ (largest weight about
+# 0.25, the same gradient): dividing by $\sqrt d$ gives the scores variance 1 for every $d$,
+# so the softmax always sees numbers of the same size.
+#
 # ## 5. A heat map of self-attention
 #
 # Six "words" with random 64-dimensional embeddings and random projections $W_Q, W_K, W_V$ (an
@@ -187,13 +202,27 @@ W_Q, W_K, W_V = (
     minigrad.tensor(rng.standard_normal((d_model, d_model)) / math.sqrt(d_model)) for _ in range(3)
 )
 Qs, Ks, Vs = embeddings @ W_Q, embeddings @ W_K, embeddings @ W_V
-fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+fig, axes = plt.subplots(1, 2, figsize=(10, 4.2), layout="constrained")
 heat = {}
 for ax, (name, scale) in zip(
     axes, (("unscaled (documents)", 1.0), ("scaled by 1/√64", 1 / math.sqrt(d_model)))
 ):
     _, heat[name] = scaled_dot_product_attention(Qs, Ks, Vs, scale=scale, return_weights=True)
-    viz.plot_attention(heat[name], ax=ax, x_labels=sentence, y_labels=sentence, title=name)
+    weights = heat[name].numpy()
+    # Both panels on the same scale, 0 to 1, so equal colours mean equal weights.
+    image = ax.imshow(weights, cmap="viridis", vmin=0.0, vmax=1.0)
+    for i in range(len(sentence)):
+        for j in range(len(sentence)):
+            colour = "white" if weights[i, j] < 0.6 else "black"
+            ax.text(
+                j, i, f"{weights[i, j]:.2f}", ha="center", va="center", fontsize=8, color=colour
+            )
+    ax.set_xticks(range(len(sentence)), sentence)
+    ax.set_yticks(range(len(sentence)), sentence)
+    ax.set_xlabel("key (attended to)")
+    ax.set_ylabel("query")
+    ax.set_title(name)
+fig.colorbar(image, ax=axes, shrink=0.85, label="attention weight")
 viz.save_figure(fig, OUT / "attention_heatmaps.png")
 
 # %% [markdown]
@@ -209,6 +238,15 @@ print("gradcheck(scaled_dot_product_attention):", attention_gradcheck)
 
 # %% [markdown]
 # ## Check yourself
+#
+# 1. Each row of an attention matrix adds up to 1. Must each column too? *Answer: no; the
+#    softmax runs over the keys of one query, so a key may be looked at by every query or by
+#    none.*
+# 2. Add 10 to every score of one row. What happens to that row's weights? *Answer: nothing:
+#    $e^{s_j + 10} / \sum_k e^{s_k + 10} = e^{s_j} / \sum_k e^{s_k}$. Only differences count.*
+# 3. Why divide by $\sqrt d$ and not by $d$? *Answer: the dot product's standard deviation grows
+#    like $\sqrt d$; dividing by $d$ would shrink the scores towards 0 as $d$ grows and make
+#    every row nearly uniform.*
 
 # %%
 assert np.allclose(weights_f9, F9_EXPECTED, atol=1e-6) and abs(by_hand_f9 - 0.015135) < 1e-6

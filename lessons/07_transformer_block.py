@@ -134,9 +134,23 @@ difference = np.abs(mha_by_hand.numpy() - mha_library.numpy()).max()
 print("max difference, by hand vs library:", difference)
 
 plt = viz.pyplot()
-fig, axes = plt.subplots(1, H, figsize=(3.2 * H, 3))
+fig, axes = plt.subplots(1, H, figsize=(3.0 * H + 1, 3.3), layout="constrained")
+top = float(library_weights[0].numpy().max())  # one colour scale for the four heads
 for h, ax in enumerate(axes):
-    viz.plot_attention(library_weights[0, h], ax=ax, title=f"head {h + 1} (untrained)")
+    weights = library_weights[0, h].numpy()
+    image = ax.imshow(weights, cmap="viridis", vmin=0.0, vmax=top)
+    for i in range(T):
+        for j in range(T):
+            colour = "white" if weights[i, j] < 0.6 * top else "black"
+            ax.text(
+                j, i, f"{weights[i, j]:.2f}", ha="center", va="center", fontsize=7, color=colour
+            )
+    ax.set_xticks(range(T))
+    ax.set_yticks(range(T))
+    ax.set_xlabel("key (attended to)")
+    ax.set_title(f"head {h + 1} (untrained)")
+axes[0].set_ylabel("query")
+fig.colorbar(image, ax=axes, shrink=0.9, label="attention weight")
 viz.save_figure(fig, OUT / "heads_untrained.png")
 
 # %% [markdown]
@@ -146,7 +160,11 @@ viz.save_figure(fig, OUT / "heads_untrained.png")
 #
 # **Residual connection**: a sublayer computes a *change* to its input, $y = x + f(x)$. Its
 # Jacobian is $I + \partial f/\partial x$: even when $\partial f/\partial x$ is tiny, the
-# identity carries the gradient back unchanged. Twenty small tanh layers show the difference:
+# identity carries the gradient back unchanged. Twenty small tanh layers show the difference.
+#
+# **Predict, then run.** Each layer's weights are about 0.1 in size, 8 by 8. Without the
+# residual, will the gradient reaching the input be about 1, about 0.1, or far smaller? With
+# the residual?
 
 # %%
 depth = 20
@@ -167,6 +185,11 @@ for residual in (False, True):
         plain_grad = np.linalg.norm(x0.grad.numpy())
 
 # %% [markdown]
+# Without the residual the gradient all but vanishes: each layer multiplies it by a matrix of
+# small weights (times $\tanh' \le 1$), shrinking it by a factor of about 4, and twenty such
+# factors make about $10^{-11}$. With the residual every layer's Jacobian is
+# $I + \text{(small)}$, so the gradient arrives at its original size or a little more.
+#
 # **LayerNorm** standardises each token's features (mean 0, variance 1), then scales and
 # shifts them with learned $\gamma, \beta$ (exercise `layer_norm` asks for its backward):
 #
@@ -196,6 +219,9 @@ print(
 # learning rate with a warm-up. We train the same stack both ways on a task that needs
 # attention — *reverse a sequence of 8 digits* — with Adam and no warm-up, at a small and a
 # large learning rate.
+#
+# **Predict, then run.** At the small learning rate, will the two layouts differ? At the large
+# one, which of them will learn to reverse the digits?
 
 # %%
 VOCAB, LENGTH, D_MODEL, HEADS = 10, 8, 32, 4
@@ -264,7 +290,12 @@ for ax, lr_name in zip(axes, learning_rates):
         ax=ax,
         title=f"reverse 8 digits, {LAYERS} blocks, Adam {lr_name}",
     )
-    ax.axhline(math.log(VOCAB), color="grey", linestyle="--", linewidth=0.8)
+    # At lr 1e-3 the two curves nearly coincide: pre-LN drawn wide and pale beneath post-LN.
+    pre_line = ax.get_lines()[0]
+    pre_line.set_linewidth(4)
+    pre_line.set_alpha(0.5)
+    ax.axhline(math.log(VOCAB), color="grey", linestyle="--", linewidth=0.8, label="log 10")
+    ax.legend(loc="lower left")
 viz.save_figure(fig, OUT / "pre_vs_post_ln.png")
 
 # %% [markdown]
@@ -303,6 +334,14 @@ anti_diagonal_mass = (best_weights.numpy() * anti_diagonal).sum() / LENGTH
 
 # %% [markdown]
 # ## Check yourself
+#
+# 1. Why does the FFN act on every position separately, and attention not? *Answer: the FFN is
+#    the same small network applied to one token's vector; only attention mixes positions.*
+# 2. Why does a loss stuck at $\log 10$ mean the post-LN model learnt nothing? *Answer: it is
+#    the cross-entropy of a uniform guess over 10 digits.*
+# 3. A model reverses 8 digits with one head. Where must that head's weights be large, and
+#    why can it not do without the position embedding? *Answer: on the anti-diagonal (output
+#    $i$ reads input $7 - i$); without positions attention cannot tell the inputs' order.*
 
 # %%
 assert ffn_by_formula.tolist() == [105.0, 120.0] and hidden.tolist() == [0.0, 14.0]

@@ -75,8 +75,10 @@ val_batches = [
 # character it must predict. The output layer has one unit per vocabulary entry — the
 # documents' text generator (S3) ends in `Dense(1, softmax)`, a softmax over a single number,
 # which is always 1 and can predict nothing. The loss is the cross-entropy (F2) of every
-# position's prediction. An untrained model guesses uniformly: its loss is
-# $\ln(\text{vocabulary size})$.
+# position's prediction.
+#
+# **Predict, then run.** The vocabulary has 95 characters. What validation loss will the
+# untrained model have, and what will a sample from it look like?
 
 # %%
 model = GPT(vocab_size=data.vocab_size, block_size=BLOCK, n_layer=2, n_head=4, d_model=64)
@@ -104,6 +106,12 @@ print(
     f"{math.log(data.vocab_size):.3f})"
 )
 print("sample before training:\n" + sample_before)
+
+# %% [markdown]
+# The loss is close to $\ln 95 \approx 4.55$, the cross-entropy of a uniform guess: small
+# random weights give logits near 0 and so nearly equal probabilities, $-\ln(1/95)$ per
+# character. The sample is what a uniform guess writes: any of the 95 characters, equally
+# often — letters, digits and punctuation in no order.
 
 # %% [markdown]
 # ## 3. Training
@@ -169,36 +177,66 @@ print("sample after training:\n" + sample_after)
 # head: row $t$ shows where the character at position $t$ looked. Everything above the
 # diagonal is zero (the causal mask). Trained heads specialise: some look at the previous
 # character or two, some further back (to the start of a word, or to the indentation).
+#
+# **Predict, then run.** Block 2 reads the output of block 1, in which every character has
+# already gathered information from its neighbours. On average, will block 2's heads look
+# further back than block 1's, or less far?
 
 # %%
-snippet = "    def __init__(self, name):\n        self.na"
+snippet = "def f(self, x):\n    self.x"  # short: every character labelled legibly
 snippet_ids = minigrad.tensor([data.encode(snippet)])
 maps = model.attention_weights(snippet_ids)  # one (1, heads, T, T) tensor per block
-labels = [repr(ch)[1:-1] for ch in snippet]
+labels = [{" ": "␣", "\n": "↵"}.get(ch, ch) for ch in snippet]  # visible spaces, newline
 n_blocks, n_heads = len(maps), maps[0].shape[1]
-fig, axes = plt.subplots(n_blocks, n_heads, figsize=(4.2 * n_heads, 4.2 * n_blocks))
+fig, axes = plt.subplots(
+    n_blocks,
+    n_heads,
+    figsize=(4.4 * n_heads + 1, 4.6 * n_blocks),
+    sharex=True,
+    sharey=True,
+    layout="constrained",
+)
 for b in range(n_blocks):
     for h in range(n_heads):
-        viz.plot_attention(
-            maps[b][0, h],
-            ax=axes[b][h],
-            x_labels=labels,
-            y_labels=labels,
-            title=f"block {b + 1}, head {h + 1}",
-            annotate=False,
-        )
-        axes[b][h].tick_params(labelsize=5)
+        ax = axes[b][h]
+        # Every panel on the same 0..1 scale, one colourbar for all of them.
+        image = ax.imshow(maps[b][0, h].numpy(), cmap="viridis", vmin=0.0, vmax=1.0)
+        ax.set_title(f"block {b + 1}, head {h + 1}")
+        ax.set_xticks(range(len(labels)), labels, fontsize=10)
+        ax.set_yticks(range(len(labels)), labels, fontsize=10)
+for ax in axes[-1]:
+    ax.set_xlabel("key: the character looked at")
+for ax in axes[:, 0]:
+    ax.set_ylabel("query: the character looking")
+fig.colorbar(image, ax=axes, shrink=0.6, label="attention weight")
 viz.save_figure(fig, OUT / "attention_heads.png")
 
 # How far back does each head look, on average? (0 = only at itself)
 T = len(snippet)
 distance = np.arange(T)[:, None] - np.arange(T)[None, :]  # row t, column j: t - j
+look_back = []
 for b in range(n_blocks):
     reach = [(maps[b][0, h].numpy() * distance).sum(axis=1).mean() for h in range(n_heads)]
+    look_back.append(float(np.mean(reach)))
     print(f"block {b + 1}: mean look-back per head", np.round(reach, 1))
 
 # %% [markdown]
+# After training, block 1's heads look back about 3 characters on average and block 2's about
+# 5: block 2 can afford to look further, because what it finds there has already been combined
+# with its own neighbours by block 1. (In the 40-step fast run the heads have barely started
+# to specialise, and this need not hold yet.)
+
+# %% [markdown]
 # ## Check yourself
+#
+# 1. Why must the attention be causal when the model is trained to predict the next character?
+#    *Answer: otherwise position $t$ could read character $t + 1$, the answer itself, and the
+#    model would learn to copy instead of predict.*
+# 2. One window of 64 characters gives how many training predictions? *Answer: 64, one per
+#    position, each with the characters before it as context.*
+# 3. What does a temperature of 0.1 do to the samples, and why? *Answer: it divides the logits
+#    by 0.1, so the softmax is nearly one-hot: almost always the most likely character, often
+#    repeating itself.*
 
 # %%
 assert abs(loss_before - math.log(data.vocab_size)) < 0.3, "untrained = a uniform guess"
@@ -211,5 +249,7 @@ for weights in maps:
     w = weights.numpy()[0]
     assert np.allclose(np.triu(w, k=1), 0.0), "causal: nothing above the diagonal"
     assert np.allclose(w.sum(axis=-1), 1.0, atol=1e-5)
+if not FAST:  # 40 steps are too few for the heads to specialise
+    assert look_back[1] > look_back[0], "the second block looks further back"
 assert (OUT / "attention_heads.png").stat().st_size > 1000 and (OUT / "loss.png").exists()
 print("lesson 8: all checks passed")

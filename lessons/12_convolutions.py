@@ -94,6 +94,9 @@ print(f"receptive field: 1 conv {one}, 3 convs {three}, 3 convs with two 2x pool
 # every digit at every shift; a convolution shares one kernel over all positions. We train the
 # three models briefly (the full reproduction, a few seeds × 6,000 steps, is
 # `python -m benchmarks.mnist1d`).
+#
+# **Predict, then run.** The MLP below has about three times as many weights as the CNN
+# (printed with the results). Which of the two will score higher on the test set?
 
 # %%
 X, Y, X_test, Y_test = load_mnist1d()
@@ -147,9 +150,17 @@ models = {
 accuracy = {name: test_accuracy(fit(m, X, Y, STEPS), X_test, Y_test) for name, m in models.items()}
 paper = {"logistic regression": 32, "MLP": 68, "CNN": 94}
 for name, acc in accuracy.items():
-    print(f"{name:20s} {acc:5.1f} %   (paper: {paper[name]} %, after 6,000 steps)")
+    print(
+        f"{name:20s} {acc:5.1f} %   (paper: {paper[name]} %, after 6,000 steps)   "
+        f"{models[name].num_parameters():6,} weights"
+    )
 
 # %% [markdown]
+# The CNN wins with a third of the weights. Weights are not what counts here, but what they
+# can express cheaply: the CNN's 25 kernels of the first layer are used at every position, so a
+# pattern learnt at one shift is recognised at all others. The MLP must learn each shift of
+# each digit from its own examples, and 4,000 training signals are not enough for that.
+#
 # **Shift a signal and watch.** Shifting a test signal by a few positions changes the CNN's
 # first-layer features by the same shift (convolution is *shift-equivariant*), so the later layers
 # see the same pattern; the MLP's first layer sees a different input altogether.
@@ -179,6 +190,10 @@ viz.save_figure(fig, OUT / "mnist1d_table.png")
 # variance, so one example's output depends on the others in its batch; running averages are
 # updated on the side, $r \leftarrow (1 - m)\,r + m\,\mu_B$. In evaluation (`model.eval()`) the
 # running averages are used, and each example is processed on its own.
+#
+# **Predict, then run.** We pass the same first example through the layer twice: alone with 3
+# others, and inside the full batch of 16. In training mode, will its two outputs be equal? In
+# evaluation mode?
 
 # %%
 bn = nn.BatchNorm1d(3)
@@ -199,6 +214,10 @@ print("running mean", np.round(bn.running_mean.numpy(), 2), "~ batch mean",
       np.round(batch.numpy().mean(0), 2))  # fmt: skip
 
 # %% [markdown]
+# In training mode the two outputs differ: the mean and variance of 4 examples are not those of
+# 16, and the example is normalised with whichever batch it came in. In evaluation mode they are
+# equal: the running averages are fixed numbers, the same for any batch.
+#
 # ## 5. Residual connections keep the gradient alive
 #
 # A residual block computes $y = x + F(x)$, so $\partial L/\partial x = \partial L/\partial y\,(1 +
@@ -228,6 +247,7 @@ ax.semilogy(with_skip, "o-", label="with the skip: x + F(x)")
 ax.semilogy(without_skip, "s-", label="without: F(x)")
 ax.set_xlabel("block (input side -> output side)")
 ax.set_ylabel("‖dL/dW‖ of the block's first conv")
+ax.set_title("gradient reaching each block of a 12-block ResNet, at initialisation")
 ax.legend()
 viz.save_figure(fig, OUT / "residual_gradients.png")
 
@@ -259,6 +279,15 @@ print(f"8x8 digits, small CNN: test accuracy {digits_accuracy:.1f} %")
 
 # %% [markdown]
 # ## Check yourself
+#
+# 1. Five 3-wide convolutions, stride 1, no pooling: how many input positions does one output
+#    see? *Answer: $1 + 5 \cdot 2 = 11$; each layer adds 2.*
+# 2. Why is a convolution layer's output shifted, not changed, when its input is shifted?
+#    *Answer: the same kernel is applied at every position, so moving the input moves where
+#    each pattern is found and nothing else (away from the borders).*
+# 3. You forget `model.eval()` before testing a BatchNorm network. What goes wrong? *Answer:
+#    each prediction depends on which other examples share its test batch (they are normalised
+#    with that batch's statistics), and the test data changes the running averages.*
 
 # %%
 assert np.allclose(by_conv, by_matmul.transpose(1, 0, 2, 3), atol=1e-4), "conv = W @ im2col"
