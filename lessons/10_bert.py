@@ -374,8 +374,8 @@ viz.plot_loss_curves(
 
 # %% [markdown]
 # Not far above chance. From scratch, 256 sentences are too few to learn which word may follow
-# which: the fresh encoder fits its training sentences (its loss falls) but has learned little
-# that carries over to new ones. Masked-word prediction had already taught the pre-trained
+# which: the fresh encoder's training loss falls slowly, and what it learns from those sentences
+# carries over little to new ones. Masked-word prediction had already taught the pre-trained
 # encoder which word fits where, from unlimited unlabelled text; fine-tuning only has to read
 # that out. That is the whole point of pre-training: labels are scarce, raw text is not.
 
