@@ -206,7 +206,8 @@ viz.plot_loss_curves(history, OUT / "loss.png", xlabel="epoch", title="binary cr
 
 # %%
 def train_mlp(hidden, lr):
-    """Train a fresh MLP(hidden) with SGD(lr) for EPOCHS epochs; its validation accuracy."""
+    """A fresh MLP(hidden) trained with SGD(lr) for EPOCHS epochs: the model, its validation
+    accuracy and its probability of class 1 on the grid."""
     minigrad.manual_seed(0)
     mlp = MLP(hidden)
     sgd = minigrad.optim.SGD(mlp.parameters(), lr=lr)
