@@ -24,7 +24,7 @@
 #   that each lesson finishes in seconds (every cell and every check still runs).
 #
 # Figures are saved as PNG files in `lessons/output/<lesson>/` (the lesson prints the folder).
-# `minigrad lessons` lists all eleven; `lessons/README.md` is the syllabus. Formula ids such as
+# `minigrad lessons` lists them all; `lessons/README.md` is the syllabus. Formula ids such as
 # F6 refer to `lessons/FORMULAS.md`, the catalogue of the mathematics in the source documents.
 #
 # ## What this lesson does
@@ -210,6 +210,24 @@ print(
 )
 
 # %% [markdown]
+# **Predict, then run.** `tw1.grad` now holds $\partial L/\partial w_1$ from the backward pass
+# above. We call `tL.backward()` a second time on the same graph without touching `.grad`.
+# What will `tw1.grad` hold: the same number, twice the number, or will it raise an error?
+
+# %%
+grad_after_one = tw1.grad.item()
+tL.backward(retain_graph=True)  # a second backward pass, .grad not cleared
+grad_after_two = tw1.grad.item()
+print(f"w1.grad after one backward pass {grad_after_one:.6f}, after two {grad_after_two:.6f}")
+
+# %% [markdown]
+# Twice the number. `backward()` never overwrites a gradient, it *adds* to it: the `+=` of our
+# engine, which is what makes a value used twice receive both contributions. The engine cannot
+# tell "used twice in one graph" from "a second backward pass", so every training loop clears
+# the gradients before each backward pass (`optimizer.zero_grad()`, lesson 2), and so does the
+# next section.
+
+# %% [markdown]
 # ## 5. Backpropagation, one step at a time
 #
 # `minigrad.trace()` records every step of a backward pass in the order the engine runs it, and
@@ -325,11 +343,19 @@ print("b.grad:", b_vec.grad, "  (1 - tanh(h)^2, as if we had written h = h + b)"
 # **Versions.** Every tensor counts how often it was changed in place (`t._version`). A node
 # that saved a tensor for its backward remembers the count; if the tensor changes before
 # `backward()`, the saved numbers are not the ones the forward pass used, and backward stops
-# with an error rather than return a wrong gradient. `exp` saves its output ($\partial e^x /
-# \partial x = e^x$), so changing that output in place breaks it — exactly as in PyTorch:
+# with an error rather than return a wrong gradient.
+#
+# **Predict, then run.** Two tiny graphs, each changed in place after its op:
+# `d = z * 2; d += 1` and `e = z.exp(); e += 1`. Which of the two backward passes works, and
+# which stops with an error? (Ask yourself what each op needs to keep for its backward.)
 
 # %%
 z = minigrad.tensor([0.5, 1.0], requires_grad=True)
+d = z * 2.0
+d += 1  # version 0 -> 1
+d.sum().backward()
+print("d = z * 2, then d += 1: z.grad =", z.grad)
+
 e = z.exp()
 e += 1  # version 0 -> 1
 try:
@@ -337,7 +363,14 @@ try:
     version_error = None
 except RuntimeError as error:
     version_error = str(error)
-print(version_error)
+print("e = z.exp(), then e += 1:", version_error)
+
+# %% [markdown]
+# The multiplication works: its local derivatives are its *inputs* ($\partial (2z)/\partial z
+# = 2$), it saved `z` and 2, and nobody changed them. `exp` fails: its local derivative is its
+# *output* ($\partial e^z/\partial z = e^z$), it saved `e`, and `e += 1` overwrote those numbers
+# — exactly as in PyTorch. Whether an in-place change is safe depends on what the ops around it
+# saved, which is why the engine checks instead of trusting you.
 
 # %% [markdown]
 # The rules, PyTorch's:
@@ -351,10 +384,37 @@ print(version_error)
 #   the other, and the gradients follow.
 
 # %% [markdown]
+# ## Your turn
+#
+# In $L = x \cdot x \cdot x$ the value $x$ is used three times. Work out $dL/dx$ at $x = 2$ by
+# hand, then let our `Scalar` engine check it. Our answer is filled in so that the lesson runs:
+# delete it and write your own.
+
+# %%
+x_mine = Scalar(2.0)
+cube = x_mine * x_mine * x_mine
+cube.backward()
+my_dcube_dx = 3 * 2.0**2  # <- delete this answer and write yours
+print(f"dL/dx: our engine {x_mine.grad}, yours {my_dcube_dx}")
+
+# %% [markdown]
 # ## Check yourself
 #
 # The cell below asserts what this lesson claimed. If you change a number above and an
-# assertion fails, find out why before you move on.
+# assertion fails, find out why before you move on. First, three questions; cover the answers.
+#
+# 1. Why does `backward()` visit the nodes in reverse topological order, not in any order?
+#
+#    *Answer:* a node may pass its gradient on only when it is complete, after every node that
+#    uses it has added its share.
+# 2. A training loop forgets to clear the gradients. What does its second step use?
+#
+#    *Answer:* the sum of the first and second steps' gradients: `.grad` accumulates.
+# 3. Which of the two needs `no_grad()`: `w -= 0.1 * w.grad` for a parameter `w`, or `h += b`
+#    for an intermediate tensor `h`?
+#
+#    *Answer:* the first: a leaf that requires grad may change in place only under
+#    `no_grad()`; `h += b` is simply recorded in the graph.
 
 # %%
 for name in ("w1", "w2", "b"):
@@ -373,6 +433,9 @@ assert h.grad_fn is not node_before and h._version == 1
 expected_b_grad = 1 - np.tanh(x_in.numpy() @ W.detach().numpy() + b_vec.detach().numpy()) ** 2
 assert np.allclose(b_vec.grad.numpy(), expected_b_grad[0], atol=1e-6)
 assert version_error is not None and "modified by an inplace operation" in version_error
+assert np.allclose(z.grad.numpy(), 2.0), "d = z * 2 saved nothing that d += 1 changed"
+assert np.isclose(grad_after_two, 2 * grad_after_one), "a second backward pass adds"
+assert x_mine.grad == my_dcube_dx == 12.0, "three uses of x, three contributions added"
 assert before_png.stat().st_size > 1000 and after_png.stat().st_size > 1000
 assert minigrad.gradcheck(
     lambda v: (v * 2.0).tanh().sum(),

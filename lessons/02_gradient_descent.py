@@ -144,13 +144,13 @@ learning_rates = {
 }
 
 
-def train(lr, steps):
+def train(lr, steps, inputs=X):
     """Plain gradient descent; returns the losses and the (w, b) path."""
     w = minigrad.zeros(1, 1, requires_grad=True)
     b = minigrad.zeros(1, requires_grad=True)
     losses, path = [], []
     for _ in range(steps):
-        loss = ((X @ w + b - y) ** 2).mean()
+        loss = ((inputs @ w + b - y) ** 2).mean()
         w.grad = b.grad = None  # gradients accumulate across backward() calls
         loss.backward()
         losses.append(loss.item())
@@ -247,7 +247,44 @@ ax.set_title(f"fitted lines after {STEPS} steps")
 viz.save_figure(fig, OUT / "fitted_lines.png")
 
 # %% [markdown]
-# ## 5. The same step with `minigrad.optim.SGD`
+# ## 5. Why centre the inputs?
+#
+# The valley is long and thin ($\kappa \approx 19$) because the inputs sit around $x = 1.5$:
+# tilting the line moves every prediction in the same direction as raising it, so $w$ and $b$
+# pull against each other. Shift the inputs to mean zero, $x - \bar x$: the line and the best
+# fit are the same (only the intercept changes its meaning), but the bowl changes shape.
+#
+# **Predict, then run.** With centred inputs and the best fixed step $\alpha^*$ of the new bowl,
+# how many steps does gradient descent need to get within $10^{-4}$ of the optimum: about 100,
+# about 10, or about 3?
+
+# %%
+X_centred = X - X.numpy().mean()
+A_centred = A - [[X.numpy().mean(), 0.0]]  # the same design matrix, first column centred
+lambda_min_c, lambda_max_c = np.linalg.eigvalsh(2 / n * A_centred.T @ A_centred)
+best_centred, *_ = np.linalg.lstsq(A_centred, y.numpy().astype(np.float64), rcond=None)
+_, path_centred, _, _ = train(2.0 / (lambda_max_c + lambda_min_c), 12, inputs=X_centred)
+# path[k] is (w, b) after k steps, path[0] the start (0, 0)
+distances_centred = np.linalg.norm(path_centred - best_centred[:, 0], axis=1)
+steps_centred = int(np.argmax(distances_centred < 1e-4))  # the first step that is close enough
+distances_offset = np.linalg.norm(runs["right"][1] - best_params[:, 0], axis=1)
+steps_offset = int(np.argmax(distances_offset < 1e-4))
+print(
+    f"centred inputs: curvatures {lambda_min_c:.3f} and {lambda_max_c:.3f}, "
+    f"kappa = {lambda_max_c / lambda_min_c:.2f}"
+)
+print("distance to the optimum per step:", " ".join(f"{d:.0e}" for d in distances_centred[:6]))
+print(f"within 1e-4 after {steps_centred} steps; with x around 1.5, α* needed {steps_offset}")
+
+# %% [markdown]
+# About 3. Centred, the Hessian is diagonal, $H = 2\,\mathrm{diag}(\operatorname{Var}(x), 1)$:
+# slope and intercept no longer interact, and with $\operatorname{Var}(x) \approx 0.93$ both
+# directions are almost equally curved, $\kappa \approx 1.08$. A round bowl has its
+# gradient pointing straight at the minimum, and one step of $\alpha^*$ almost lands there.
+# That is why inputs are standardised before training, and, inside deep networks, why
+# normalisation layers help (lesson 14).
+#
+# ## 6. The same step with `minigrad.optim.SGD`
 #
 # Writing `p -= lr * p.grad` (inside `no_grad()`) by hand is what `SGD` does in `step()` (read
 # `minigrad/optim/sgd.py`). From now on lessons use the optimiser classes.
@@ -265,6 +302,20 @@ print("after 3 SGD steps:", w_sgd.item(), b_sgd.item(), "  by hand:", path_right
 
 # %% [markdown]
 # ## Check yourself
+#
+# Three questions first; cover the answers.
+#
+# 1. You multiply every target $y$ by 10. Does the largest learning rate that converges change?
+#
+#    *Answer:* no: the Hessian $\frac2n A^\top A$ depends on the inputs only; the targets move
+#    the minimum, not the curvature.
+# 2. You multiply every input $x$ by 10 instead. What happens to $2/\lambda_{\max}$?
+#
+#    *Answer:* it shrinks about a hundredfold: the curvature along $w$ grows with $x^2$.
+# 3. With $\alpha = 2.1/\lambda_{\max}$, by what factor does the error along the steepest
+#    direction grow per step?
+#
+#    *Answer:* $|1 - 2.1| = 1.1$: each step overshoots the valley floor by a bit more.
 
 # %%
 assert abs(w.grad.item() - grad_w_by_hand) < 1e-4 and abs(b.grad.item() - grad_b_by_hand) < 1e-4
@@ -280,5 +331,8 @@ assert 10 < kappa < 30, "an ill-conditioned bowl: κ about 19"
 assert ratio > 1.03**STEPS, "α* = 2/(λmax + λmin) beats the rule of thumb 1/λmax"
 assert distance_to_optimum("right") < 2 * start * ((kappa - 1) / (kappa + 1)) ** (STEPS - 1)
 assert np.allclose([w_sgd.item(), b_sgd.item()], path_right[3], atol=1e-6)
+assert lambda_max_c / lambda_min_c < 1.2, "centred inputs: a nearly round bowl"
+assert 1 <= steps_centred <= 4, "centred inputs: within 1e-4 of the optimum in a few steps"
+assert steps_offset > 50, "offset inputs: dozens of steps, even with the best fixed step"
 assert (OUT / "learning_rates.png").stat().st_size > 1000
 print("lesson 2: all checks passed")

@@ -292,11 +292,14 @@ for name, p_final in p_after.items():
 # term $+(1 - y^*)\log(1 - p)$ *rewards* a confident wrong answer. That decides it: the
 # printed formula is wrong, and the gradient $\sigma(z) - y^*$ is the right loss's.
 #
-# **The stable form.** Computing $\log\sigma(z)$ directly breaks for large $|z|$: $\sigma(100)$
-# rounds to exactly 1 and $\log(1 - 1) = -\infty$. F3's stable form on logits never takes the
-# log of a rounded probability:
+# **The stable form.** In practice the model outputs a logit $z$ and $p = \sigma(z)$. F3 also
+# gives a form of the same loss written on the logit:
 #
 # $$L(z, y) = \max(z, 0) - z\,y + \log\big(1 + e^{-|z|}\big).$$
+#
+# **Predict, then run.** A model is confidently wrong: logit $z = 100$, label 0. The true loss
+# is about 100. In float64 (16 significant digits), what does the bracketed formula on
+# $p = \sigma(z)$ return: 100, a huge but finite number, or infinity?
 
 # %%
 extreme = f64([-100.0, -5.0, 0.0, 5.0, 100.0], requires_grad=False)
@@ -308,6 +311,14 @@ library = F.binary_cross_entropy_with_logits(extreme, y_extreme, reduction="none
 print("naive: ", naive)
 print("stable:", stable)
 print("F.binary_cross_entropy_with_logits:", library)
+
+# %% [markdown]
+# Infinity, at the last entry. $\sigma(100) = 1 - e^{-100}$ to about 44 digits, so in float64 it
+# rounds to exactly 1, and $\log(1 - 1) = -\infty$: more precision would not help, the
+# difference $1 - p$ is lost before the log sees it. The stable form never forms $1 - p$: it
+# works with $z$ itself and takes the log only of $1 + e^{-|z|}$, a number between 1 and 2.
+# (The first entry, $z = -100$ with label 1, survives: $\sigma(-100) \approx 4 \cdot 10^{-44}$
+# is tiny but not zero in float64, and its log is $-100$.)
 
 # %% [markdown]
 # ## 4. The NSP loss of BERT (F14)
@@ -344,10 +355,11 @@ for truth in (0.0, 1.0):
     )
 
 # %% [markdown]
-# On a logit, $\frac{\partial}{\partial z}\big[-\log\sigma(z) - \log(1 - \sigma(z))\big] =
-# 2\sigma(z) - 1$, zero at $p = 0.5$ for every example: the document's loss trains the model to
-# answer 0.5 to everything. Let us train the same logistic regression with both losses on a
-# toy "is next" task (two features that separate the classes perfectly).
+# Let us train the same logistic regression with both losses on a toy "is next" task (two
+# features that separate the classes perfectly).
+#
+# **Predict, then run.** With the document's loss, what accuracy will the model reach: close
+# to 100% (the task is easy), about 50%, or close to 0%? And where will its predictions $p$ end?
 
 # %%
 n_pairs = 200
@@ -421,6 +433,13 @@ print("gradcheck, document NSP with the BCE gradient:", document_nsp_passes)
 print("gradcheck, BCE on logits (the corrected NSP):  ", corrected_nsp_passes)
 
 # %% [markdown]
+# About 50%, a coin flip, with every prediction at 0.500. On a logit,
+# $\frac{\partial}{\partial z}\big[-\log\sigma(z) - \log(1 - \sigma(z))\big] =
+# 2\sigma(z) - 1$, zero at $p = 0.5$ for every example whatever its label: the document's loss
+# pulls every prediction to 0.5 and never looks at the truth. The accuracy that remains says
+# on which side of 0.5 the tiny leftovers happen to fall.
+
+# %% [markdown]
 # ## Summary of the audit
 #
 # * **F2**, the cross-entropy gradient. Printed: $1/\hat y - y/\hat y$; gradcheck fails.
@@ -431,7 +450,36 @@ print("gradcheck, BCE on logits (the corrected NSP):  ", corrected_nsp_passes)
 # * **F14**, the NSP loss. Printed without the label: the same loss for both labels, and it
 #   trains every prediction to 0.5. Corrected: the BCE of F3 with $y = 1$ if B follows A.
 #
+# ## Your turn
+#
+# One logit $z = 0.3$ with label $y^* = 1$. Work out $\partial L/\partial z$ of the binary
+# cross-entropy by hand (section 3 gives the formula), then compare with autograd. Our answer
+# is filled in so that the lesson runs: delete it and write your own.
+
+# %%
+z_mine = f64([0.3])
+F.binary_cross_entropy_with_logits(z_mine, f64([1.0], requires_grad=False)).backward()
+my_dL_dz = 1 / (1 + np.exp(-0.3)) - 1.0  # <- delete this answer and write yours
+print(f"dL/dz: autograd {z_mine.grad.item():.6f}, yours {my_dL_dz:.6f}")
+
+# %% [markdown]
 # ## Check yourself
+#
+# Three questions first; cover the answers.
+#
+# 1. The cross-entropy's gradient with respect to the probabilities is zero at every
+#    non-target class; with respect to the logits it is not. Why?
+#
+#    *Answer:* raising any other logit lowers the target's probability, through the softmax's
+#    denominator.
+# 2. gradcheck fails for the printed BCE with the gradient $\sigma(z) - y^*$. Why can it not
+#    tell which of the two is wrong?
+#
+#    *Answer:* it only finds that forward and backward disagree; the definition $-\log P$
+#    decides which one is right.
+# 3. Can a correctly written binary cross-entropy ever be negative?
+#
+#    *Answer:* no: it is $-\log$ of a probability, and a probability is at most 1.
 
 # %%
 assert mse_checked and np.allclose(pred.grad.numpy(), formula_grad)
@@ -453,5 +501,7 @@ assert nsp_runs["corrected"][0][-1] > 0.95
 assert nsp_runs["document"][0][-1] < 0.8
 assert np.abs(nsp_runs["document"][1] - 0.5).max() < 0.1, "the document's loss pulls p to 0.5"
 assert not document_nsp_passes and corrected_nsp_passes
+assert abs(z_mine.grad.item() - my_dL_dz) < 1e-9, "the BCE gradient on a logit is σ(z) - y"
+assert naive[-1] == np.inf and stable[-1] == 100.0, "σ(100) rounds to 1: log(1 - 1) = -inf"
 assert (OUT / "bce_brackets.png").stat().st_size > 1000
 print("lesson 3: all checks passed")

@@ -152,8 +152,10 @@ for epoch in range(EPOCHS + 1):
 
 # %%
 plt = viz.pyplot()
-fig, axes = plt.subplots(1, len(snapshots), figsize=(3.6 * len(snapshots), 3.2))
-for ax, (epoch, probability) in zip(axes, snapshots.items()):
+
+
+def draw_boundary(ax, probability, title):
+    """The probability of class 1 on the grid (one colour scale, 0 to 1), its 0.5 line, the data."""
     ax.contourf(
         grid[..., 0],
         grid[..., 1],
@@ -172,9 +174,14 @@ for ax, (epoch, probability) in zip(axes, snapshots.items()):
         edgecolors="black",
         linewidths=0.3,
     )
-    ax.set_title(f"epoch {epoch}")
+    ax.set_title(title)
     ax.set_xticks([])
     ax.set_yticks([])
+
+
+fig, axes = plt.subplots(1, len(snapshots), figsize=(3.6 * len(snapshots), 3.2))
+for ax, (epoch, probability) in zip(axes, snapshots.items()):
+    draw_boundary(ax, probability, f"epoch {epoch}")
 viz.save_figure(fig, OUT / "boundary_evolution.png")
 
 viz.plot_decision_boundary(
@@ -187,7 +194,71 @@ viz.plot_decision_boundary(
 viz.plot_loss_curves(history, OUT / "loss.png", xlabel="epoch", title="binary cross-entropy")
 
 # %% [markdown]
-# ## 5. Precision, recall and F1 (F13)
+# ## 5. How wide, how fast?
+#
+# The same training loop, wrapped in a function so that we can change one setting at a time:
+# the same data, the same batches, the same number of epochs, the same seed.
+#
+# **Predict, then run.** With **one** hidden unit instead of 16, what validation accuracy will
+# the network reach: about 50% (chance), about 85–90%, or about 99% like the 16-unit one? What
+# will its boundary look like?
+
+
+# %%
+def train_mlp(hidden, lr):
+    """A fresh MLP(hidden) trained with SGD(lr) for EPOCHS epochs: the model, its validation
+    accuracy and its probability of class 1 on the grid."""
+    minigrad.manual_seed(0)
+    mlp = MLP(hidden)
+    sgd = minigrad.optim.SGD(mlp.parameters(), lr=lr)
+    batches = DataLoader(train_set, batch_size=32, shuffle=True, generator=0)
+    for _ in range(EPOCHS):
+        for xb, yb in batches:
+            loss = F.binary_cross_entropy_with_logits(mlp(xb), yb)
+            sgd.zero_grad()
+            loss.backward()
+            sgd.step()
+    with minigrad.no_grad():
+        accuracy = metrics.accuracy(y_val, mlp(X_val).sigmoid() > 0.5)
+        on_grid = mlp(grid_points).sigmoid().numpy().reshape(grid.shape[:2])
+    return mlp, accuracy, on_grid
+
+
+one_unit, one_unit_accuracy, one_unit_grid = train_mlp(hidden=1, lr=3.0)
+print(f"1 hidden unit: validation accuracy {one_unit_accuracy:.1%}")
+print(f"16 hidden units: validation accuracy {val_accuracy[-1]:.1%}")
+
+# %% [markdown]
+# About 88%: far above chance, and a straight boundary. With one hidden unit the output is
+# $\sigma(w_2\,\sigma(\mathbf w_1 \cdot x + b_1) + b_2)$, a monotone function of the single
+# number $\mathbf w_1 \cdot x + b_1$; it crosses 0.5 where that number crosses one value, and
+# that is a straight line, whatever the weights. A line already sorts most of the two moons;
+# only the tips, where the moons reach into each other, are wrong. Each extra hidden unit adds
+# one more line for the output layer to combine, and that is what bends the boundary.
+#
+# **Predict, then run.** Back to 16 units, with a learning rate 10 times smaller (0.3 instead
+# of 3.0), for the same number of epochs. Does it reach the same boundary, just more
+# carefully, or does it end somewhere else?
+
+# %%
+_, slow_accuracy, slow_grid = train_mlp(hidden=16, lr=0.3)
+print(f"16 hidden units, lr 0.3: validation accuracy {slow_accuracy:.1%}")
+
+fig, axes = plt.subplots(1, 3, figsize=(11, 3.4), layout="constrained")
+draw_boundary(axes[0], one_unit_grid, f"1 unit, lr 3.0: {one_unit_accuracy:.0%}")
+draw_boundary(axes[1], slow_grid, f"16 units, lr 0.3: {slow_accuracy:.0%}")
+draw_boundary(axes[2], snapshots[EPOCHS], f"16 units, lr 3.0: {val_accuracy[-1]:.0%}")
+fig.suptitle(f"decision boundaries after {EPOCHS} epochs (validation accuracy)")
+viz.save_figure(fig, OUT / "boundary_width_and_lr.png")
+
+# %% [markdown]
+# Somewhere else: a tilted, almost straight line, like the early snapshots of the 16-unit run
+# in section 4. A smaller step is not a safer path to the same place, only a slower one: the
+# weights travel about a tenth as far in the same number of epochs, and bending the boundary
+# needs them to travel far from their small initial values (with sigmoid units, whose slope is
+# at most 1/4, the gradients are small). Given about 10 times more epochs it would get there.
+#
+# ## 6. Precision, recall and F1 (F13)
 #
 # Accuracy counts all mistakes alike. Precision asks "of the points called class 1, how many
 # are?", recall "of the class-1 points, how many did we find?", and F1 is their harmonic mean
@@ -205,7 +276,46 @@ print({k: round(v, 3) for k, v in scores.items()})
 print(metrics.confusion_matrix(y_val, predicted))
 
 # %% [markdown]
+# ## Your turn
+#
+# A lazy model answers "class 1" for every point. Before running the cell, work out its
+# accuracy, precision and recall on the validation set from the fraction of class-1 points
+# (printed below). Our answers are filled in so that the lesson runs: delete them and write
+# your own.
+
+# %%
+lazy = minigrad.ones(y_val.shape[0]) > 0.5  # "class 1" everywhere
+class_1_fraction = y_val.numpy().mean()
+print(f"class 1 is {class_1_fraction:.1%} of the validation set")
+my_lazy_scores = {  # <- delete these answers and write yours
+    "accuracy": class_1_fraction,  # right exactly on the class-1 points
+    "precision": class_1_fraction,  # of the points called 1 (all of them), the class-1 ones
+    "recall": 1.0,  # every class-1 point was found
+}
+lazy_scores = {
+    "accuracy": metrics.accuracy(y_val, lazy),
+    "precision": metrics.precision(y_val, lazy),
+    "recall": metrics.recall(y_val, lazy),
+}
+print("metrics:", {k: round(v, 3) for k, v in lazy_scores.items()})
+print("yours:  ", {k: round(float(v), 3) for k, v in my_lazy_scores.items()})
+
+# %% [markdown]
 # ## Check yourself
+#
+# Three questions first; cover the answers.
+#
+# 1. Why can an MLP with one hidden unit only draw a straight boundary?
+#
+#    *Answer:* its output is a monotone function of one linear combination
+#    $\mathbf w_1 \cdot x + b_1$, so its 0.5 level is a line.
+# 2. The training loss keeps falling while the validation loss starts to rise. What is
+#    happening, and which of the two tells you how good the model is?
+#
+#    *Answer:* it is memorising the training points (overfitting); the validation loss.
+# 3. The lazy model of "Your turn" has a perfect recall. Why is recall alone never enough?
+#
+#    *Answer:* calling everything positive finds every positive; precision counts the cost.
 
 # %%
 target_accuracy = 0.85 if FAST else 0.95
@@ -219,6 +329,20 @@ assert minigrad.gradcheck(lambda x: model_64(x), x_check), "the MLP's gradients 
 z = model(X_val)  # the stable loss on logits is F3 on the probabilities, to float32 precision
 stable = F.binary_cross_entropy_with_logits(z, y_val).item()
 assert abs(stable - F.binary_cross_entropy(z.sigmoid(), y_val).item()) < 1e-4
-for name in ("boundary_evolution.png", "boundary_validation.png", "loss.png"):
+# With one hidden unit the probability is monotone in w1 . x + b1: a straight boundary.
+with minigrad.no_grad():
+    pre_activation = one_unit.layer1(grid_points).numpy()[:, 0]
+along = one_unit_grid.ravel()[np.argsort(pre_activation)]
+assert np.all(np.diff(along) >= 0) or np.all(np.diff(along) <= 0), "one unit: one straight line"
+assert 0.75 < one_unit_accuracy < val_accuracy[-1] - 0.05, "a line sorts most, not all, points"
+assert slow_accuracy < val_accuracy[-1] - 0.04, "10 times smaller steps: not there yet"
+for name, score in lazy_scores.items():
+    assert abs(score - my_lazy_scores[name]) < 1e-6, f"the lazy model's {name}"
+for name in (
+    "boundary_evolution.png",
+    "boundary_validation.png",
+    "loss.png",
+    "boundary_width_and_lr.png",
+):
     assert (OUT / name).stat().st_size > 1000
 print("lesson 4: all checks passed")

@@ -98,6 +98,9 @@ for row, label in zip(ids.tolist(), is_next.tolist()):
 # `[MASK]`, 10% by a random word, and leave 10% unchanged (so the model cannot rely on
 # `[MASK]` marking every position it is asked about). The labels keep the original token at the
 # chosen positions and $-100$ ("no loss here") everywhere else.
+#
+# **Predict, then run.** Over 4000 pairs, what fraction of the chosen tokens will the model see
+# unchanged in its input: exactly 10%, a little more, or a little less?
 
 # %%
 example_masked, example_labels = mask_tokens(ids, VOCAB, MASK, special_ids=SPECIAL)
@@ -114,8 +117,14 @@ became_mask = (big_masked.numpy()[chosen] == MASK).mean()
 unchanged = (big_masked.numpy()[chosen] == big_ids.numpy()[chosen]).mean()
 print(
     f"chosen {fraction_chosen:.3f} of the ordinary tokens; of those {became_mask:.3f} became "
-    f"[MASK], {unchanged:.3f} stayed the same (a random word can also equal the original)"
+    f"[MASK], {unchanged:.3f} stayed the same"
 )
+
+# %% [markdown]
+# A little more: about 11%. The 10% kept, plus the 10% replaced by a random word, which is one
+# of the 10 words, so it is the original word again one time in 10: $0.1 + 0.1 \cdot 0.1 =
+# 0.11$. With a real vocabulary of 30,000 words the second part is negligible; in a toy
+# language it is not.
 
 # %% [markdown]
 # ## 3. The loss (F14), corrected
@@ -215,10 +224,9 @@ right.legend()
 viz.save_figure(fig, OUT / "pretraining.png")
 
 # %% [markdown]
-# The dilution of an MLM loss over every position, measured on the trained model: the visible
-# words are easy to "predict" (the model sees them), so averaging over all positions makes
-# the loss look better than the model is at the actual task, and spends most of the training
-# signal on the trivial part.
+# **Predict, then run.** Take the trained model and the test batch, and compute the MLM
+# cross-entropy twice: at the masked positions only (the corrected F14), and averaged over every
+# word, as a loss over all positions would. Which is lower, and why?
 
 # %%
 model.eval()
@@ -233,6 +241,12 @@ print(
     f"MLM loss at the masked positions: {loss_masked_only:.3f};  averaged over every word: "
     f"{loss_every_word:.3f}"
 )
+
+# %% [markdown]
+# The loss over every word is much lower, but not because the model got better: 85% of the
+# positions are visible words, which the model sees and only has to copy. Averaging over all
+# of them makes the loss look better than the model is at the real task, and a model trained
+# on it spends most of its training signal on the trivial part.
 
 # %% [markdown]
 # **The per-word BCE, trained as printed.** Reading sigmoids off logits that a softmax trained
@@ -304,9 +318,12 @@ model.train()
 # word (not the first) replaced by another — like a grammar check. We have 256 labelled
 # sentences. `BertClassifier` puts dropout (0.1, as in S5) and one linear layer on the
 # encoder's pooled `[CLS]` output, and the whole thing is trained with Adam. (The documents
-# fine-tune a full-size BERT at lr 2e-5; our tiny one can take 1e-3.) Masked-word prediction
-# taught the encoder which word fits where, which is just what this task needs. To see what
+# fine-tune a full-size BERT at lr 2e-5; our tiny one can take 1e-3.) To see what
 # pre-training buys, the same classifier is also trained from a freshly initialised encoder.
+#
+# **Predict, then run.** The pre-trained encoder will do well. The fresh one is the same
+# network, with the same 256 sentences, steps and learning rate. Its test accuracy: about the
+# same, somewhat lower (around 80%), or not far above chance (50%)?
 
 
 # %%
@@ -356,11 +373,34 @@ viz.plot_loss_curves(
 )
 
 # %% [markdown]
+# Not far above chance. From scratch, 256 sentences are too few to learn which word may follow
+# which: the fresh encoder's training loss falls slowly, and what it learns from those sentences
+# carries over little to new ones. Masked-word prediction had already taught the pre-trained
+# encoder which word fits where, from unlimited unlabelled text; fine-tuning only has to read
+# that out. That is the whole point of pre-training: labels are scarce, raw text is not.
+
+# %% [markdown]
 # ## Check yourself
+#
+# Three questions first; cover the answers.
+#
+# 1. Why can BERT not be pre-trained to predict the next token, as GPT is?
+#
+#    *Answer:* every position attends to every other, so it would see the token it must
+#    predict.
+# 2. Why are 10% of the chosen tokens left unchanged rather than all replaced by `[MASK]`?
+#
+#    *Answer:* `[MASK]` never appears in fine-tuning; the model must make a useful
+#    representation of every token, not only of the masked ones.
+# 3. Trained with document 004's NSP loss, which has no label, where does every prediction
+#    $p$ end up?
+#
+#    *Answer:* at 0.5: its gradient $2\sigma(z) - 1$ is zero there, whatever the truth.
 
 # %%
 assert abs(fraction_chosen - 0.15) < 0.01 and abs(became_mask - 0.8) < 0.03
 assert 0.09 < unchanged < 0.14  # 10% kept, plus random words that happen to be the original
+assert abs(unchanged - (0.1 + 0.1 / WORDS)) < 0.01, "kept, or replaced by the same word"
 assert nsp_as_printed["labels"] == nsp_as_printed["flipped labels"], "no label, no signal"
 assert nsp_corrected["labels"] != nsp_corrected["flipped labels"]
 definition = -np.mean(

@@ -172,9 +172,10 @@ print("unicode round trip:", decode(encode(sample, merges), vocab))
 # length, and its embedding table and output layer grow with the vocabulary: tokenizers choose
 # a point on this curve (GPT-2: 50,257 tokens).
 #
-# **Predict, then run.** After the last merge, will the held-out 10% of the corpus (text the
-# merges never saw, from other modules) compress as well as the training text, better, or
-# worse?
+# **Predict, then run.** Two questions. (a) After the last merge, will the held-out 10% of the
+# corpus (text the merges never saw, from other modules) compress as well as the training text,
+# better, or worse? (b) The first eighth of the merges makes the training text much shorter.
+# Does the last eighth shorten it by about as much, by half as much, or by a tenth as much?
 
 # %%
 held_out_bytes = len(held_out_text.encode("utf-8"))
@@ -185,15 +186,23 @@ for n in checkpoints:
     first_n = dict(all_merges[:n])
     compression["training text"].append(len(train_bytes) / len(encode(train_text, first_n)))
     compression["held-out text"].append(held_out_bytes / len(encode(held_out_text, first_n)))
+held_out_ratio = compression["held-out text"][-1]  # with every merge
 for n, train_ratio, held_ratio in zip(checkpoints, *compression.values()):
     print(f"{n:4d} merges: {train_ratio:.2f} bytes/token (training)   {held_ratio:.2f} (held out)")
 
-prose = (
-    "The quick brown fox jumps over the lazy dog. Tokenizers learn the statistics of the text "
-    "they are trained on, so text of another kind is split into more, shorter pieces."
+
+def training_tokens(n):
+    """The length of the training text encoded with the first n merges."""
+    return len(encode(train_text, dict(all_merges[:n])))
+
+
+eighth = len(merges) // 8
+shrink_first = 1 - training_tokens(eighth) / len(train_bytes)
+shrink_last = 1 - training_tokens(len(merges)) / training_tokens(len(merges) - eighth)
+print(
+    f"the first {eighth} merges shorten the training text by {shrink_first:.1%}, "
+    f"the last {eighth} by {shrink_last:.1%}"
 )
-prose_ratio = len(prose.encode("utf-8")) / len(encode(prose, merges))
-print(f"English prose: {prose_ratio:.2f} bytes/token")
 
 # %%
 plt = viz.pyplot()
@@ -216,9 +225,33 @@ right.set_title(f"the {len(merges)} merged tokens by length")
 viz.save_figure(fig, OUT / "bpe_compression.png")
 
 # %% [markdown]
-# The held-out text compresses a little less: merges that were frequent in the training
-# modules are rarer elsewhere. English prose, which the merges hardly saw, compresses least.
-# A tokenizer is part of the model: trained on code, it serves code best.
+# (a) Worse, a little: merges that were frequent in the training modules are rarer elsewhere
+# (their names, their indentation depth). (b) About a tenth as much: the merges are learned
+# in order of frequency, so each one saves fewer bytes than the one before. The first ones
+# (indentation, `e `, `in`) occur everywhere; the last ones are longer pieces that occur far
+# less often. Doubling a vocabulary buys much less than the previous doubling did, while the
+# embedding table keeps growing in proportion.
+#
+# **Predict, then run.** Now English prose, which is not what the tokenizer learned from. Will
+# it compress better than held-out code, about as well, or worse? Below or above 1 byte per
+# token?
+
+# %%
+prose = (
+    "The quick brown fox jumps over the lazy dog. Tokenizers learn the statistics of the text "
+    "they are trained on, so text of another kind is split into more, shorter pieces."
+)
+prose_ids = encode(prose, merges)
+prose_ratio = len(prose.encode("utf-8")) / len(prose_ids)
+print(f"English prose: {prose_ratio:.2f} bytes/token (held-out code: {held_out_ratio:.2f})")
+print([vocab[int(i)].decode("utf-8", errors="replace") for i in prose_ids[:20]])
+
+# %% [markdown]
+# Worse than code, but well above 1 byte per token: Python source is full of English in its
+# names, comments and docstrings, so merges like `in`, `e ` and `s ` serve prose too. What
+# prose lacks is the indentation, `self.` and `):\n` that give code most of its compression.
+# A tokenizer is part of the model: trained on code, it serves code best. (It can never be
+# *below* 1 byte per token: the worst case is one token per byte.)
 #
 # What a context of 64 tokens sees, with each tokenizer:
 
@@ -226,12 +259,36 @@ viz.save_figure(fig, OUT / "bpe_compression.png")
 context = 64
 chars_per_context = {
     "characters": context,
-    f"BPE, {len(vocab)} tokens": round(context * compression["held-out text"][-1]),
+    f"BPE, {len(vocab)} tokens": round(context * held_out_ratio),
 }
 print({name: f"about {n} bytes" for name, n in chars_per_context.items()})
 
 # %% [markdown]
+# ## Your turn
+#
+# Merge the pair $(5, 5)$ into token 300 in the sequence `5 5 5 5 5` by hand, following the
+# rule of section 2 (left to right, no overlaps). Our answer is filled in so that the lesson
+# runs: delete it and write your own.
+
+# %%
+my_merged = [300, 300, 5]  # <- delete this answer and write yours
+print("merge:", merge(np.array([5, 5, 5, 5, 5]), (5, 5), 300).tolist(), "  yours:", my_merged)
+
+# %% [markdown]
 # ## Check yourself
+#
+# Three questions first; cover the answers.
+#
+# 1. Why does a byte-level BPE tokenizer never need an "unknown" token?
+#
+#    *Answer:* its alphabet is the 256 bytes, and any text is a sequence of bytes.
+# 2. You double the number of merges. What grows, and what shrinks?
+#
+#    *Answer:* the embedding table and the output layer grow; sequences get shorter, by less
+#    with every doubling.
+# 3. Why must `encode` apply the merges in the order they were learned?
+#
+#    *Answer:* a merge may use a token that an earlier merge made; it must exist first.
 
 # %%
 assert list(merges)[0] == (32, 32), "on Python source the first merge is two spaces"
@@ -243,6 +300,9 @@ assert merge(np.array([1, 2, 1, 2]), (1, 2), 300).tolist() == [300, 300]
 train_curve = compression["training text"]
 assert all(a <= b + 1e-12 for a, b in zip(train_curve, train_curve[1:])), "merges never lengthen"
 assert train_curve[-1] > 1.5 and train_curve[-1] > compression["held-out text"][-1]
-assert prose_ratio < compression["held-out text"][-1], "another kind of text compresses less"
+assert prose_ratio < held_out_ratio, "another kind of text compresses less"
+assert prose_ratio > 1.2, "but English in names and comments taught it some English"
+assert shrink_last < shrink_first / 5, "diminishing returns: the last merges save little"
+assert merge(np.array([5, 5, 5, 5, 5]), (5, 5), 300).tolist() == my_merged
 assert (OUT / "bpe_compression.png").stat().st_size > 1000
 print("lesson 13: all checks passed")

@@ -305,7 +305,40 @@ viz.save_figure(fig, OUT / "training_and_update_ratios.png")
 # BatchNorm rescues the same bad initialisation. Modern networks combine both: a sensible
 # initialisation *and* a normalisation layer (LayerNorm in Transformers, lesson 7).
 #
+# ## Your turn
+#
+# A linear layer (no nonlinearity) with $\text{fan\_in} = 400$ receives inputs of standard
+# deviation 1. Which standard deviation of the weights keeps its outputs at standard deviation
+# 1? Work it out from section 4's variance rule, then measure. Our answer is filled in so that
+# the lesson runs: delete it and write your own.
+
+# %%
+my_weight_std = 1 / math.sqrt(400)  # <- delete this answer and write yours
+minigrad.manual_seed(0)
+inputs = minigrad.randn(2000, 400)
+weights = minigrad.randn(400, 300) * my_weight_std
+output_std = float((inputs @ weights).numpy().std())
+print(f"weights of std {my_weight_std:.4f}: outputs of std {output_std:.3f}")
+
+# %% [markdown]
 # ## Check yourself
+#
+# Three questions first; cover the answers.
+#
+# 1. A model with a vocabulary of 100 characters starts training at a loss of 12. What does
+#    that tell you?
+#
+#    *Answer:* it starts confidently wrong ($\log 100 \approx 4.6$): the last layer's logits
+#    are too large; scale its weights down.
+# 2. Why is the gain $\sqrt 2$ for ReLU and about $5/3$ for tanh?
+#
+#    *Answer:* each makes up for the variance its nonlinearity removes: ReLU zeroes half of
+#    its inputs (it keeps $1/2$ of $E[z^2]$); tanh flattens everything beyond about $\pm 1$
+#    (it keeps about $0.39$ for $z \sim \mathcal N(0, 1)$, and $1/\sqrt{0.39} \approx 1.6$).
+# 3. A Linear layer followed by BatchNorm: why is the Linear's bias useless?
+#
+#    *Answer:* BatchNorm subtracts the batch mean, which removes any constant added before
+#    it; its own $\beta$ takes the bias's place.
 
 # %%
 assert abs(initial_loss[0.01] - expected) < 0.05, "a small head starts at log V"
@@ -327,4 +360,5 @@ if not FAST:  # 150 steps are too few to tell the two apart
     assert bn_losses[-100:].mean() < small_losses[-100:].mean(), "BatchNorm rescues a bad init"
 assert min(bn_std) > 0.3, "with BatchNorm no layer's activations collapse"
 assert (OUT / "activations_by_gain.png").stat().st_size > 1000
+assert abs(output_std - 1) < 0.05, "std(w) = 1/sqrt(fan_in) keeps a linear layer's scale"
 print("lesson 14: all checks passed")
