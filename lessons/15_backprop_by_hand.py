@@ -11,7 +11,7 @@
 # # Lesson 15 — Backprop by hand through a whole MLP
 #
 # **Formulas:** F7 (the MLP), F6 (tanh), F2 (cross-entropy and its gradient on the logits),
-# F4 (gradient descent), F13 (the training loop); BatchNorm as in lessons 12 and 14
+# F4 (gradient descent), F13 (the training loop), F16 (BatchNorm), F17 (the embedding lookup)
 #
 # `loss.backward()` is convenient, and it hides the one skill that makes a deep-learning bug
 # findable: knowing what every gradient *should* be. In this lesson we take a small

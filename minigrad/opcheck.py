@@ -60,6 +60,11 @@ def _op_cases():
         "sigmoid": ("sigmoid(x)", lambda x: x.sigmoid(), (_t(a),)),
         "relu": ("relu(x), x != 0", lambda x: x.relu(), (_t(_away_from_zero((3, 4))),)),
         "gelu": ("gelu(x)", lambda x: x.gelu(), (_t(a),)),
+        "leaky_relu": (
+            "leaky_relu(x, 0.2), x != 0",
+            lambda x: F.leaky_relu(x, 0.2),
+            (_t(_away_from_zero((3, 4))),),
+        ),
         "clip": (
             "clip(x, -0.25, 0.25)",
             lambda x: x.clip(-0.25, 0.25),

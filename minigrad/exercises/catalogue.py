@@ -818,7 +818,7 @@ BATCH_NORM = Exercise(
         "the batch;  with ĝ = g γ:  dL/dx = (ĝ - mean_B(ĝ) - x̂ mean_B(ĝ x̂)) / σ_B,  "
         "dL/dγ = Σ_B g x̂,  dL/dβ = Σ_B g"
     ),
-    formula_ids="F7, F13",
+    formula_ids="F16",
     inputs=("x", "gamma", "beta"),
     sizes=((2, 3), (2, 5), (1, 4), (1, 3)),  # ndim, N, C, L
     fixed_sizes=(2, 5, 3, 1),  # x (5, 3), as in lesson 15
@@ -905,7 +905,7 @@ EMBEDDING = Exercise(
         "out[p] = weight[indices[p]] for every position p;  dL/dweight[i] = Σ over the "
         "positions p with indices[p] = i of g[p]  (xp.add.at(dW, indices, grad))"
     ),
-    formula_ids="F7",
+    formula_ids="F17",
     inputs=("indices", "weight"),
     # ndim of indices, V (rows of the table), D, then the sizes of the index's axes
     sizes=((1, 3), (2, 6), (1, 4), (1, 5), (1, 4), (1, 3)),

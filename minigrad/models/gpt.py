@@ -399,8 +399,9 @@ def sample_next_token(logits, temperature=1.0, top_k=None):
 
     p = softmax(logits / temperature): temperature < 1 sharpens the distribution (safer, more
     repetitive text), > 1 flattens it. top_k keeps only the k largest logits. temperature=0
-    means argmax. Random numbers come from minigrad's global generator (manual_seed repeats a
-    sample).
+    means argmax. Logits tied with the k-th largest are all kept (as nanoGPT does), so top_k
+    can keep more than k tokens. Random numbers come from minigrad's global generator
+    (manual_seed repeats a sample).
     """
     if not isinstance(logits, Tensor) or logits.ndim != 2:
         what = logits.shape if isinstance(logits, Tensor) else type(logits).__name__
@@ -410,21 +411,33 @@ def sample_next_token(logits, temperature=1.0, top_k=None):
 
 
 def _check_sampling(temperature, top_k, who):
-    if temperature < 0:
-        raise ValueError(f"{who}: temperature must be >= 0, got {temperature}")
-    if top_k is not None and top_k < 1:
-        raise ValueError(f"{who}: top_k must be at least 1, got {top_k}")
+    if isinstance(temperature, bool) or not isinstance(temperature, (int, float)):
+        raise TypeError(f"{who}: temperature must be a number, got {type(temperature).__name__}")
+    if not math.isfinite(temperature) or temperature < 0:
+        raise ValueError(f"{who}: temperature must be a finite number >= 0, got {temperature}")
+    if top_k is not None:
+        if isinstance(top_k, bool) or not isinstance(top_k, Integral):
+            raise TypeError(f"{who}: top_k must be an int or None, got {top_k!r}")
+        if top_k < 1:
+            raise ValueError(f"{who}: top_k must be at least 1, got {top_k}")
 
 
 def _sample(logits, temperature, top_k):
     """sample_next_token without the checks (generate checks its arguments once)."""
     N, V = logits.shape
+    xp = logits.xp
+    if bool(xp.isnan(logits.array).any()) or bool(xp.isposinf(logits.array).any()):
+        raise ValueError(
+            "sample_next_token: the logits contain NaN or +inf (a diverged model?); "
+            "-inf is allowed, for tokens masked out"
+        )
     if temperature == 0 or top_k == 1:
         return logits.argmax(axis=-1).reshape(N, 1)
-    logits = logits / temperature
+    # Shift each row so its largest logit is 0 before dividing: softmax does not change, and a
+    # tiny temperature then sends the others to -inf instead of overflowing to inf - inf = NaN.
+    logits = (logits - logits.amax(dim=-1, keepdim=True)) / temperature
     if top_k is not None:
         k = min(top_k, V)
-        xp = logits.xp
         kth_largest = xp.sort(logits.array, axis=-1)[:, V - k : V - k + 1]  # (N, 1)
         logits = logits.masked_fill(logits < Tensor(kth_largest, device=logits.device), -math.inf)
     probs = logits.softmax(axis=-1).numpy()  # (N, V), on the host for sampling

@@ -10,7 +10,7 @@ Used as in PyTorch:
 """
 
 from minigrad.nn import functional, init, utils
-from minigrad.nn.activation import GELU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
+from minigrad.nn.activation import GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
 from minigrad.nn.attention import KVCache, MultiHeadAttention
 from minigrad.nn.containers import (
     ModuleDict,
@@ -52,7 +52,7 @@ __all__ = [
     "Module", "Parameter",
     "Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict",
     "Linear", "Identity", "Flatten", "Embedding", "Dropout", "LayerNorm",
-    "ReLU", "Sigmoid", "Tanh", "GELU", "Softmax", "LogSoftmax",
+    "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "GELU", "Softmax", "LogSoftmax",
     "RNNCell", "GRUCell", "LSTMCell", "RNN", "GRU", "LSTM",
     "MultiHeadAttention", "KVCache", "FeedForward", "TransformerBlock",
     "PositionalEmbedding", "SinusoidalPositionalEncoding",

@@ -19,6 +19,26 @@ class ReLU(Module):
         return F.relu(input)
 
 
+class LeakyReLU(Module):
+    """LeakyReLU(x) = x if x > 0 else negative_slope · x: a unit that is off still passes a
+    gradient (the usual activation in a GAN's discriminator, lesson 17).
+
+    `inplace` is accepted so that PyTorch code ports unchanged; the result is a new tensor.
+    """
+
+    def __init__(self, negative_slope=0.01, inplace=False):
+        super().__init__()
+        self.negative_slope = negative_slope
+        self.inplace = inplace
+
+    def forward(self, input):
+        return F.leaky_relu(input, self.negative_slope)
+
+    def extra_repr(self):
+        inplace = ", inplace=True" if self.inplace else ""
+        return f"negative_slope={self.negative_slope}{inplace}"
+
+
 class Sigmoid(Module):
     """F6: σ(x) = 1 / (1 + e^{-x})."""
 

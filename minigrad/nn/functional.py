@@ -38,6 +38,7 @@ from minigrad.ops.pooling import avg_pool1d as avg_pool1d
 from minigrad.ops.pooling import avg_pool2d as avg_pool2d
 from minigrad.ops.pooling import max_pool1d as max_pool1d
 from minigrad.ops.pooling import max_pool2d as max_pool2d
+from minigrad.ops.unary import leaky_relu as _leaky_relu
 from minigrad.routines import broadcast_shapes, where
 from minigrad.tensor import Tensor
 
@@ -124,6 +125,14 @@ def _check_index_range(indices, size, fn, what, allowed_extra=None):
 def relu(input):
     """F6: ReLU(x) = max(0, x)."""
     return input.relu()
+
+
+def leaky_relu(input, negative_slope=0.01, inplace=False):
+    """LeakyReLU(x) = x if x > 0 else negative_slope · x (F6's ReLU with a slope on the left).
+
+    `inplace` is accepted so that PyTorch code ports unchanged; the result is a new tensor.
+    """
+    return _leaky_relu(input, negative_slope)
 
 
 def sigmoid(input):

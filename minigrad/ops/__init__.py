@@ -2,7 +2,7 @@
 formula side by side. The files group them by kind:
 
     arithmetic.py      + - * / ** neg maximum minimum remainder (%)
-    unary.py           exp log sqrt abs tanh sigmoid relu gelu clip   (and stable_sigmoid)
+    unary.py           exp log sqrt abs tanh sigmoid relu leaky_relu gelu clip (+ stable_sigmoid)
     reductions.py      sum mean var std max min amax amin
     softmax.py         softmax log_softmax logsumexp   (and shift_by_max, stable_log_softmax)
     shape.py           reshape permute broadcast_to getitem concat stack where masked_fill
@@ -67,7 +67,7 @@ from minigrad.ops.shape import (
     Where,
 )
 from minigrad.ops.softmax import LogSoftmax, LogSumExp, Softmax
-from minigrad.ops.unary import GELU, Abs, Clip, Exp, Log, ReLU, Sigmoid, Sqrt, Tanh
+from minigrad.ops.unary import GELU, Abs, Clip, Exp, LeakyReLU, Log, ReLU, Sigmoid, Sqrt, Tanh
 from minigrad.ops.views import View, ViewUpdate
 
 # isort: split
@@ -112,7 +112,7 @@ from minigrad.ops.unary import (
 
 ALL_OPS = [
     Add, Sub, Mul, Div, Pow, Neg, Maximum, Minimum,
-    Exp, Log, Sqrt, Abs, Tanh, Sigmoid, ReLU, GELU, Clip,
+    Exp, Log, Sqrt, Abs, Tanh, Sigmoid, ReLU, LeakyReLU, GELU, Clip,
     Sum, Mean, Var, Std, Max, Min,
     Amax, Amin, Remainder,
     Softmax, LogSoftmax, LogSumExp,

@@ -158,6 +158,31 @@ class ReLU(Function):
         return kernels.select(ctx.xp, positive, grad)
 
 
+class LeakyReLU(Function):
+    """y = x if x > 0 else a x.  dy/dx = 1 if x > 0 else a (a: negative_slope; F6's ReLU with
+    a small slope on the left, so a unit that is off still passes a gradient; GANs use it)."""
+
+    name = "leaky_relu"
+    latex = (
+        r"y = \begin{cases} x & x > 0 \\ a x & x \le 0 \end{cases} \qquad "
+        r"\frac{dy}{dx} = \begin{cases} 1 & x > 0 \\ a & x \le 0 \end{cases}"
+    )
+
+    @staticmethod
+    def forward(ctx, x, negative_slope):
+        positive = x > 0
+        ctx.save_for_backward(positive)
+        ctx.negative_slope = negative_slope
+        return ctx.xp.where(positive, x, x * negative_slope)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (positive,) = ctx.saved_tensors
+        # At x = 0 the slope is a, as in PyTorch. where, not a multiply by a 0/1 mask: a NaN
+        # gradient on one side does not leak to the other.
+        return ctx.xp.where(positive, grad, grad * ctx.negative_slope), None
+
+
 class GELU(Function):
     """Gaussian Error Linear Unit, y = x Phi(x), Phi the standard normal CDF.
     exact ("none"):  Phi(x) = (1 + erf(x / sqrt 2)) / 2
@@ -516,6 +541,16 @@ def sigmoid(x):
 
 def relu(x):
     return ReLU.apply(x)
+
+
+def leaky_relu(x, negative_slope=0.01):
+    if isinstance(negative_slope, bool) or not isinstance(negative_slope, (int, float)):
+        raise TypeError(
+            f"leaky_relu: negative_slope must be a number, got {type(negative_slope).__name__}"
+        )
+    if not x.is_floating_point():
+        raise TypeError(f"leaky_relu: expected a floating-point tensor, got {x.dtype}")
+    return LeakyReLU.apply(x, float(negative_slope))
 
 
 def gelu(x, approximate="none"):

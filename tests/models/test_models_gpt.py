@@ -139,6 +139,43 @@ def test_sample_next_token_respects_top_k_and_temperature_zero(seed, k):
         sample_next_token(logits, temperature=-1.0)
 
 
+@pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")
+def test_sample_next_token_with_a_tiny_temperature_is_the_argmax():
+    # logits / 1e-45 overflows float32: without the shift by the row's maximum the softmax was
+    # inf - inf = NaN and the sample silently token 0.
+    logits = mg.tensor([[1.0, 3.0, 2.0], [5.0, -1.0, 4.0]])
+    for seed in range(5):
+        mg.manual_seed(seed)
+        ids = sample_next_token(logits, temperature=1e-45).numpy()[:, 0]
+        np.testing.assert_array_equal(ids, [1, 0])
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, message",
+    [
+        ({"top_k": 2.5}, TypeError, "top_k must be an int"),
+        ({"top_k": True}, TypeError, "top_k must be an int"),
+        ({"top_k": 0}, ValueError, "top_k must be at least 1"),
+        ({"temperature": True}, TypeError, "temperature must be a number"),
+        ({"temperature": float("nan")}, ValueError, "finite number >= 0"),
+        ({"temperature": float("inf")}, ValueError, "finite number >= 0"),
+    ],
+)
+def test_sample_next_token_rejects_bad_arguments_by_name(kwargs, error, message):
+    with pytest.raises(error, match=message):
+        sample_next_token(mg.tensor([[0.0, 1.0]]), **kwargs)
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf")])
+def test_sample_next_token_rejects_diverged_logits_and_allows_masked_ones(bad):
+    with pytest.raises(ValueError, match="NaN or \\+inf"):
+        sample_next_token(mg.tensor([[0.0, bad, 1.0]]))
+    masked = mg.tensor([[0.0, -math.inf, 1.0]])
+    for seed in range(20):
+        mg.manual_seed(seed)
+        assert int(sample_next_token(masked).numpy()[0, 0]) != 1
+
+
 def test_attention_weights_for_heat_maps():
     model = _tiny()
     maps = model.attention_weights(mg.randint(0, 11, (1, 5)))

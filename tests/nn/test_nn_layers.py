@@ -403,6 +403,31 @@ def test_gelu_matches_pytorch():
             assert np.all(np.abs(ours - theirs) <= 0.75e-7 * np.abs(x) + 1e-15)
 
 
+@pytest.mark.parametrize("slope", [0.01, 0.2, 1.5, 0.0])
+def test_leaky_relu_matches_pytorch_values_and_gradients(slope):
+    torch = pytest.importorskip("torch")
+    x = np.array([-3.0, -0.5, 0.0, 0.25, 2.0, -1e-300, np.nan])
+    g = np.array([1.0, 2.0, 3.0, -1.0, 0.5, 4.0, 1.0])
+    ours_x = mg.tensor(x, requires_grad=True)
+    ours = nn.LeakyReLU(slope)(ours_x)
+    ours.backward(mg.tensor(g))
+    theirs_x = torch.tensor(x, requires_grad=True)
+    theirs = torch.nn.LeakyReLU(slope)(theirs_x)
+    theirs.backward(torch.tensor(g))
+    np.testing.assert_array_equal(ours.numpy(), theirs.detach().numpy())
+    np.testing.assert_array_equal(ours_x.grad.numpy(), theirs_x.grad.numpy())  # slope at 0
+    assert F.leaky_relu(mg.randn(3)).dtype == mg.float32  # the slope does not upcast
+
+
+def test_leaky_relu_names_its_bad_arguments():
+    with pytest.raises(TypeError, match="leaky_relu: negative_slope must be a number, got str"):
+        F.leaky_relu(mg.randn(3), "0.1")
+    with pytest.raises(TypeError, match="floating-point tensor, got int64"):
+        F.leaky_relu(mg.tensor([1, 2]))
+    assert repr(nn.LeakyReLU(0.2, inplace=True)) == "LeakyReLU(negative_slope=0.2, inplace=True)"
+    assert repr(nn.LeakyReLU()) == "LeakyReLU(negative_slope=0.01)"
+
+
 def test_flatten():
     x = mg.zeros(2, 3, 4, 5)
     assert nn.Flatten()(x).shape == (2, 60)
