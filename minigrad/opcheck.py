@@ -61,7 +61,7 @@ def _op_cases():
         "relu": ("relu(x), x != 0", lambda x: x.relu(), (_t(_away_from_zero((3, 4))),)),
         "gelu": ("gelu(x)", lambda x: x.gelu(), (_t(a),)),
         "leaky_relu": (
-            "leaky_relu(x, 0.2), x != 0",
+            "leaky_relu(x, 0.2)",
             lambda x: F.leaky_relu(x, 0.2),
             (_t(_away_from_zero((3, 4))),),
         ),

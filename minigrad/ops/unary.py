@@ -163,10 +163,7 @@ class LeakyReLU(Function):
     a small slope on the left, so a unit that is off still passes a gradient; GANs use it)."""
 
     name = "leaky_relu"
-    latex = (
-        r"y = \begin{cases} x & x > 0 \\ a x & x \le 0 \end{cases} \qquad "
-        r"\frac{dy}{dx} = \begin{cases} 1 & x > 0 \\ a & x \le 0 \end{cases}"
-    )
+    latex = r"y = x\,[x > 0] + a x\,[x \leq 0] \qquad \frac{dy}{dx} = [x > 0] + a\,[x \leq 0]"
 
     @staticmethod
     def forward(ctx, x, negative_slope):

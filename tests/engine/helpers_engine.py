@@ -763,6 +763,12 @@ SPECS: dict[str, OpSpec] = {
     "tanh": OpSpec(mg.tanh, np.tanh),
     "sigmoid": OpSpec(mg.sigmoid, np_sigmoid, values=each(uniform(-4, 4))),
     "relu": OpSpec(mg.relu, lambda a: np.maximum(a, 0.0), values=each(KINK)),
+    "leaky_relu": OpSpec(
+        lambda a, negative_slope: F.leaky_relu(a, negative_slope),
+        lambda a, negative_slope: np.where(a > 0, a, negative_slope * a),
+        values=each(KINK),
+        args=lambda s: st.fixed_dictionaries({"negative_slope": st.sampled_from([0.01, 0.2, 2.0])}),
+    ),
     "gelu": OpSpec(
         lambda a, approximate: mg.gelu(a, approximate=approximate),
         np_gelu,

@@ -64,6 +64,7 @@ OP_CALLS = {
     "tanh": [lambda x, y, s: x.tanh()],
     "sigmoid": [lambda x, y, s: x.sigmoid()],
     "relu": [lambda x, y, s: (x - s).relu()],
+    "leaky_relu": [lambda x, y, s: F.leaky_relu(x - s, 0.2)],
     "gelu": [lambda x, y, s: x.gelu(), lambda x, y, s: x.gelu("tanh")],
     "clip": [lambda x, y, s: x.clip(s, None), lambda x, y, s: x.clip(0.25, s)],
     "sum": [lambda x, y, s: x.sum(), lambda x, y, s: x.sum(1, keepdims=True)],

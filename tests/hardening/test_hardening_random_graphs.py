@@ -434,6 +434,12 @@ OPS = {
     ),
     "scalar": OpKind(1, _apply_scalar, _choose_scalar, ("add", "sub", "mul", "div", "pow")),
     "relu": OpKind(1, lambda xs, p: (xs[0] - p["shift"]).relu(), _choose_shift, ("relu",)),
+    "leaky_relu": OpKind(
+        1,
+        lambda xs, p: mg.nn.functional.leaky_relu(xs[0] - p["shift"], 0.1),
+        _choose_shift,
+        ("leaky_relu",),
+    ),
     "abs": OpKind(1, lambda xs, p: (xs[0] - p["shift"]).abs(), _choose_shift, ("abs",)),
     "clip": OpKind(1, lambda xs, p: xs[0].clip(p["lo"], p["hi"]), _choose_clip, ("clip",)),
     "device": OpKind(
