@@ -171,7 +171,11 @@ def test_tools_cli_lessons_after_a_plain_install(tmp_path):
     assert copied.returncode == 0, copied.stderr
     assert (elsewhere / "lessons" / "exercises" / "softmax.py").is_file()
     graded = minigrad_command("check", "tanh")  # finds ./lessons/exercises/tanh.py, unsolved
-    assert graded.returncode == 1 and "backward is not written yet" in graded.stdout
+    # The wheel ships this checkout's stubs: a student who solved tanh in place (as the lessons
+    # ask) ships their solution, and the suite must still pass for them. On CI it is a stub.
+    shipped = (ROOT / "lessons" / "exercises" / "tanh.py").read_text("utf-8")
+    if "raise NotImplementedError" in shipped or os.environ.get("CI"):
+        assert graded.returncode == 1 and "backward is not written yet" in graded.stdout
     # The student solves the copied stub; the checker grades that file.
     solution = ROOT / "tests" / "exercises" / "solutions" / "tanh.py"
     (elsewhere / "lessons" / "exercises" / "tanh.py").write_text(solution.read_text("utf-8"))
