@@ -95,6 +95,10 @@ print(f"1000 real points: {real_modes} modes covered, off-mode share {real_off:.
 # **the discriminator is an ordinary binary classifier**, trained with the stable
 # `F.binary_cross_entropy_with_logits` of lesson 3 on its logits. $G$ minimises the same $V$,
 # but only the second term depends on it.
+#
+# Both networks are small MLPs with ReLU. Larger GANs usually give the discriminator
+# `nn.LeakyReLU(0.2)` instead, so that a unit that is off still passes some gradient back to
+# the generator; here ReLU is enough (swap it in and compare, once you have read to the end).
 
 # %%
 HIDDEN = 64

@@ -47,51 +47,45 @@ def lesson_environment(fast, output_folder, notebook):
     return env
 
 
-def run_script(lesson, output_root, fast):
-    """Run one lesson as a script; returns returncode, stdout, stderr and seconds."""
-    env = lesson_environment(fast, output_root, notebook=False)
+def run_timed(command, env, record):
+    """Run `command` from the repository root; returns returncode, stdout, stderr and seconds.
+
+    A run that hangs past HANG_LIMIT_S is stopped: its returncode is None. The wall time is
+    recorded in WALL_TIMES under `record`.
+    """
     start = time.perf_counter()
     try:
         process = subprocess.run(
-            [sys.executable, str(lesson)],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=HANG_LIMIT_S,
+            command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=HANG_LIMIT_S
         )
         result = {"returncode": process.returncode, "stdout": process.stdout}
         result["stderr"] = process.stderr
     except subprocess.TimeoutExpired as error:
         result = {"returncode": None, "stdout": error.stdout or "", "stderr": "timeout"}
     result["seconds"] = time.perf_counter() - start
-    WALL_TIMES[(lesson.stem, "script", "fast" if fast else "normal")] = result["seconds"]
+    WALL_TIMES[record] = result["seconds"]
     return result
 
 
+def run_script(lesson, output_root, fast):
+    """Run one lesson as a script (`python lessons/NN_x.py`)."""
+    env = lesson_environment(fast, output_root, notebook=False)
+    record = (lesson.stem, "script", "fast" if fast else "normal")
+    return run_timed([sys.executable, str(lesson)], env, record)
+
+
 def run_notebook(lesson, folder, fast):
-    """Run one lesson as a notebook (run_as_notebook.py); returns the executed notebook too."""
+    """Run one lesson as a notebook (run_as_notebook.py); the result has the executed notebook."""
     env = lesson_environment(fast, folder / "figures", notebook=True)
     output = folder / f"{lesson.stem}.ipynb"
-    start = time.perf_counter()
-    try:
-        process = subprocess.run(
-            [sys.executable, str(NOTEBOOK_RUNNER), str(lesson), str(output)],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=HANG_LIMIT_S,
-        )
-        result = {"returncode": process.returncode, "stderr": process.stderr}
-    except subprocess.TimeoutExpired:
-        result = {"returncode": None, "stderr": "timeout"}
-    result["seconds"] = time.perf_counter() - start
+    record = (lesson.stem, "notebook", "fast" if fast else "normal")
+    result = run_timed(
+        [sys.executable, str(NOTEBOOK_RUNNER), str(lesson), str(output)], env, record
+    )
     notebook = None
     if result["returncode"] is not None and output.exists():
         notebook = json.loads(output.read_text(encoding="utf-8"))
     result["notebook"] = notebook
-    WALL_TIMES[(lesson.stem, "notebook", "fast" if fast else "normal")] = result["seconds"]
     return result
 
 
