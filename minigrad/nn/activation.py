@@ -18,6 +18,9 @@ class ReLU(Module):
     def forward(self, input):
         return F.relu(input)
 
+    def extra_repr(self):
+        return "inplace=True" if self.inplace else ""
+
 
 class LeakyReLU(Module):
     """LeakyReLU(x) = x if x > 0 else negative_slope · x: a unit that is off still passes a

@@ -426,6 +426,7 @@ def test_leaky_relu_names_its_bad_arguments():
         F.leaky_relu(mg.tensor([1, 2]))
     assert repr(nn.LeakyReLU(0.2, inplace=True)) == "LeakyReLU(negative_slope=0.2, inplace=True)"
     assert repr(nn.LeakyReLU()) == "LeakyReLU(negative_slope=0.01)"
+    assert repr(nn.ReLU(inplace=True)) == "ReLU(inplace=True)" and repr(nn.ReLU()) == "ReLU()"
 
 
 def test_flatten():
