@@ -121,6 +121,7 @@ from minigrad.routines import (
     split,
     sqrt,
     stack,
+    std,
     sum,
     tanh,
     var,
@@ -225,7 +226,7 @@ __all__ = [
     "is_inference_mode_enabled", "autograd", "utils",
     "ops", "broadcast_shapes", "matmul", "concat", "cat", "stack", "split", "where",
     "abs", "clamp", "clip", "exp", "gelu", "log", "log_softmax", "logsumexp", "max", "maximum",
-    "mean", "min", "minimum", "relu", "sigmoid", "softmax", "sqrt", "sum", "tanh", "var",
+    "mean", "min", "minimum", "relu", "sigmoid", "softmax", "sqrt", "std", "sum", "tanh", "var",
     "Size", "long", "int", "float", "double", "half", "short", "int8", "int16",
     "all", "allclose", "amax", "amin", "any", "equal", "floor_divide", "isclose", "remainder",
 ]  # fmt: skip
