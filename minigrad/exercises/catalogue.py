@@ -756,6 +756,11 @@ def _batch_norm_reference(x, gamma, beta):
     return x_hat * gamma.reshape(shape) + beta.reshape(shape)
 
 
+def _values_per_channel(inputs):
+    """m: the values a channel has in the batch (N, or N·L)."""
+    return inputs[0].size // inputs[0].shape[1]
+
+
 def _batch_norm_parts(inputs, g):
     x, gamma, _ = inputs
     axes = _batch_axes(x)
@@ -782,8 +787,7 @@ def _batch_norm_constant_stats(inputs, g):
 
 def _batch_norm_unbiased(inputs, g):
     axes, x_hat, g_hat, inv_std, dgamma, dbeta = _batch_norm_parts(inputs, g)
-    m = inputs[0].size // inputs[0].shape[1]
-    second = (g_hat * x_hat).sum(axis=axes, keepdims=True) / (m - 1)
+    second = (g_hat * x_hat).sum(axis=axes, keepdims=True) / (_values_per_channel(inputs) - 1)
     return [_batch_norm_dx(x_hat, g_hat, inv_std, axes, second), dgamma, dbeta]
 
 
@@ -802,10 +806,6 @@ def _batch_norm_batch_axis_only(inputs, g):
 def _batch_norm_forgot_gamma(inputs, g):
     axes, x_hat, g_hat, inv_std, dgamma, dbeta = _batch_norm_parts(inputs, g)
     return [_batch_norm_dx(x_hat, g, inv_std, axes), dgamma, dbeta]
-
-
-def _values_per_channel(inputs):
-    return inputs[0].size // inputs[0].shape[1]
 
 
 BATCH_NORM = Exercise(
