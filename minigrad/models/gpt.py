@@ -431,6 +431,10 @@ def _sample(logits, temperature, top_k):
             "sample_next_token: the logits contain NaN or +inf (a diverged model?); "
             "-inf is allowed, for tokens masked out"
         )
+    if bool(xp.isneginf(logits.array).all(axis=-1).any()):
+        raise ValueError(
+            "sample_next_token: a row of logits is all -inf: every token is masked out"
+        )
     if temperature == 0 or top_k == 1:
         return logits.argmax(axis=-1).reshape(N, 1)
     # Shift each row so its largest logit is 0 before dividing: softmax does not change, and a

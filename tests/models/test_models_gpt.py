@@ -170,6 +170,8 @@ def test_sample_next_token_rejects_bad_arguments_by_name(kwargs, error, message)
 def test_sample_next_token_rejects_diverged_logits_and_allows_masked_ones(bad):
     with pytest.raises(ValueError, match="NaN or \\+inf"):
         sample_next_token(mg.tensor([[0.0, bad, 1.0]]))
+    with pytest.raises(ValueError, match="all -inf: every token is masked out"):
+        sample_next_token(mg.tensor([[0.0, 1.0], [-math.inf, -math.inf]]))
     masked = mg.tensor([[0.0, -math.inf, 1.0]])
     for seed in range(20):
         mg.manual_seed(seed)
